@@ -1,0 +1,29 @@
+# Charter's image: one image for web (gunicorn), the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+RUN useradd --create-home --uid 1000 charter
+
+COPY pyproject.toml README.md manage.py ./
+COPY config ./config
+COPY projects ./projects
+COPY scheduling ./scheduling
+COPY budgets ./budgets
+COPY risks ./risks
+COPY stakeholders ./stakeholders
+COPY reports ./reports
+COPY templates ./templates
+COPY static ./static
+RUN pip install . \
+ && DEBUG=false SECRET_KEY=build-only-not-a-secret-0123456789abcdefghijklmnop \
+    python manage.py collectstatic --noinput \
+ && mkdir -p /app/var && chown -R charter:charter /app/var
+
+USER charter
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,1 @@
+"""Money and people: budget lines, actual costs, resources, assignments, earned value."""

@@ -1,0 +1,77 @@
+"""The REST API under /api/v1/: every app's viewsets, gathered in one router.
+
+Project-owned resources are registered under a regex prefix that names the project,
+``projects/(?P<project_pk>[^/.]+)/<resource>``, and are built on
+``projects.api.base.ProjectScopedViewSet``, so that each one goes through the access door.
+``tests/api/test_access.py`` walks this router: a project-scoped route it cannot probe fails it.
+"""
+
+from django.urls import path
+from rest_framework.routers import Route, SimpleRouter
+
+from projects.api import auth as auth_api
+from projects.api import changes as changes_api
+from projects.api import deliverables as deliverables_api
+from projects.api import projects as projects_api
+from projects.api import scope as scope_api
+
+PROJECT = r"projects/(?P<project_pk>[^/.]+)"
+
+
+class Router(SimpleRouter):
+    """DRF's router, plus singletons: a viewset with ``singleton = True`` (a project's one charter)
+    gets a single URL, ``<prefix>/``, for ``retrieve``, ``update`` and ``partial_update``."""
+
+    singleton_route = Route(
+        url=r"^{prefix}{trailing_slash}$",
+        mapping={"get": "retrieve", "put": "update", "patch": "partial_update"},
+        name="{basename}",
+        detail=True,
+        initkwargs={},
+    )
+
+    def get_routes(self, viewset) -> list:
+        if getattr(viewset, "singleton", False):
+            return [self.singleton_route]
+        return super().get_routes(viewset)
+
+
+app_name = "api"
+
+router = Router()
+
+# Auth
+router.register("auth/tokens", auth_api.AuthTokenViewSet, basename="auth-token")
+
+# projects
+router.register("projects", projects_api.ProjectViewSet, basename="project")
+router.register(
+    "project-templates", projects_api.ProjectTemplateViewSet, basename="project-template"
+)
+router.register(f"{PROJECT}/members", projects_api.MembershipViewSet, basename="project-member")
+router.register(f"{PROJECT}/charter", scope_api.CharterViewSet, basename="project-charter")
+router.register(f"{PROJECT}/objectives", scope_api.ObjectiveViewSet, basename="project-objective")
+router.register(
+    f"{PROJECT}/work-packages", scope_api.WorkPackageViewSet, basename="project-work-package"
+)
+router.register(
+    f"{PROJECT}/deliverables", deliverables_api.DeliverableViewSet, basename="project-deliverable"
+)
+router.register(
+    f"{PROJECT}/requirements", deliverables_api.RequirementViewSet, basename="project-requirement"
+)
+router.register(
+    f"{PROJECT}/traceability",
+    deliverables_api.TraceabilityViewSet,
+    basename="project-traceability",
+)
+router.register(
+    f"{PROJECT}/change-requests",
+    changes_api.ChangeRequestViewSet,
+    basename="project-change-request",
+)
+
+urlpatterns = [
+    path("me/", auth_api.MeView.as_view(), name="me"),
+    *router.urls,
+]

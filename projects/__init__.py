@@ -1,0 +1,1 @@
+"""Scope and the project itself: Project, Membership and the access door to all project data."""

@@ -1,0 +1,167 @@
+"""The base of every resource nested under a project, and the small pieces their APIs share.
+
+Apps build their viewsets on ``ProjectScopedViewSet`` so that every resource under
+``/api/v1/projects/{project_pk}/`` goes through the one access door (``get_project_for``): a
+non-member gets 404, a viewer's write gets 403, whatever the resource.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Model, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.permissions import SAFE_METHODS
+
+from projects.models import Project, Role
+from projects.selectors import get_project_for
+
+PROJECT_PK = OpenApiParameter(
+    "project_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The project's id."
+)
+
+STALE = OpenApiResponse(description="The record changed since `version` was read.")
+
+
+def edit_responses(serializer: type[serializers.Serializer]) -> dict:
+    """An edit's responses for the schema: the record, or 409 when ``version`` was stale."""
+    return {200: serializer, 409: STALE}
+
+
+def version_field() -> serializers.IntegerField:
+    """The optimistic-concurrency ``version`` of an editable record (DESIGN §3)."""
+    return serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=(
+            "Read it with the record and send it back with an edit: if someone changed the "
+            "record in between, the edit is refused with 409. Leave it out to skip the check."
+        ),
+    )
+
+
+@extend_schema(parameters=[PROJECT_PK])
+class ProjectScopedViewSet(viewsets.GenericViewSet):
+    """Base for resources nested under a project (``projects/(?P<project_pk>[^/.]+)/<resource>``).
+
+    ``self.project`` is the project from the URL, fetched through the access door with the role
+    the request needs: ``read_role`` for safe methods, ``write_role`` for the rest (subclasses may
+    raise it, e.g. to manager for membership, or per action with ``action_roles``). Subclasses set
+    ``queryset`` to the model's base queryset (with the ``select_related`` their serializer
+    needs); ``get_queryset()`` narrows it to the URL's project through ``scope_queryset()``, so a
+    detail id from another project is a 404. Ids of related records sent in a body are checked
+    with ``ProjectRelatedField``. Each app tags its viewsets with its own name
+    (``@extend_schema(tags=["scheduling"])``).
+    """
+
+    read_role: Role = Role.VIEWER
+    write_role: Role = Role.MEMBER
+    # Actions that need more than write_role, e.g. {"approve": Role.MANAGER}.
+    action_roles: dict[str, Role] = {}
+    # Closed projects are read-only (DESIGN §3); lessons learned set this to True.
+    allow_closed: bool = False
+
+    def needed_role(self) -> Role:
+        # A method the resource does not offer (self.action is None) needs only the read role, so
+        # a member hears 405 and a non-member still 404: the door speaks before anything else.
+        if self.action is None or self.request.method in SAFE_METHODS:
+            return self.read_role
+        return self.action_roles.get(self.action, self.write_role)
+
+    def initial(self, request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Resolve the project after authentication and before any handler runs, so a non-member
+        # gets 404 (and a viewer's write 403) before the body is even looked at.
+        self.project: Project = get_project_for(
+            request.user,
+            self.kwargs["project_pk"],
+            need=self.needed_role(),
+            allow_closed=self.allow_closed,
+        )
+
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):
+            # The schema generator never calls initial(), so there is no project; an empty
+            # queryset still tells it the model (for path parameter and filter types).
+            return queryset.none()
+        return self.scope_queryset(queryset)
+
+    def scope_queryset(self, queryset: QuerySet) -> QuerySet:
+        """This project's rows only; override to scope through a relation (``task__project``)."""
+        return queryset.filter(project=self.project)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["project"] = getattr(self, "project", None)
+        return context
+
+    def reread(self, instance: Model) -> Model:
+        """The record as a list row shows it (its select/prefetch), after a service wrote it."""
+        return self.get_queryset().get(pk=instance.pk)
+
+    @staticmethod
+    def split_version(serializer: serializers.Serializer) -> tuple[dict[str, Any], int | None]:
+        """A valid body's fields, and the ``version`` it was based on (None: no check)."""
+        data = dict(serializer.validated_data)
+        return data, data.pop("version", None)
+
+    def require_role(self, role: Role, doing: str) -> None:
+        """Refuse (403) a decision whose role depends on the body, e.g. accepting a deliverable."""
+        if not Role(self.project.my_role).covers(role):
+            raise exceptions.PermissionDenied(
+                f"You need the {role.label.lower()} role in {self.project.key} to {doing}; "
+                f"you are a {Role(self.project.my_role).label.lower()}."
+            )
+
+
+class ProjectSingletonViewSet(ProjectScopedViewSet):
+    """A resource the project has exactly one of (its charter, its traceability matrix).
+
+    ``singleton = True`` tells the API router to route ``projects/{project_pk}/<resource>/`` to
+    ``retrieve`` (and ``update``/``partial_update`` where offered), without an id in the URL;
+    ``get_object()`` returns the project's one record.
+    """
+
+    singleton = True
+
+
+class NoBodySerializer(serializers.Serializer):
+    """No body: for actions such as ``submit`` that need nothing but the URL."""
+
+
+class ProjectRelatedField(serializers.PrimaryKeyRelatedField):
+    """The id of a record of the URL's project: an id from another project "does not exist".
+
+    ``ProjectRelatedField(queryset=WorkPackage.objects.all())``; ``project_field`` names the path
+    from the model to its project when it is not ``project``.
+    """
+
+    def __init__(self, *, project_field: str = "project", **kwargs: Any) -> None:
+        self.project_field = project_field
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset()
+        project = self.context.get("project")
+        if project is None:
+            return queryset.none()
+        return queryset.filter(**{self.project_field: project})
+
+
+def member_field(**kwargs: Any) -> ProjectRelatedField:
+    """A user id that must be a member of the URL's project (owners of packages, deliverables).
+
+    Users outside the project "are not members" rather than named, so an id reveals nobody.
+    """
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_null", True)
+    return ProjectRelatedField(
+        queryset=get_user_model()._default_manager.all(),
+        project_field="memberships__project",
+        error_messages={"does_not_exist": "User {pk_value} is not a member of this project."},
+        **kwargs,
+    )

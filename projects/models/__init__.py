@@ -1,0 +1,39 @@
+"""The projects app's models, by domain: the project and its members, then its scope."""
+
+from projects.models.project import (
+    Membership,
+    MembershipQuerySet,
+    Project,
+    ProjectQuerySet,
+    Role,
+    key_validator,
+    validate_time_zone,
+)
+from projects.models.scope import (
+    AcceptanceCriterion,
+    ChangeRequest,
+    Charter,
+    Deliverable,
+    Objective,
+    ProjectTemplate,
+    Requirement,
+    WorkPackage,
+)
+
+__all__ = [
+    "AcceptanceCriterion",
+    "ChangeRequest",
+    "Charter",
+    "Deliverable",
+    "Membership",
+    "MembershipQuerySet",
+    "Objective",
+    "Project",
+    "ProjectQuerySet",
+    "ProjectTemplate",
+    "Requirement",
+    "Role",
+    "WorkPackage",
+    "key_validator",
+    "validate_time_zone",
+]

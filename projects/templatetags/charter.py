@@ -1,0 +1,46 @@
+"""Small template helpers shared by Charter's pages."""
+
+from __future__ import annotations
+
+from django import template
+
+from projects.models import Role
+
+register = template.Library()
+
+
+@register.inclusion_tag("includes/sort_header.html", takes_context=True)
+def sort_header(context: template.Context, name: str, label: str, target: str = "") -> dict:
+    """A column header that sorts the table by ``name``; a second click reverses the order.
+
+    The link keeps the page's other query parameters, so filters survive a sort. With
+    ``target`` (a CSS selector), htmx swaps just that element and pushes the URL.
+    """
+    request = context["request"]
+    current = context.get("sort") or ""
+    if current == name:
+        state, next_sort = "ascending", f"-{name}"
+    elif current == f"-{name}":
+        state, next_sort = "descending", name
+    else:
+        state, next_sort = "", name
+    params = request.GET.copy()
+    params["sort"] = next_sort
+    params.pop("page", None)
+    return {"url": f"?{params.urlencode()}", "label": label, "state": state, "target": target}
+
+
+@register.filter
+def role_label(value: str) -> str:
+    """``"manager"`` → ``"Manager"``; unknown values pass through."""
+    try:
+        return Role(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def display_name(user) -> str:
+    if user is None:
+        return "System"
+    return user.get_full_name() or user.get_username()

@@ -1,0 +1,478 @@
+"""Browser pages of the project itself: portfolio, create/edit, overview, members, history, tokens.
+
+Every page reaches project data only through ``projects.selectors`` (DESIGN §3): a project the
+user is not a member of answers 404, a role too low for the action answers 403. Project pages
+check access *before* the HTTP method, so a non-member gets the same 404 whatever they send.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Now
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+from knox.models import AuthToken
+
+from projects.exceptions import StaleEdit
+from projects.forms import (
+    MemberAddForm,
+    MemberRoleForm,
+    PortfolioFilterForm,
+    ProjectEditForm,
+    ProjectForm,
+    attach_errors,
+)
+from projects.models import Membership, Project, Role
+from projects.selectors import (
+    get_project_for,
+    managers_by_project,
+    members_of,
+    portfolio_for,
+    projects_for,
+)
+from projects.services import (
+    membership_add,
+    membership_change_role,
+    membership_remove,
+    project_create,
+    project_update,
+)
+
+HISTORY_PAGE_SIZE = 50
+
+# --- Portfolio -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def portfolio(request: HttpRequest) -> HttpResponse:
+    form = PortfolioFilterForm(request.GET)
+    projects = list(portfolio_for(request.user, **form.filters()))
+    managers = managers_by_project([p.pk for p in projects])
+    for project in projects:
+        project.manager_names = managers[project.pk]
+    context = {
+        "form": form,
+        "projects": projects,
+        "sort": form.current_sort,
+        "is_filtered": form.is_filtered,
+        # An empty list costs one more query, to tell "no projects yet" from "no matches".
+        "has_any_project": bool(projects) or projects_for(request.user).exists(),
+    }
+    template = "projects/project_list.html"
+    if request.htmx:
+        template += "#project-table"
+    return render(request, template, context)
+
+
+# --- Create, overview, edit ----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_new(request: HttpRequest) -> HttpResponse:
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = project_create(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, f"Project {project.key} created. You are its manager.")
+            return redirect(project)
+    return render(
+        request,
+        "projects/project_form.html",
+        {"form": form, "time_zones": _time_zone_names()},
+    )
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Where today falls between a project's start and target finish, in calendar days."""
+
+    duration_days: int  # inclusive: a project starting and finishing on one day lasts 1 day
+    starts_in: int | None = None
+    remaining: int | None = None
+    overdue: int | None = None
+
+
+def timeline(start: datetime.date, finish: datetime.date, today: datetime.date) -> Timeline:
+    duration = (finish - start).days + 1
+    if today < start:
+        return Timeline(duration, starts_in=(start - today).days)
+    if today <= finish:
+        return Timeline(duration, remaining=(finish - today).days)
+    return Timeline(duration, overdue=(today - finish).days)
+
+
+@login_required
+def project_overview(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for(request.user, pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
+    team: dict[str, list[Membership]] = {}
+    for membership in members_of(project):
+        team.setdefault(membership.get_role_display(), []).append(membership)
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "area": "overview",
+            "today": today,
+            "timeline": timeline(project.start_date, project.target_finish, today),
+            "team": team,
+            "can_manage": _can_manage(project),
+        },
+    )
+
+
+@login_required
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    # The form validates a copy, so a refused edit never shows in the page header.
+    form = ProjectEditForm(
+        request.POST or None, instance=copy.copy(project), initial={"version": project.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
+        if not changes:
+            messages.info(request, "Nothing changed.")
+            return redirect(project)
+        try:
+            project = project_update(
+                project=project, by=request.user, version=form.cleaned_data["version"], **changes
+            )
+        except StaleEdit as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, f"{project.key} saved.")
+            return redirect(project)
+    return render(
+        request,
+        "projects/project_form.html",
+        {"form": form, "project": project, "area": "edit", "time_zones": _time_zone_names()},
+    )
+
+
+# --- Members -------------------------------------------------------------------------------------
+
+
+@login_required
+def project_members(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        project = get_project_for(request.user, pk, need=Role.MANAGER)
+        form = MemberAddForm(request.POST)
+        if form.is_valid():
+            try:
+                membership = membership_add(
+                    project=project,
+                    by=request.user,
+                    identifier=form.cleaned_data["identifier"],
+                    role=form.cleaned_data["role"],
+                )
+            except ValidationError as error:
+                attach_errors(form, error, aliases={"user": "identifier"})
+            else:
+                messages.success(
+                    request,
+                    f"{_display_name(membership.user)} added as {membership.get_role_display()}.",
+                )
+                return redirect("projects:members", pk=project.pk)
+    else:
+        project = get_project_for(request.user, pk)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        form = MemberAddForm()
+    return _render_members(request, project, add_form=form)
+
+
+@login_required
+def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    """Change a member's role: the row's select posts here (htmx swaps just the row)."""
+    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    membership = get_object_or_404(project.memberships.select_related("user"), pk=membership_pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = MemberRoleForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            membership = membership_change_role(
+                membership=membership, by=request.user, role=form.cleaned_data["role"]
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(msg for msgs in form.errors.values() for msg in msgs)
+    if request.htmx:
+        return render(
+            request,
+            "projects/membership_list.html#member-row",
+            {
+                "project": project,
+                "m": membership,
+                "can_manage": True,
+                "row_error": error,
+                "row_saved": not error,
+                "error_for": membership.pk,
+                "roles": Role.choices,
+            },
+        )
+    if error:
+        return _render_members(request, project, error_for=membership.pk, row_error=error)
+    messages.success(
+        request, f"{_display_name(membership.user)} is now {membership.get_role_display()}."
+    )
+    return redirect("projects:members", pk=project.pk)
+
+
+@login_required
+def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    membership = get_object_or_404(project.memberships.select_related("user"), pk=membership_pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        membership_remove(membership=membership, by=request.user)
+    except ValidationError as exc:
+        return _render_members(
+            request, project, error_for=membership.pk, row_error=" ".join(exc.messages)
+        )
+    messages.success(request, f"{_display_name(membership.user)} removed from {project.key}.")
+    return redirect("projects:members", pk=project.pk)
+
+
+def _render_members(
+    request: HttpRequest,
+    project: Project,
+    *,
+    add_form: MemberAddForm | None = None,
+    error_for: int | None = None,
+    row_error: str = "",
+) -> HttpResponse:
+    return render(
+        request,
+        "projects/membership_list.html",
+        {
+            "project": project,
+            "area": "members",
+            "memberships": members_of(project),
+            "can_manage": _can_manage(project),
+            "add_form": add_form or MemberAddForm(),
+            "roles": Role.choices,
+            "error_for": error_for,
+            "row_error": row_error,
+        },
+    )
+
+
+# --- History -------------------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime.datetime
+    who: Any  # the user, or None for changes made outside a request (imports, the shell)
+    subject: str
+    action: str  # "created", "changed" or "deleted"
+    verb: str  # how the page words the action: a member is "added", a project "created"
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (field, old, new)
+
+
+@login_required
+def project_history(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for(request.user, pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    page = project_history_page(project, request.GET.get("page"))
+    return render(
+        request,
+        "projects/project_history.html",
+        {"project": project, "area": "history", "page": page},
+    )
+
+
+def _previous(history_model: Any, id_field: str = "id") -> Subquery:
+    """The history_id of the same object's record just before the outer one."""
+    earlier = history_model.objects.filter(
+        Q(history_date__lt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
+        **{id_field: OuterRef(id_field)},
+    ).order_by("-history_date", "-history_id")
+    return Subquery(earlier.values("history_id")[:1])
+
+
+def project_history_page(project: Project, page_number: Any) -> Page:
+    """One page of the audit trail of a project and its memberships, newest first.
+
+    A constant number of queries whatever the page size: the page of (kind, id) rows from a
+    UNION, then each kind's rows with their authors, then each kind's previous records in bulk.
+    (Kept here until a second page needs it; it belongs in ``projects.selectors``.)
+    """
+    project_history = Project.history.model
+    membership_history = Membership.history.model
+    union = (
+        project_history.objects.filter(id=project.pk)
+        .annotate(kind=Value("project"))
+        .values("history_id", "history_date", "kind")
+        .order_by()  # historical models order by date; a UNION's parts may not
+        .union(
+            membership_history.objects.filter(project_id=project.pk)
+            .annotate(kind=Value("membership"))
+            .values("history_id", "history_date", "kind")
+            .order_by(),
+            all=True,
+        )
+        .order_by("-history_date", "-history_id")
+    )
+    page = Paginator(union, HISTORY_PAGE_SIZE).get_page(page_number)
+    wanted: dict[str, list[int]] = {"project": [], "membership": []}
+    for row in page.object_list:
+        wanted[row["kind"]].append(row["history_id"])
+
+    records: dict[tuple[str, int], Any] = {}
+    for kind, model, related in (
+        ("project", project_history, ["history_user"]),
+        ("membership", membership_history, ["history_user", "user"]),
+    ):
+        if not wanted[kind]:
+            continue
+        rows = list(
+            model.objects.filter(history_id__in=wanted[kind])
+            .select_related(*related)
+            .annotate(previous_id=_previous(model))
+        )
+        previous_ids = [r.previous_id for r in rows if r.previous_id and r.history_type == "~"]
+        previous = model.objects.in_bulk(previous_ids) if previous_ids else {}
+        for record in rows:
+            record.previous = previous.get(record.previous_id)
+            records[(kind, record.history_id)] = record
+
+    page.object_list = [
+        _history_entry(kind=row["kind"], record=records[(row["kind"], row["history_id"])])
+        for row in page.object_list
+    ]
+    return page
+
+
+def _history_entry(*, kind: str, record: Any) -> HistoryEntry:
+    action = {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
+    if kind == "project":
+        subject = "Project"
+    else:
+        subject = (
+            f"Member {_display_name(record.user)}" if record.user else f"Member #{record.user_id}"
+        )
+    verb = {"created": "added", "deleted": "removed"}.get(action, action)
+    entry = HistoryEntry(
+        when=record.history_date,
+        who=record.history_user,
+        subject=subject,
+        action=action,
+        verb=verb if kind == "membership" else action,
+    )
+    if kind == "membership" and action == "created":
+        entry.changes.append(("role", "—", Role(record.role).label))
+    elif kind == "membership" and action == "deleted":
+        entry.changes.append(("role", Role(record.role).label, "—"))
+    elif action == "changed" and record.previous is not None:
+        delta = record.diff_against(record.previous)
+        for change in delta.changes:
+            model_field = record._meta.get_field(change.field)
+            entry.changes.append(
+                (
+                    str(model_field.verbose_name),
+                    _display_value(model_field, change.old),
+                    _display_value(model_field, change.new),
+                )
+            )
+    return entry
+
+
+def _display_value(model_field: Any, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_tokens(request: HttpRequest) -> HttpResponse:
+    """List my API tokens; POST creates one and shows it this once (knox keeps only its hash)."""
+    new_token = ""
+    tokens = AuthToken.objects.filter(user=request.user)
+    if request.method == "POST":
+        limit = settings.REST_KNOX.get("TOKEN_LIMIT_PER_USER")
+        live = tokens.filter(Q(expiry__isnull=True) | Q(expiry__gt=Now()))
+        if limit and live.count() >= limit:
+            messages.error(
+                request, f"You already have {limit} tokens. Revoke one before creating another."
+            )
+        else:
+            _instance, new_token = AuthToken.objects.create(user=request.user)
+    return render(
+        request,
+        "projects/authtoken_list.html",
+        {
+            "tokens": tokens.order_by("-created"),
+            "new_token": new_token,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def account_token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
+    tokens = AuthToken.objects.filter(user=request.user, token_key=token_key)
+    deleted, _ = tokens.delete()
+    if not deleted:
+        raise Http404("No such token.")
+    messages.success(
+        request, f"Token {token_key}… revoked. Clients using it can no longer sign in."
+    )
+    return redirect("projects:account_tokens")
+
+
+# --- Helpers -------------------------------------------------------------------------------------
+
+
+def _can_manage(project: Project) -> bool:
+    return project.my_role == Role.MANAGER and not project.is_closed
+
+
+def _display_name(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _time_zone_names() -> list[str]:
+    return sorted(zoneinfo.available_timezones())

@@ -1,0 +1,1 @@
+"""KPI snapshots, health, the portfolio dashboard, status reports and closure."""

@@ -1,0 +1,1 @@
+"""Risk register, responses, issue log and the Monte Carlo forecast."""

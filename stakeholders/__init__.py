@@ -1,0 +1,1 @@
+"""Stakeholder register, RACI, communication plan, meetings, decisions, approvals."""

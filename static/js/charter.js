@@ -1,0 +1,44 @@
+// Charter's few behaviours that HTML alone cannot express. Every page works without this file.
+(function () {
+  "use strict";
+
+  // <form data-confirm="Remove X?">: ask before a destructive submit.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // <details data-menu>: one menu open at a time; a click outside or Escape closes it.
+  function closeMenus(except) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest("details[data-menu]"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    const open = document.querySelector("details[data-menu][open]");
+    if (open) {
+      open.removeAttribute("open");
+      open.querySelector("summary").focus();
+    }
+  });
+
+  // htmx leaves the page as it was when the server refuses (403, 404, 500): say so instead.
+  document.addEventListener("htmx:responseError", function (event) {
+    const status = event.detail.xhr.status;
+    window.alert(status === 403
+      ? "You are not allowed to make this change. Reload the page to see the current state."
+      : "The change could not be saved (error " + status + "). Reload the page and try again.");
+  });
+
+  // A token shown once: focusing selects it, ready to copy.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches("[data-select-on-focus]")) event.target.select();
+  });
+})();

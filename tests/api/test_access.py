@@ -1,0 +1,250 @@
+"""The access door across the whole API: a project I am not in does not exist for me (DESIGN §3).
+
+The routes are not listed by hand: they are collected from the API router, so a project-scoped
+route added later is probed here automatically, and fails ``test_access_every_route_is_probed``
+until the table below says how to find one of its records.
+"""
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+
+from config.api_router import router
+from projects import services
+from projects.models import Membership, Project, Role
+from tests.factories import UserFactory
+
+# The apps whose rows must not change when the door says no.
+CHARTER_APPS = ("projects", "scheduling", "stakeholders", "budgets", "risks", "reports")
+
+METHODS = ("get", "head", "options", "post", "put", "patch", "delete")
+
+
+def _member_of(project: Project) -> int:
+    # A plain member's row (not the manager's), so that a DELETE would succeed if let through.
+    return project.memberships.filter(role=Role.MEMBER).order_by("pk").first().pk
+
+
+def _manager(project: Project):
+    return project.memberships.filter(role=Role.MANAGER).order_by("pk").first().user
+
+
+def _objective_of(project: Project) -> int:
+    return services.objective_create(
+        project=project, by=_manager(project), description="Fewer tickets", measure="tickets"
+    ).pk
+
+
+def _work_package_of(project: Project) -> int:
+    return services.work_package_add(project=project, by=_manager(project), name="Design").pk
+
+
+def _deliverable_of(project: Project) -> int:
+    return services.deliverable_create(
+        project=project, by=_manager(project), name="Pilot", criteria=["Signed off"]
+    ).pk
+
+
+def _requirement_of(project: Project) -> int:
+    return services.requirement_create(project=project, by=_manager(project), text="SSO").pk
+
+
+def _change_request_of(project: Project) -> int:
+    return services.change_request_create(project=project, by=_manager(project), title="Safari").pk
+
+
+# For every project-scoped router basename with detail routes: the id of one of its records in the
+# given project. A new nested resource adds a line here (the test below fails until it does).
+DETAIL_OBJECTS = {
+    "project": lambda project: project.pk,
+    "project-member": _member_of,
+    "project-objective": _objective_of,
+    "project-work-package": _work_package_of,
+    "project-deliverable": _deliverable_of,
+    "project-requirement": _requirement_of,
+    "project-change-request": _change_request_of,
+}
+
+
+def _scoped_routes() -> list:
+    """Router URLs that name one project: projects/{pk}/ and all of projects/{project_pk}/…"""
+    routes = []
+    for pattern in router.urls:
+        groups = pattern.pattern.regex.groupindex
+        basename = pattern.callback.initkwargs["basename"]
+        if "project_pk" in groups or (basename == "project" and "pk" in groups):
+            routes.append(pattern)
+    return routes
+
+
+SCOPED_ROUTES = _scoped_routes()
+ROUTE_IDS = [pattern.name for pattern in SCOPED_ROUTES]
+
+
+def url_for(pattern, project: Project) -> str:
+    basename = pattern.callback.initkwargs["basename"]
+    kwargs = {}
+    for group in pattern.pattern.regex.groupindex:
+        if group == "project_pk":
+            kwargs[group] = project.pk
+        elif basename in DETAIL_OBJECTS:
+            kwargs[group] = DETAIL_OBJECTS[basename](project)
+        else:
+            pytest.fail(f"No record to probe {pattern.name}: add {basename!r} to DETAIL_OBJECTS.")
+    return reverse(f"api:{pattern.name}", kwargs=kwargs)
+
+
+def snapshot(project: Project) -> dict:
+    """Row counts of every Charter model (history included), and the project's own fields."""
+    counts = {
+        model._meta.label: model._default_manager.count()
+        for app in CHARTER_APPS
+        for model in apps.get_app_config(app).get_models()
+    }
+    project.refresh_from_db()
+    return {"counts": counts, "project": (project.name, project.key, project.version)}
+
+
+def smuggling_body(outsider, own_project: Project) -> dict:
+    """A body that tries every trick: ids of the attacker's project and user, a manager role."""
+    return {
+        "id": own_project.pk,
+        "project": own_project.pk,
+        "user": outsider.pk,
+        "username": outsider.username,
+        "role": "manager",
+        "name": "Hijacked",
+        "key": "HIJACK",
+        "start_date": "2026-01-01",
+        "target_finish": "2026-12-31",
+        "version": 1,
+    }
+
+
+def test_access_every_route_is_probed():
+    """Every project-scoped route of the router is collected, and each has a record to probe."""
+    names = set(ROUTE_IDS)
+    assert {"project-detail", "project-member-list", "project-member-detail"} <= names
+    assert {
+        "project-save-as-template",
+        "project-charter",
+        "project-objective-detail",
+        "project-work-package-move",
+        "project-work-package-shift",
+        "project-deliverable-transition",
+        "project-requirement-detail",
+        "project-traceability",
+        "project-change-request-approve",
+        "project-change-request-totals",
+    } <= names
+    for pattern in SCOPED_ROUTES:
+        basename = pattern.callback.initkwargs["basename"]
+        groups = set(pattern.pattern.regex.groupindex) - {"project_pk"}
+        if groups:
+            assert basename in DETAIL_OBJECTS, f"add {basename!r} to DETAIL_OBJECTS"
+
+
+def test_access_nested_routes_use_the_scoped_base():
+    """Every route under projects/{project_pk}/ is served by a ProjectScopedViewSet."""
+    from projects.api.base import ProjectScopedViewSet
+
+    for pattern in SCOPED_ROUTES:
+        if "project_pk" in pattern.pattern.regex.groupindex:
+            assert issubclass(pattern.callback.cls, ProjectScopedViewSet), pattern.name
+
+
+@pytest.mark.parametrize("pattern", SCOPED_ROUTES, ids=ROUTE_IDS)
+def test_access_outsider_gets_404_on_every_method(pattern, api_for, outsider, project):
+    """Every method on every project-scoped route is 404 for a non-member, and changes nothing."""
+    own_project = outsider.memberships.get().project
+    url = url_for(pattern, project)
+    before = snapshot(project)
+    client = api_for(outsider)
+    for method in METHODS:
+        response = getattr(client, method)(
+            url, data=smuggling_body(outsider, own_project), format="json"
+        )
+        assert response.status_code == 404, f"{method.upper()} {url}: {response.status_code}"
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("pattern", SCOPED_ROUTES, ids=ROUTE_IDS)
+def test_access_members_reach_every_route(pattern, api_for, viewer, project):
+    """The probe is fair: for a member, the same URLs exist (so the 404 above is the door's)."""
+    url = url_for(pattern, project)
+    if "get" in pattern.callback.actions:
+        assert api_for(viewer).get(url).status_code == 200, url
+    else:
+        assert api_for(viewer).options(url).status_code == 200, url
+
+
+def test_access_manager_elsewhere_cannot_reach_a_membership_by_id(api_for, outsider, project):
+    """A manager of project B using A's membership id under B's URL gets 404; A is untouched."""
+    own_project = outsider.memberships.get().project
+    target = Membership.objects.get(project=project, role=Role.MEMBER)
+    url = f"/api/v1/projects/{own_project.pk}/members/{target.pk}/"
+    client = api_for(outsider)
+    assert client.get(url).status_code == 404
+    assert client.patch(url, {"role": "viewer"}).status_code == 404
+    assert client.delete(url).status_code == 404
+    target.refresh_from_db()
+    assert target.role == Role.MEMBER
+
+
+def test_access_outsider_cannot_add_themselves(api_for, outsider, project):
+    """A non-member POSTing themselves into a project's members gets 404 and nothing is created."""
+    before = Membership.objects.count()
+    response = api_for(outsider).post(
+        f"/api/v1/projects/{project.pk}/members/", {"user": outsider.pk, "role": "manager"}
+    )
+    assert response.status_code == 404
+    assert Membership.objects.count() == before
+    assert not Membership.objects.filter(project=project, user=outsider).exists()
+
+
+def test_access_ids_in_a_project_body_do_not_redirect_the_edit(api_for, outsider, project):
+    """PATCHing my own project with another project's id in the body edits only mine."""
+    own_project = outsider.memberships.get().project
+    response = api_for(outsider).patch(
+        f"/api/v1/projects/{own_project.pk}/", {"id": project.pk, "name": "Renamed"}
+    )
+    assert response.status_code == 200
+    assert response.json()["id"] == own_project.pk
+    project.refresh_from_db()
+    own_project.refresh_from_db()
+    assert (own_project.name, project.name) == ("Renamed", project.name)
+    assert project.name != "Renamed"
+
+
+def test_access_removed_member_loses_access(api_for, manager, member, project):
+    """Once removed, a former member gets 404 like any stranger."""
+    Membership.objects.filter(project=project, user=member).delete()
+    client = api_for(member)
+    assert client.get(f"/api/v1/projects/{project.pk}/").status_code == 404
+    assert client.get(f"/api/v1/projects/{project.pk}/members/").status_code == 404
+
+
+def test_access_superuser_sees_every_project(api_for, project):
+    """A superuser reads any project, as a manager would."""
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    response = api_for(admin).get(f"/api/v1/projects/{project.pk}/")
+    assert response.status_code == 200
+    assert response.json()["my_role"] == "manager"
+
+
+def test_access_project_related_field_refuses_ids_of_other_projects(project, outsider):
+    """ProjectRelatedField accepts ids of the URL's project only; others "do not exist"."""
+    from rest_framework import serializers
+
+    from projects.api.base import ProjectRelatedField
+
+    class Probe(serializers.Serializer):
+        membership = ProjectRelatedField(queryset=Membership.objects.all())
+
+    mine = Membership.objects.filter(project=project).first()
+    theirs = outsider.memberships.get()
+    assert Probe(data={"membership": mine.pk}, context={"project": project}).is_valid()
+    probe = Probe(data={"membership": theirs.pk}, context={"project": project})
+    assert not probe.is_valid()
+    assert "does not exist" in probe.errors["membership"][0]
+    assert not Probe(data={"membership": mine.pk}, context={}).is_valid()
