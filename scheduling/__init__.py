@@ -1,0 +1,1 @@
+"""Time: tasks, dependencies, calendars, critical path, baselines, sprints, phases and gates."""

@@ -1,0 +1,508 @@
+"""Time: tasks and their dependencies, the project calendar, baselines, sprints, phases and gates.
+
+Dates of tasks are computed, not typed: ``services.schedule_recompute`` runs the critical-path
+engine (``scheduling/engine.py``) and stores its results on the tasks, so that pages and the API
+read them without computing.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from projects.models import Project, WorkPackage
+
+ISO_WEEKDAYS = range(1, 8)
+
+
+def validate_working_weekdays(value: object) -> None:
+    if (
+        not isinstance(value, list)
+        or not value
+        or any(not isinstance(day, int) or day not in ISO_WEEKDAYS for day in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValidationError(
+            "Working weekdays are a non-empty list of distinct ISO weekday numbers, "
+            "1 (Monday) to 7 (Sunday)."
+        )
+
+
+class Calendar(models.Model):
+    """The project's working days: which weekdays are worked, minus holidays."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="calendar")
+    working_weekdays = models.JSONField(
+        default=list, validators=[validate_working_weekdays], help_text="ISO weekdays, 1 = Monday."
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    def __str__(self) -> str:
+        return f"Calendar of {self.project.key}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.working_weekdays:
+            self.working_weekdays = [1, 2, 3, 4, 5]
+        self.working_weekdays = sorted(self.working_weekdays)
+        super().save(*args, **kwargs)
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["calendar", "date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calendar", "date"],
+                name="holiday_once_per_calendar",
+                violation_error_message="This day is already a holiday in the calendar.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()
+
+
+class Phase(models.Model):
+    """A phase or PRINCE2 management stage: a span of tasks closed by a gate review.
+
+    Tolerances say how far the stage may overrun before the manager must raise an exception to
+    the board; the forecast against them is computed from the phase's tasks.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="phases")
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=1)
+    planned_finish = models.DateField(
+        null=True, blank=True, help_text="The finish the stage plan committed to."
+    )
+    planned_cost = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="The stage budget."
+    )
+    time_tolerance = models.PositiveIntegerField(
+        default=0, help_text="Working days the stage may finish late before it is an exception."
+    )
+    cost_tolerance = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text="Money the stage may overspend before it is an exception.",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        ordering = ["project", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cost_tolerance__gte=0), name="phase_cost_tolerance_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GateReview(models.Model):
+    """The go / no-go decision at the end of a phase (a stage gate)."""
+
+    class Decision(models.TextChoices):
+        GO = "go", "Go"
+        CONDITIONAL = "conditional", "Go with conditions"
+        NO_GO = "no_go", "No-go"
+
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="gate_reviews")
+    date = models.DateField()
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    notes = models.TextField(blank=True)
+    conditions = models.TextField(blank=True, help_text="What must hold for a conditional go.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["phase", "-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decision="conditional") | ~Q(conditions=""),
+                name="gate_conditional_go_names_conditions",
+                violation_error_message="A conditional go must say what the conditions are.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phase}: {self.get_decision_display()} on {self.date}"
+
+
+class TaskQuerySet(models.QuerySet):
+    def for_project(self, project: Project) -> TaskQuerySet:
+        return self.filter(project=project)
+
+    def overdue(self, today: datetime.date) -> TaskQuerySet:
+        """Not done, and should have finished before ``today``."""
+        return self.exclude(status=Task.Status.DONE).filter(finish_date__lt=today)
+
+    def milestones(self) -> TaskQuerySet:
+        return self.filter(duration=0)
+
+    def critical(self) -> TaskQuerySet:
+        return self.filter(is_critical=True)
+
+    def in_plan_order(self) -> TaskQuerySet:
+        """WBS order, then the order tasks were placed in: the Gantt's row order."""
+        return self.order_by(F("work_package__sort_key").asc(nulls_last=True), "position", "id")
+
+
+class Task(models.Model):
+    """A unit of scheduled work. Duration 0 makes it a milestone.
+
+    The fields under "Computed" are written only by ``services.schedule_recompute`` from the
+    engine's result (indexes in working days from the project start; dates as shown, with an
+    inclusive finish).
+    """
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    work_package = models.ForeignKey(
+        WorkPackage, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    phase = models.ForeignKey(
+        Phase, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_tasks",
+    )
+    position = models.PositiveIntegerField(default=0, help_text="Order within its work package.")
+    duration = models.PositiveIntegerField(default=1, help_text="Working days; 0 = milestone.")
+    constraint_date = models.DateField(
+        "start no earlier than", null=True, blank=True, help_text="Start no earlier than."
+    )
+    deadline = models.DateField(
+        "finish no later than", null=True, blank=True, help_text="Finish no later than."
+    )
+    percent_complete = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(100)]
+    )
+    actual_start = models.DateField(null=True, blank=True)
+    actual_finish = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    # Three-point estimate for the Monte Carlo forecast (risks/simulation.py), in working days.
+    optimistic_duration = models.PositiveIntegerField(null=True, blank=True)
+    most_likely_duration = models.PositiveIntegerField(null=True, blank=True)
+    pessimistic_duration = models.PositiveIntegerField(null=True, blank=True)
+    fixed_cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    # Computed by schedule_recompute.
+    early_start = models.IntegerField(null=True, editable=False)
+    early_finish = models.IntegerField(null=True, editable=False)
+    late_start = models.IntegerField(null=True, editable=False)
+    late_finish = models.IntegerField(null=True, editable=False)
+    total_float = models.IntegerField(null=True, editable=False)
+    free_float = models.IntegerField(null=True, editable=False)
+    is_critical = models.BooleanField(default=False, editable=False)
+    start_date = models.DateField(null=True, editable=False)
+    finish_date = models.DateField(null=True, editable=False)
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Computed columns change on every recompute; history keeps what people changed.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "early_start",
+            "early_finish",
+            "late_start",
+            "late_finish",
+            "total_float",
+            "free_float",
+            "is_critical",
+            "start_date",
+            "finish_date",
+            "version",
+            "updated_at",
+        ]
+    )
+    objects = TaskQuerySet.as_manager()
+
+    COMPUTED_FIELDS = (
+        "early_start",
+        "early_finish",
+        "late_start",
+        "late_finish",
+        "total_float",
+        "free_float",
+        "is_critical",
+        "start_date",
+        "finish_date",
+    )
+
+    class Meta:
+        ordering = ["project", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent_complete__lte=100), name="task_percent_complete_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(fixed_cost__gte=0),
+                name="task_fixed_cost_not_negative",
+                violation_error_message="A fixed cost cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_finish__isnull=True) | Q(actual_start__isnull=False),
+                name="task_actual_finish_needs_actual_start",
+                violation_error_message="A task cannot have finished without having started.",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_finish__isnull=True) | Q(actual_start__lte=F("actual_finish")),
+                name="task_actual_start_before_actual_finish",
+                violation_error_message="The actual finish cannot be before the actual start.",
+            ),
+            models.CheckConstraint(
+                condition=Q(optimistic_duration__isnull=True)
+                | Q(most_likely_duration__isnull=True)
+                | Q(pessimistic_duration__isnull=True)
+                | (
+                    Q(optimistic_duration__lte=F("most_likely_duration"))
+                    & Q(most_likely_duration__lte=F("pessimistic_duration"))
+                ),
+                name="task_three_point_estimate_ordered",
+                violation_error_message="Estimates must be optimistic ≤ most likely ≤ pessimistic.",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "is_critical"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_milestone(self) -> bool:
+        return self.duration == 0
+
+    @property
+    def planned_cost(self):
+        """Fixed cost now; the budget capability adds labour from assignments."""
+        return self.fixed_cost
+
+    def clean(self) -> None:
+        super().clean()
+        estimates = (
+            self.optimistic_duration,
+            self.most_likely_duration,
+            self.pessimistic_duration,
+        )
+        given = [value is not None for value in estimates]
+        if any(given) and not all(given):
+            raise ValidationError(
+                {
+                    "most_likely_duration": "Give all three estimates (optimistic, most likely, "
+                    "pessimistic) or none."
+                }
+            )
+
+
+class Dependency(models.Model):
+    """``predecessor`` → ``successor``, type FS/SS/FF/SF, lag in working days (< 0: a lead)."""
+
+    class Type(models.TextChoices):
+        FS = "FS", "Finish to start"
+        SS = "SS", "Start to start"
+        FF = "FF", "Finish to finish"
+        SF = "SF", "Start to finish"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="dependencies")
+    predecessor = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="successor_links")
+    successor = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="predecessor_links")
+    type = models.CharField(max_length=2, choices=Type.choices, default=Type.FS)
+    lag = models.IntegerField(default=0, help_text="Working days; negative for a lead.")
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        ordering = ["project", "id"]
+        verbose_name_plural = "dependencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"],
+                name="dependency_once_per_pair",
+                violation_error_message="These two tasks are already linked.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("successor")),
+                name="dependency_not_on_itself",
+                violation_error_message="A task cannot depend on itself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        lag = f" {self.lag:+d}d" if self.lag else ""
+        return f"{self.predecessor_id} {self.type}{lag} → {self.successor_id}"
+
+
+class Baseline(models.Model):
+    """A named, frozen copy of the plan's dates, durations and costs."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="baselines")
+    name = models.CharField(max_length=120)
+    note = models.TextField(blank=True)
+    is_performance = models.BooleanField(
+        "performance baseline",
+        default=False,
+        help_text="The baseline earned value measures against (one per project).",
+    )
+    start_date = models.DateField(null=True)
+    finish_date = models.DateField(null=True)
+    total_cost = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"],
+                name="baseline_name_unique_in_project",
+                violation_error_message="This project already has a baseline with this name.",
+            ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(is_performance=True),
+                name="one_performance_baseline_per_project",
+                violation_error_message="Only one baseline can be the performance baseline.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BaselineTask(models.Model):
+    """One task as it stood when the baseline was taken (kept even if the task is deleted)."""
+
+    baseline = models.ForeignKey(Baseline, on_delete=models.CASCADE, related_name="tasks")
+    task = models.ForeignKey(
+        Task, on_delete=models.SET_NULL, null=True, related_name="baseline_entries"
+    )
+    name = models.CharField(max_length=200)
+    duration = models.PositiveIntegerField()
+    start_date = models.DateField(null=True)
+    finish_date = models.DateField(null=True)
+    early_start = models.IntegerField(null=True)
+    early_finish = models.IntegerField(null=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["baseline", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["baseline", "task"], name="baseline_task_once_per_baseline"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.baseline}: {self.name}"
+
+
+class Sprint(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sprints")
+    name = models.CharField(max_length=120)
+    goal = models.TextField(blank=True)
+    start_date = models.DateField()
+    finish_date = models.DateField()
+    capacity = models.PositiveIntegerField(default=0, help_text="Story points the team can take.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PLANNED)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        ordering = ["project", "start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__lte=F("finish_date")),
+                name="sprint_start_before_finish",
+                violation_error_message="A sprint cannot finish before it starts.",
+            ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(status="active"),
+                name="one_active_sprint_per_project",
+                violation_error_message="Another sprint of this project is already active.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BacklogItem(models.Model):
+    class Status(models.TextChoices):
+        TODO = "todo", "To do"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="backlog_items")
+    sprint = models.ForeignKey(
+        Sprint, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    story_points = models.PositiveSmallIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0, help_text="Order in the product backlog.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.TODO)
+    done_on = models.DateField(
+        null=True, blank=True, editable=False, help_text="The day it was done (for burndown)."
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        ordering = ["project", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="done", done_on__isnull=False) | ~Q(status="done"),
+                name="backlog_item_done_has_a_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,503 @@
+"""Writes with a rule on the schedule. Every edit that can move a date recomputes the schedule in
+the same transaction, under a lock on the project row (DESIGN §4 "Schedule"), so the response of
+the edit already carries the new dates and concurrent edits of one project queue.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Model
+
+from projects.exceptions import StaleEdit
+from projects.models import Membership, Project
+from scheduling import engine
+from scheduling.models import (
+    Baseline,
+    BaselineTask,
+    Calendar,
+    Dependency,
+    Holiday,
+    Task,
+    validate_working_weekdays,
+)
+
+# Task fields a person edits; the rest are computed or kept by the services.
+TASK_FIELDS = (
+    "name",
+    "description",
+    "work_package",
+    "phase",
+    "owner",
+    "position",
+    "duration",
+    "constraint_date",
+    "deadline",
+    "percent_complete",
+    "actual_start",
+    "actual_finish",
+    "optimistic_duration",
+    "most_likely_duration",
+    "pessimistic_duration",
+    "fixed_cost",
+)
+# Changing one of these can move dates, so the schedule is recomputed.
+SCHEDULE_FIELDS = frozenset(
+    {"duration", "constraint_date", "deadline", "actual_start", "actual_finish"}
+)
+
+
+def lock_project(project: Project) -> Project:
+    """Take the project row lock that serialises schedule edits of one project."""
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def calendar_for(project: Project) -> Calendar:
+    """The project's calendar, Monday to Friday with no holidays until someone changes it."""
+    calendar, _ = Calendar.objects.get_or_create(
+        project=project, defaults={"working_weekdays": [1, 2, 3, 4, 5]}
+    )
+    return calendar
+
+
+def work_calendar(project: Project) -> engine.WorkCalendar:
+    """The engine's calendar for ``project``: working weekdays and holidays from its start."""
+    calendar = calendar_for(project)
+    holidays = Holiday.objects.filter(calendar=calendar).values_list("date", flat=True)
+    return engine.WorkCalendar(
+        working_weekdays=frozenset(calendar.working_weekdays),
+        holidays=frozenset(holidays),
+        start=project.start_date,
+    )
+
+
+# --- recompute ------------------------------------------------------------------------------------
+
+
+def _task_input(row: dict[str, Any], calendar: engine.WorkCalendar) -> engine.TaskInput:
+    def index(day: datetime.date | None, *, inclusive_end: bool = False) -> int | None:
+        if day is None:
+            return None
+        if inclusive_end:
+            return calendar.last_index_on_or_before(day)
+        return calendar.date_to_index(day)
+
+    return engine.TaskInput(
+        id=row["id"],
+        duration=row["duration"],
+        constraint=index(row["constraint_date"]),
+        deadline=index(row["deadline"], inclusive_end=True),
+        actual_start=index(row["actual_start"]),
+        actual_finish=index(row["actual_finish"], inclusive_end=True),
+    )
+
+
+def _cycle_message(error: engine.CycleError) -> str:
+    names = dict(Task.objects.filter(pk__in=error.task_ids).values_list("pk", "name"))
+    chain = " → ".join(f"“{names.get(pk, pk)}”" for pk in [*error.task_ids, error.task_ids[0]])
+    return f"This would make a loop of dependencies: {chain}."
+
+
+def schedule_recompute(project: Project) -> int:
+    """Run the critical-path engine over the project and store what changed; returns that count.
+
+    Call inside the transaction of the edit, after ``lock_project``. A dependency loop raises a
+    ValidationError naming the tasks in it (and the caller's transaction rolls back).
+    """
+    calendar = work_calendar(project)
+    rows = list(
+        Task.objects.filter(project=project).values(
+            "id",
+            "duration",
+            "constraint_date",
+            "deadline",
+            "actual_start",
+            "actual_finish",
+            *Task.COMPUTED_FIELDS,
+        )
+    )
+    if not rows:
+        return 0
+    links = [
+        engine.LinkInput(predecessor=p, successor=s, type=t, lag=lag)
+        for p, s, t, lag in Dependency.objects.filter(project=project).values_list(
+            "predecessor_id", "successor_id", "type", "lag"
+        )
+    ]
+    try:
+        result = engine.compute_schedule([_task_input(r, calendar) for r in rows], links)
+    except engine.CycleError as error:
+        raise ValidationError({"successor": _cycle_message(error)}) from None
+
+    changed: list[Task] = []
+    for row in rows:
+        computed = result.tasks[row["id"]]
+        start, finish = calendar.shown_dates(computed.early_start, computed.early_finish)
+        values = {
+            "early_start": computed.early_start,
+            "early_finish": computed.early_finish,
+            "late_start": computed.late_start,
+            "late_finish": computed.late_finish,
+            "total_float": computed.total_float,
+            "free_float": computed.free_float,
+            "is_critical": computed.is_critical,
+            "start_date": start,
+            "finish_date": finish,
+        }
+        if any(row[name] != value for name, value in values.items()):
+            changed.append(Task(id=row["id"], **values))
+    Task.objects.bulk_update(changed, Task.COMPUTED_FIELDS, batch_size=1000)
+    return len(changed)
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _check_member(project: Project, user: AbstractBaseUser | None, field: str) -> None:
+    if user is not None and not Membership.objects.filter(project=project, user=user).exists():
+        raise ValidationError({field: f"{user.get_username()} is not a member of {project.key}."})
+
+
+def _check_same_project(project: Project, obj: Model | None, field: str) -> None:
+    if obj is not None and obj.project_id != project.pk:
+        raise ValidationError({field: f"That belongs to another project, not {project.key}."})
+
+
+def _derive_status(task: Task) -> None:
+    """Status follows progress: actual finish or 100% is done; any start or progress is
+    in progress. A finish implies 100%, and 100% without a recorded finish stays 100%."""
+    if task.actual_finish is not None:
+        task.percent_complete = 100
+    if task.percent_complete == 100:
+        task.status = Task.Status.DONE
+    elif task.actual_start is not None or task.percent_complete > 0:
+        task.status = Task.Status.IN_PROGRESS
+    else:
+        task.status = Task.Status.NOT_STARTED
+
+
+def _check_task_refs(project: Project, fields: dict[str, Any]) -> None:
+    _check_same_project(project, fields.get("work_package"), "work_package")
+    _check_same_project(project, fields.get("phase"), "phase")
+    _check_member(project, fields.get("owner"), "owner")
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_create(*, project: Project, by: AbstractBaseUser, name: str, **fields: Any) -> Task:
+    """Add a task (last in its work package unless a position is given) and reschedule."""
+    unknown = set(fields) - set(TASK_FIELDS)
+    if unknown:
+        raise ValidationError({field: "Unknown field." for field in unknown})
+    lock_project(project)
+    _check_task_refs(project, fields)
+    if "position" not in fields:
+        last = Task.objects.filter(
+            project=project, work_package=fields.get("work_package")
+        ).aggregate(m=Max("position"))["m"]
+        fields["position"] = (last or 0) + 1
+    task = Task(project=project, name=name, **fields)
+    _derive_status(task)
+    task.full_clean()
+    task._history_user = by
+    task.save()
+    schedule_recompute(project)
+    task.refresh_from_db()
+    return task
+
+
+@transaction.atomic
+def task_update(*, task: Task, by: AbstractBaseUser, version: int | None, **changes: Any) -> Task:
+    """Edit a task; a stale ``version`` is refused, and date-moving edits reschedule."""
+    unknown = set(changes) - set(TASK_FIELDS)
+    if unknown:
+        raise ValidationError({field: "This field cannot be changed." for field in unknown})
+    project = lock_project(task.project)
+    current = Task.objects.select_for_update().get(pk=task.pk)
+    if version is not None and current.version != version:
+        raise StaleEdit()
+    _check_task_refs(project, changes)
+    for field, value in changes.items():
+        setattr(current, field, value)
+    _derive_status(current)
+    current.full_clean()
+    current.version = F("version") + 1
+    current._history_user = by
+    current.save()
+    if SCHEDULE_FIELDS & set(changes):
+        schedule_recompute(project)
+    current.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def task_delete(*, task: Task, by: AbstractBaseUser) -> None:
+    """Delete a task with its links, and reschedule what depended on it."""
+    project = lock_project(task.project)
+    task._history_user = by
+    task.delete()
+    schedule_recompute(project)
+
+
+# --- dependencies ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dependency_add(
+    *,
+    project: Project,
+    by: AbstractBaseUser,
+    predecessor: Task,
+    successor: Task,
+    type: str = Dependency.Type.FS,
+    lag: int = 0,
+) -> Dependency:
+    """Link two tasks of the project. A link that closes a loop is refused, naming the tasks."""
+    lock_project(project)
+    _check_same_project(project, predecessor, "predecessor")
+    _check_same_project(project, successor, "successor")
+    if predecessor.pk == successor.pk:
+        raise ValidationError({"successor": "A task cannot depend on itself."})
+    if Dependency.objects.filter(predecessor=predecessor, successor=successor).exists():
+        raise ValidationError(
+            {"successor": f"“{predecessor.name}” is already linked to “{successor.name}”."}
+        )
+    if Dependency.objects.filter(predecessor=successor, successor=predecessor).exists():
+        raise ValidationError(
+            {
+                "successor": f"This would make a loop of dependencies: “{predecessor.name}” → "
+                f"“{successor.name}” → “{predecessor.name}”."
+            }
+        )
+    dependency = Dependency(
+        project=project, predecessor=predecessor, successor=successor, type=type, lag=lag
+    )
+    dependency.full_clean(validate_unique=False, validate_constraints=False)
+    dependency._history_user = by
+    try:
+        with transaction.atomic():
+            dependency.save()
+    except IntegrityError:  # a concurrent request added the same link first
+        raise ValidationError({"successor": "These two tasks are already linked."}) from None
+    schedule_recompute(project)
+    return dependency
+
+
+@transaction.atomic
+def dependency_update(
+    *, dependency: Dependency, by: AbstractBaseUser, version: int | None, **changes: Any
+) -> Dependency:
+    """Change a link's type or lag (to relink other tasks, remove it and add another)."""
+    unknown = set(changes) - {"type", "lag"}
+    if unknown:
+        raise ValidationError(
+            {field: "Remove the link and add a new one to change its tasks." for field in unknown}
+        )
+    project = lock_project(dependency.project)
+    current = Dependency.objects.select_for_update().get(pk=dependency.pk)
+    if version is not None and current.version != version:
+        raise StaleEdit()
+    for field, value in changes.items():
+        setattr(current, field, value)
+    current.full_clean(validate_unique=False, validate_constraints=False)
+    current.version = F("version") + 1
+    current._history_user = by
+    current.save()
+    schedule_recompute(project)
+    current.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def dependency_remove(*, dependency: Dependency, by: AbstractBaseUser) -> None:
+    project = lock_project(dependency.project)
+    dependency._history_user = by
+    dependency.delete()
+    schedule_recompute(project)
+
+
+# --- calendar -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_update(
+    *,
+    project: Project,
+    by: AbstractBaseUser,
+    version: int | None,
+    working_weekdays: list[int] | None = None,
+    holidays: Iterable[datetime.date] | None = None,
+) -> Calendar:
+    """Set the working weekdays and/or replace the holiday list, then reschedule."""
+    lock_project(project)
+    calendar = Calendar.objects.select_for_update().get(pk=calendar_for(project).pk)
+    if version is not None and calendar.version != version:
+        raise StaleEdit()
+    if working_weekdays is not None:
+        try:
+            validate_working_weekdays(working_weekdays)
+        except ValidationError as error:
+            raise ValidationError({"working_weekdays": error.messages}) from None
+        calendar.working_weekdays = working_weekdays
+        calendar.full_clean()
+        calendar.version = F("version") + 1
+        calendar._history_user = by
+        calendar.save()
+    if holidays is not None:
+        wanted = set(holidays)
+        existing = set(calendar.holidays.values_list("date", flat=True))
+        calendar.holidays.filter(date__in=existing - wanted).delete()
+        Holiday.objects.bulk_create(
+            [Holiday(calendar=calendar, date=day) for day in sorted(wanted - existing)]
+        )
+        if working_weekdays is None:
+            Calendar.objects.filter(pk=calendar.pk).update(version=F("version") + 1)
+    schedule_recompute(project)
+    calendar.refresh_from_db()
+    return calendar
+
+
+@transaction.atomic
+def holiday_add(
+    *, project: Project, by: AbstractBaseUser, date: datetime.date, name: str = ""
+) -> Holiday:
+    lock_project(project)
+    calendar = calendar_for(project)
+    if calendar.holidays.filter(date=date).exists():
+        raise ValidationError({"date": f"{date:%d %b %Y} is already a holiday."})
+    holiday = Holiday(calendar=calendar, date=date, name=name)
+    holiday._history_user = by
+    holiday.save()
+    schedule_recompute(project)
+    return holiday
+
+
+@transaction.atomic
+def holiday_remove(*, holiday: Holiday, by: AbstractBaseUser) -> None:
+    project = lock_project(holiday.calendar.project)
+    holiday._history_user = by
+    holiday.delete()
+    schedule_recompute(project)
+
+
+@transaction.atomic
+def holidays_import(
+    *, project: Project, by: AbstractBaseUser, country: str, year: int, subdivision: str = ""
+) -> list[Holiday]:
+    """Add a country's public holidays for a year (the ``holidays`` package); days already in
+    the calendar are kept. Returns the holidays added."""
+    import holidays as holiday_data
+
+    country = country.strip().upper()
+    supported = holiday_data.list_supported_countries()
+    if country not in supported:
+        raise ValidationError({"country": f"“{country}” is not a supported country code."})
+    if subdivision and subdivision not in supported[country]:
+        raise ValidationError(
+            {
+                "subdivision": f"“{subdivision}” is not a region of {country}; use one of "
+                + ", ".join(supported[country])
+                + "."
+            }
+        )
+    if not 1900 <= year <= 2200:
+        raise ValidationError({"year": "Give a year between 1900 and 2200."})
+    lock_project(project)
+    calendar = calendar_for(project)
+    days = holiday_data.country_holidays(country, subdiv=subdivision or None, years=year)
+    existing = set(calendar.holidays.values_list("date", flat=True))
+    added = Holiday.objects.bulk_create(
+        [
+            Holiday(calendar=calendar, date=day, name=str(name)[:200])
+            for day, name in sorted(days.items())
+            if day not in existing
+        ]
+    )
+    schedule_recompute(project)
+    return added
+
+
+# --- baselines ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def baseline_create(
+    *,
+    project: Project,
+    by: AbstractBaseUser,
+    name: str,
+    note: str = "",
+    is_performance: bool = False,
+) -> Baseline:
+    """Freeze the current plan (dates, durations, costs of every task) under ``name``."""
+    lock_project(project)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the baseline a name, e.g. “Approved plan”."})
+    if Baseline.objects.filter(project=project, name=name).exists():
+        raise ValidationError({"name": f"{project.key} already has a baseline “{name}”."})
+    tasks = list(
+        Task.objects.filter(project=project).values(
+            "id",
+            "name",
+            "duration",
+            "start_date",
+            "finish_date",
+            "early_start",
+            "early_finish",
+            "fixed_cost",
+        )
+    )
+    if is_performance:
+        Baseline.objects.filter(project=project, is_performance=True).update(is_performance=False)
+    baseline = Baseline(
+        project=project,
+        name=name,
+        note=note,
+        is_performance=is_performance,
+        start_date=min((t["start_date"] for t in tasks if t["start_date"]), default=None),
+        finish_date=max((t["finish_date"] for t in tasks if t["finish_date"]), default=None),
+        total_cost=sum((t["fixed_cost"] for t in tasks), Decimal("0.00")),
+        created_by=by,
+    )
+    baseline._history_user = by
+    baseline.save()
+    BaselineTask.objects.bulk_create(
+        [
+            BaselineTask(
+                baseline=baseline,
+                task_id=t["id"],
+                name=t["name"],
+                duration=t["duration"],
+                start_date=t["start_date"],
+                finish_date=t["finish_date"],
+                early_start=t["early_start"],
+                early_finish=t["early_finish"],
+                cost=t["fixed_cost"],
+            )
+            for t in tasks
+        ],
+        batch_size=1000,
+    )
+    return baseline
+
+
+@transaction.atomic
+def baseline_set_performance(*, baseline: Baseline, by: AbstractBaseUser) -> Baseline:
+    """Make ``baseline`` the one earned value measures against."""
+    lock_project(baseline.project)
+    Baseline.objects.filter(project=baseline.project_id, is_performance=True).exclude(
+        pk=baseline.pk
+    ).update(is_performance=False)
+    baseline.is_performance = True
+    baseline._history_user = by
+    baseline.save(update_fields=["is_performance"])
+    return baseline
