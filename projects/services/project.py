@@ -44,6 +44,20 @@ def _full_clean(instance: Any, **kwargs: Any) -> None:
     instance.full_clean(**kwargs)
 
 
+def _save_unique_key(project: Project) -> None:
+    """Save; a key taken by a concurrent request after full_clean() checked it is the same
+    error full_clean() gives, not a database error."""
+    try:
+        with transaction.atomic():
+            project.save()
+    except IntegrityError:
+        if Project.objects.filter(key=project.key).exclude(pk=project.pk).exists():
+            raise ValidationError(
+                {"key": f"Another project already uses the key {project.key}."}
+            ) from None
+        raise
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -81,7 +95,7 @@ def project_create(
     )
     _full_clean(project)
     project._history_user = by
-    project.save()
+    _save_unique_key(project)
     membership = Membership(project=project, user=by, role=Role.MANAGER)
     membership._history_user = by
     membership.save()
@@ -109,7 +123,7 @@ def project_update(
     _full_clean(current)
     current.version = F("version") + 1
     current._history_user = by
-    current.save()
+    _save_unique_key(current)
     current.refresh_from_db()
     current.my_role = getattr(project, "my_role", None)
     return current

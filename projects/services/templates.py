@@ -39,8 +39,9 @@ def template_apply(*, project: Project, by: AbstractBaseUser, template: ProjectT
     for name in content.get("requirement_categories", []):
         if name not in categories:
             categories.append(name)
-    Project.objects.filter(pk=project.pk).update(requirement_categories=categories)
     project.requirement_categories = categories
+    project._history_user = by
+    project.save(update_fields=["requirement_categories"])
 
 
 @transaction.atomic

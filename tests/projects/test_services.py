@@ -171,3 +171,14 @@ def test_get_project_for_treats_closed_projects_as_read_only(project, manager):
     assert get_project_for(manager, project.pk).is_closed
     with pytest.raises(PermissionDenied, match="closed"):
         get_project_for(manager, project.pk, need=Role.MANAGER)
+
+
+def test_project_create_turns_a_key_race_into_a_key_error(manager, member, monkeypatch):
+    """Two people saving the same new key at once: the loser gets the key error, not a crash."""
+    create(manager)
+    # The race: the uniqueness check ran before the winner's row existed.
+    monkeypatch.setattr(Project, "validate_unique", lambda self, exclude=None: None)
+    with pytest.raises(ValidationError) as error:
+        create(member, name="Other")
+    assert "already uses the key NET" in error.value.message_dict["key"][0]
+    assert Project.objects.count() == 1
