@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Model
 
 from projects.exceptions import StaleEdit
@@ -67,11 +67,15 @@ def calendar_for(project: Project) -> Calendar:
 
 
 def work_calendar(project: Project) -> engine.WorkCalendar:
-    """The engine's calendar for ``project``: working weekdays and holidays from its start."""
-    calendar = calendar_for(project)
-    holidays = Holiday.objects.filter(calendar=calendar).values_list("date", flat=True)
+    """The engine's calendar for ``project``: working weekdays and holidays from its start.
+
+    Reads only: a project whose calendar was never edited works Monday to Friday.
+    """
+    calendar = Calendar.objects.filter(project=project).first()
+    weekdays = calendar.working_weekdays if calendar else [1, 2, 3, 4, 5]
+    holidays = Holiday.objects.filter(calendar__project=project).values_list("date", flat=True)
     return engine.WorkCalendar(
-        working_weekdays=frozenset(calendar.working_weekdays),
+        working_weekdays=frozenset(weekdays),
         holidays=frozenset(holidays),
         start=project.start_date,
     )
@@ -102,6 +106,56 @@ def _cycle_message(error: engine.CycleError) -> str:
     names = dict(Task.objects.filter(pk__in=error.task_ids).values_list("pk", "name"))
     chain = " → ".join(f"“{names.get(pk, pk)}”" for pk in [*error.task_ids, error.task_ids[0]])
     return f"This would make a loop of dependencies: {chain}."
+
+
+# SQL types of Task.COMPUTED_FIELDS, in order, for the VALUES list of _write_computed.
+_COMPUTED_SQL_TYPES = (
+    "integer",
+    "integer",
+    "integer",
+    "integer",
+    "integer",
+    "integer",
+    "boolean",
+    "date",
+    "date",
+)
+_WRITE_BATCH = 2000
+
+
+def _write_computed(rows: list[tuple]) -> None:
+    """Write ``(id, *COMPUTED_FIELDS)`` rows with one ``UPDATE … FROM (VALUES …)`` per batch.
+
+    Django's bulk_update builds a CASE WHEN per field over the whole batch, which the database
+    evaluates row by row against every branch: 2,000 changed tasks took 6–7 s. Joining a VALUES
+    list instead is linear (PostgreSQL and SQLite ≥ 3.33 both support UPDATE … FROM).
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(Task._meta.db_table)
+    columns = ["id", *Task.COMPUTED_FIELDS]
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        cell = "(%s::bigint, " + ", ".join(f"%s::{t}" for t in _COMPUTED_SQL_TYPES) + ")"
+    else:
+        cell = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        # SQLite keeps dates as ISO text and booleans as integers.
+        rows = [
+            (*row[:7], int(row[7]), *(d.isoformat() if d else None for d in row[8:]))
+            for row in rows
+        ]
+    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in Task.COMPUTED_FIELDS)
+    match = f"{table}.{quote('id')} = v.{quote('id')}"
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _WRITE_BATCH):
+            batch = rows[start : start + _WRITE_BATCH]
+            cursor.execute(
+                f"WITH v ({names}) AS (VALUES {', '.join([cell] * len(batch))}) "
+                f"UPDATE {table} SET {assignments} FROM v WHERE {match}",
+                [value for row in batch for value in row],
+            )
 
 
 def schedule_recompute(project: Project) -> int:
@@ -135,7 +189,7 @@ def schedule_recompute(project: Project) -> int:
     except engine.CycleError as error:
         raise ValidationError({"successor": _cycle_message(error)}) from None
 
-    changed: list[Task] = []
+    changed: list[tuple] = []
     for row in rows:
         computed = result.tasks[row["id"]]
         start, finish = calendar.shown_dates(computed.early_start, computed.early_finish)
@@ -151,8 +205,8 @@ def schedule_recompute(project: Project) -> int:
             "finish_date": finish,
         }
         if any(row[name] != value for name, value in values.items()):
-            changed.append(Task(id=row["id"], **values))
-    Task.objects.bulk_update(changed, Task.COMPUTED_FIELDS, batch_size=1000)
+            changed.append((row["id"], *(values[name] for name in Task.COMPUTED_FIELDS)))
+    _write_computed(changed)
     return len(changed)
 
 
