@@ -7,20 +7,26 @@ Project-owned resources are registered under a regex prefix that names the proje
 """
 
 from django.urls import path
-from rest_framework.routers import Route, SimpleRouter
+from rest_framework.routers import DynamicRoute, Route, SimpleRouter
 
 from projects.api import auth as auth_api
 from projects.api import changes as changes_api
 from projects.api import deliverables as deliverables_api
 from projects.api import projects as projects_api
 from projects.api import scope as scope_api
+from scheduling.api import agile as agile_api
+from scheduling.api import baselines as baselines_api
+from scheduling.api import calendar as calendar_api
+from scheduling.api import phases as phases_api
+from scheduling.api import tasks as tasks_api
 
 PROJECT = r"projects/(?P<project_pk>[^/.]+)"
 
 
 class Router(SimpleRouter):
     """DRF's router, plus singletons: a viewset with ``singleton = True`` (a project's one charter)
-    gets a single URL, ``<prefix>/``, for ``retrieve``, ``update`` and ``partial_update``."""
+    gets a single URL, ``<prefix>/``, for ``retrieve``, ``update`` and ``partial_update``, and
+    its ``@action``s hang off it at ``<prefix>/<url_path>/`` (the calendar's import-holidays)."""
 
     singleton_route = Route(
         url=r"^{prefix}{trailing_slash}$",
@@ -29,10 +35,20 @@ class Router(SimpleRouter):
         detail=True,
         initkwargs={},
     )
+    singleton_action_route = DynamicRoute(
+        url=r"^{prefix}/{url_path}{trailing_slash}$",
+        name="{basename}-{url_name}",
+        detail=True,
+        initkwargs={},
+    )
 
     def get_routes(self, viewset) -> list:
         if getattr(viewset, "singleton", False):
-            return [self.singleton_route]
+            actions = [
+                self._get_dynamic_route(self.singleton_action_route, action)
+                for action in viewset.get_extra_actions()
+            ]
+            return [self.singleton_route, *actions]
         return super().get_routes(viewset)
 
 
@@ -70,6 +86,20 @@ router.register(
     changes_api.ChangeRequestViewSet,
     basename="project-change-request",
 )
+
+# scheduling
+router.register(f"{PROJECT}/tasks", tasks_api.TaskViewSet, basename="project-task")
+router.register(
+    f"{PROJECT}/dependencies", tasks_api.DependencyViewSet, basename="project-dependency"
+)
+router.register(f"{PROJECT}/schedule", tasks_api.ScheduleViewSet, basename="project-schedule")
+router.register(f"{PROJECT}/calendar", calendar_api.CalendarViewSet, basename="project-calendar")
+router.register(f"{PROJECT}/baselines", baselines_api.BaselineViewSet, basename="project-baseline")
+router.register(f"{PROJECT}/sprints", agile_api.SprintViewSet, basename="project-sprint")
+router.register(
+    f"{PROJECT}/backlog-items", agile_api.BacklogItemViewSet, basename="project-backlog-item"
+)
+router.register(f"{PROJECT}/phases", phases_api.PhaseViewSet, basename="project-phase")
 
 urlpatterns = [
     path("me/", auth_api.MeView.as_view(), name="me"),

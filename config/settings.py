@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         "DeliverableStatusEnum": "projects.models.Deliverable.Status",
         "RequirementStatusEnum": "projects.models.Requirement.Status",
         "ChangeRequestStatusEnum": "projects.models.ChangeRequest.Status",
+        "ProjectTypeEnum": "projects.models.Project.Type",
+        "DependencyTypeEnum": "scheduling.models.Dependency.Type",
     },
 }
 

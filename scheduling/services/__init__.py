@@ -16,6 +16,7 @@ from scheduling.services.agile import (
     phase_update,
     sprint_close,
     sprint_create,
+    sprint_delete,
     sprint_start,
     sprint_update,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "schedule_recompute",
     "sprint_close",
     "sprint_create",
+    "sprint_delete",
     "sprint_start",
     "sprint_update",
     "task_create",

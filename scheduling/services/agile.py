@@ -111,6 +111,15 @@ def sprint_close(
     return current
 
 
+@transaction.atomic
+def sprint_delete(*, sprint: Sprint, by: AbstractBaseUser) -> None:
+    """Delete a sprint that is not closed; its items go back to the product backlog."""
+    if sprint.status == Sprint.Status.CLOSED:
+        raise ValidationError(f"{sprint.name} is closed; its velocity is history and stays.")
+    sprint._history_user = by
+    sprint.delete()
+
+
 # --- backlog --------------------------------------------------------------------------------------
 
 BACKLOG_FIELDS = ("title", "description", "story_points", "sprint", "status")

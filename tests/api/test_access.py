@@ -5,6 +5,8 @@ route added later is probed here automatically, and fails ``test_access_every_ro
 until the table below says how to find one of its records.
 """
 
+import datetime
+
 import pytest
 from django.apps import apps
 from django.urls import reverse
@@ -12,6 +14,7 @@ from django.urls import reverse
 from config.api_router import router
 from projects import services
 from projects.models import Membership, Project, Role
+from scheduling import services as scheduling_services
 from tests.factories import UserFactory
 
 # The apps whose rows must not change when the door says no.
@@ -53,6 +56,49 @@ def _change_request_of(project: Project) -> int:
     return services.change_request_create(project=project, by=_manager(project), title="Safari").pk
 
 
+def _task_of(project: Project) -> int:
+    return scheduling_services.task_create(project=project, by=_manager(project), name="Build").pk
+
+
+def _dependency_of(project: Project) -> int:
+    by = _manager(project)
+    design, build = (
+        scheduling_services.task_create(project=project, by=by, name=name)
+        for name in ("Design", "Build")
+    )
+    return scheduling_services.dependency_add(
+        project=project, by=by, predecessor=design, successor=build
+    ).pk
+
+
+def _baseline_of(project: Project) -> int:
+    return scheduling_services.baseline_create(
+        project=project, by=_manager(project), name="Approved plan"
+    ).pk
+
+
+def _sprint_of(project: Project) -> int:
+    start = project.start_date
+    return scheduling_services.sprint_create(
+        project=project,
+        by=_manager(project),
+        start_date=start,
+        finish_date=start + datetime.timedelta(days=11),
+    ).pk
+
+
+def _backlog_item_of(project: Project) -> int:
+    return scheduling_services.backlog_item_create(
+        project=project, by=_manager(project), title="Login"
+    ).pk
+
+
+def _phase_of(project: Project) -> int:
+    return scheduling_services.phase_create(
+        project=project, by=_manager(project), name="Initiation"
+    ).pk
+
+
 # For every project-scoped router basename with detail routes: the id of one of its records in the
 # given project. A new nested resource adds a line here (the test below fails until it does).
 DETAIL_OBJECTS = {
@@ -63,6 +109,12 @@ DETAIL_OBJECTS = {
     "project-deliverable": _deliverable_of,
     "project-requirement": _requirement_of,
     "project-change-request": _change_request_of,
+    "project-task": _task_of,
+    "project-dependency": _dependency_of,
+    "project-baseline": _baseline_of,
+    "project-sprint": _sprint_of,
+    "project-backlog-item": _backlog_item_of,
+    "project-phase": _phase_of,
 }
 
 

@@ -32,6 +32,20 @@ def test_schema_command_validates_without_warnings(tmp_path):
     paths = schema["paths"]
     assert "/api/v1/projects/{id}/" in paths
     assert "/api/v1/projects/{project_pk}/members/{id}/" in paths
+    assert {
+        "/api/v1/project-templates/",
+        "/api/v1/projects/{id}/save-as-template/",
+        "/api/v1/projects/{project_pk}/charter/",
+        "/api/v1/projects/{project_pk}/objectives/{id}/",
+        "/api/v1/projects/{project_pk}/work-packages/{id}/move/",
+        "/api/v1/projects/{project_pk}/work-packages/{id}/shift/",
+        "/api/v1/projects/{project_pk}/deliverables/{id}/transition/",
+        "/api/v1/projects/{project_pk}/requirements/{id}/",
+        "/api/v1/projects/{project_pk}/traceability/",
+        "/api/v1/projects/{project_pk}/change-requests/{id}/approve/",
+        "/api/v1/projects/{project_pk}/change-requests/totals/",
+    } <= set(paths)
+    assert set(paths["/api/v1/projects/{project_pk}/charter/"]) == {"get", "put", "patch"}
     operation_ids = [op["operationId"] for item in paths.values() for op in item.values()]
     assert len(operation_ids) == len(set(operation_ids))
     members = paths["/api/v1/projects/{project_pk}/members/"]["get"]

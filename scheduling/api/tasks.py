@@ -1,0 +1,324 @@
+"""Tasks, the dependencies between them, and the computed schedule (``/schedule/``).
+
+Dates are computed, never typed: every write goes through ``scheduling.services``, which
+recomputes the critical path in the same transaction, so the response of a write (re-read through
+``get_queryset()``) already carries the new dates. A dependency that would close a loop is a 400
+naming the tasks in it, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers
+from rest_framework.response import Response
+
+from projects.api.base import (
+    ProjectRelatedField,
+    ProjectScopedViewSet,
+    ProjectSingletonViewSet,
+    edit_responses,
+    member_field,
+    version_field,
+)
+from projects.models import WorkPackage
+from scheduling.models import Dependency, Phase, Task
+from scheduling.selectors import schedule_summary
+from scheduling.services import (
+    dependency_add,
+    dependency_remove,
+    dependency_update,
+    task_create,
+    task_delete,
+    task_update,
+)
+
+TAGS = ["schedule"]
+
+# Help for the computed columns, shared by tasks and /schedule/.
+INDEX = "Working days from the project start (day 0); {}"
+COMPUTED_HELP = {
+    "early_start": INDEX.format("the earliest the task can start."),
+    "early_finish": INDEX.format("early start + duration (exclusive)."),
+    "late_start": INDEX.format("the latest it can start without delaying the finish."),
+    "late_finish": INDEX.format("late start + duration (exclusive)."),
+    "total_float": "Working days it can slip without moving the project finish (late − early).",
+    "free_float": "Working days it can slip without moving any successor.",
+    "is_critical": "On the critical path: total float ≤ 0.",
+    "start_date": "The first working day (computed).",
+    "finish_date": "The last working day, inclusive; a milestone's is its start (computed).",
+}
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    work_package = ProjectRelatedField(
+        queryset=WorkPackage.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The work package (WBS element) it belongs to.",
+    )
+    phase = ProjectRelatedField(
+        queryset=Phase.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The phase (stage) it belongs to.",
+    )
+    owner = member_field(help_text="A member of the project (user id).")
+    is_milestone = serializers.BooleanField(read_only=True, help_text="Duration 0.")
+    planned_cost = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="The task's budget: its fixed cost (labour is added with the budget).",
+    )
+    version = version_field()
+
+    class Meta:
+        model = Task
+        fields = (
+            "id",
+            "name",
+            "description",
+            "work_package",
+            "phase",
+            "owner",
+            "position",
+            "duration",
+            "is_milestone",
+            "constraint_date",
+            "deadline",
+            "percent_complete",
+            "actual_start",
+            "actual_finish",
+            "status",
+            "optimistic_duration",
+            "most_likely_duration",
+            "pessimistic_duration",
+            "fixed_cost",
+            "planned_cost",
+            *Task.COMPUTED_FIELDS,
+            "version",
+        )
+        read_only_fields = ("status", *Task.COMPUTED_FIELDS)
+        extra_kwargs = {
+            **{name: {"help_text": text} for name, text in COMPUTED_HELP.items()},
+            "position": {"help_text": "Order within its work package; last if left out."},
+            "duration": {"help_text": "Working days; 0 makes it a milestone."},
+            "status": {"help_text": "Follows progress: any start or % is in progress, 100% done."},
+        }
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The project's tasks, in plan order"),
+    retrieve=extend_schema(summary="One task"),
+    create=extend_schema(summary="Add a task; the answer carries its computed dates (members)"),
+    update=extend_schema(
+        summary="Edit a task; the answer carries its new dates (members)",
+        responses=edit_responses(TaskSerializer),
+    ),
+    partial_update=extend_schema(
+        summary="Edit some fields of a task; the answer carries its new dates (members)",
+        responses=edit_responses(TaskSerializer),
+    ),
+    destroy=extend_schema(
+        summary="Delete a task and its links; the rest is rescheduled (members)",
+        responses={204: OpenApiResponse(description="Deleted.")},
+    ),
+)
+@extend_schema(tags=TAGS)
+class TaskViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ProjectScopedViewSet,
+):
+    """Scheduled work. Durations are working days on the project calendar; dates and floats
+    are computed by the critical-path method and are read-only.
+
+    The list is in plan order (WBS order, then position) unless ``ordering`` says otherwise.
+    """
+
+    queryset = Task.objects.all()
+    serializer_class = TaskSerializer
+    filterset_fields = ("work_package", "phase", "status", "is_critical", "owner")
+    search_fields = ("name",)
+    ordering_fields = (
+        "position",
+        "name",
+        "duration",
+        "start_date",
+        "finish_date",
+        "total_float",
+        "percent_complete",
+        "status",
+    )
+    # No default ``ordering``: scope_queryset() gives the plan order, which no field name can say.
+
+    def scope_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(project=self.project).in_plan_order()
+
+    def perform_create(self, serializer: TaskSerializer) -> None:
+        fields, _ = self.split_version(serializer)
+        task = task_create(project=self.project, by=self.request.user, **fields)
+        serializer.instance = self.reread(task)
+
+    def perform_update(self, serializer: TaskSerializer) -> None:
+        changes, version = self.split_version(serializer)
+        task = task_update(
+            task=serializer.instance, by=self.request.user, version=version, **changes
+        )
+        serializer.instance = self.reread(task)
+
+    def perform_destroy(self, instance: Task) -> None:
+        task_delete(task=instance, by=self.request.user)
+
+
+# --- dependencies ---------------------------------------------------------------------------------
+
+
+class DependencySerializer(serializers.ModelSerializer):
+    predecessor = ProjectRelatedField(
+        queryset=Task.objects.all(), help_text="The task that drives (a task of this project)."
+    )
+    successor = ProjectRelatedField(
+        queryset=Task.objects.all(), help_text="The task that follows (a task of this project)."
+    )
+    version = version_field()
+
+    class Meta:
+        model = Dependency
+        fields = ("id", "predecessor", "successor", "type", "lag", "version")
+        # The service refuses a duplicate link, naming both tasks.
+        validators: list = []
+        extra_kwargs = {
+            "type": {
+                "help_text": "FS finish-to-start, SS start-to-start, FF finish-to-finish, "
+                "SF start-to-finish."
+            },
+            "lag": {"help_text": "Working days; negative for a lead."},
+        }
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The project's dependencies"),
+    retrieve=extend_schema(summary="One dependency"),
+    create=extend_schema(
+        summary="Link two tasks; a link that closes a loop is refused (members)",
+        description="A loop is a 400 on `successor` naming the tasks in it; nothing is saved.",
+    ),
+    partial_update=extend_schema(
+        summary="Change a dependency's type or lag (members)",
+        description="To link other tasks, delete the dependency and add another.",
+        responses=edit_responses(DependencySerializer),
+    ),
+    destroy=extend_schema(
+        summary="Remove a dependency; the rest is rescheduled (members)",
+        responses={204: OpenApiResponse(description="Removed.")},
+    ),
+)
+@extend_schema(tags=TAGS)
+class DependencyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    ProjectScopedViewSet,
+):
+    """Links between tasks: predecessor → successor, type FS/SS/FF/SF, lag in working days."""
+
+    queryset = Dependency.objects.all()
+    serializer_class = DependencySerializer
+    filterset_fields = ("predecessor", "successor", "type")
+    ordering_fields = ("id", "predecessor", "successor", "type", "lag")
+    ordering = ("id",)
+
+    def perform_create(self, serializer: DependencySerializer) -> None:
+        fields, _ = self.split_version(serializer)
+        dependency = dependency_add(project=self.project, by=self.request.user, **fields)
+        serializer.instance = self.reread(dependency)
+
+    # Only PATCH: a link's tasks are not edited in place, so there is no whole-record PUT.
+    def partial_update(self, request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes, version = self.split_version(serializer)
+        link = serializer.instance
+        for end in ("predecessor", "successor"):
+            # Sending the same task back (a client echoing the record) is no change.
+            if end in changes and changes[end].pk == getattr(link, f"{end}_id"):
+                del changes[end]
+        link = dependency_update(dependency=link, by=request.user, version=version, **changes)
+        return Response(self.get_serializer(self.reread(link)).data)
+
+    def perform_destroy(self, instance: Dependency) -> None:
+        dependency_remove(dependency=instance, by=self.request.user)
+
+
+# --- the computed schedule ------------------------------------------------------------------------
+
+SCHEDULE_TASK_FIELDS = (
+    "id",
+    "name",
+    "start_date",
+    "finish_date",
+    "early_start",
+    "early_finish",
+    "late_start",
+    "late_finish",
+    "total_float",
+    "free_float",
+    "is_critical",
+)
+
+
+class ScheduleTaskSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Task
+        fields = SCHEDULE_TASK_FIELDS
+        read_only_fields = fields
+        extra_kwargs = {name: {"help_text": text} for name, text in COMPUTED_HELP.items()}
+
+
+class ScheduleSerializer(serializers.Serializer):
+    start = serializers.DateField(allow_null=True, help_text="The first task's start.")
+    finish = serializers.DateField(allow_null=True, help_text="The project's computed finish.")
+    critical_path = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of the critical tasks, in time order."
+    )
+    tasks = ScheduleTaskSerializer(many=True, help_text="Every task, in plan order.")
+
+
+@extend_schema(tags=TAGS)
+class ScheduleViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
+    """The critical-path schedule as computed at the last edit: read-only."""
+
+    queryset = Task.objects.all()
+    serializer_class = ScheduleSerializer
+    filter_backends: list = []
+
+    @extend_schema(
+        summary="The computed schedule: dates, floats and the critical path",
+        description="Per task the early/late start and finish (working-day indexes from the "
+        "project start), total and free float, the critical flag and the shown dates; for the "
+        "project its finish and the critical path as task ids.",
+    )
+    def retrieve(self, request, *args: Any, **kwargs: Any) -> Response:
+        summary = schedule_summary(self.project)
+        # Plain rows straight to JSON: a serializer per row would cost more than the query
+        # for a 2,000-task plan, and the rows already hold exactly these values.
+        tasks = [{name: row[name] for name in SCHEDULE_TASK_FIELDS} for row in summary["tasks"]]
+        return Response(
+            {
+                "start": summary["start"],
+                "finish": summary["finish"],
+                "critical_path": summary["critical_path"],
+                "tasks": tasks,
+            }
+        )
