@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from projects.models import Project, Role
+from projects.models import (
+    ChangeRequest,
+    Charter,
+    Deliverable,
+    Objective,
+    Project,
+    ProjectTemplate,
+    Requirement,
+    Role,
+    WorkPackage,
+)
 
 
 class DateInput(forms.DateInput):
@@ -147,3 +160,268 @@ class MemberAddForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, label="Role")
+
+
+class ProjectCreateForm(ProjectForm):
+    """The new-project form, with an optional template whose scope pre-fills the project."""
+
+    template = forms.ModelChoiceField(
+        queryset=ProjectTemplate.objects.all(),
+        required=False,
+        empty_label="Blank project",
+        label="Start from template",
+        help_text="Copies the template's objectives, WBS, deliverables and requirement "
+        "categories into the new project.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].label_from_instance = _template_label
+
+
+def _template_label(template: ProjectTemplate) -> str:
+    counts = (
+        (template.count("objectives"), "objective"),
+        (template.count("work_packages"), "work package"),
+        (template.count("deliverables"), "deliverable"),
+    )
+    summary = ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts)
+    return f"{template.name} ({template.get_type_display()}; {summary})"
+
+
+# --- Scope ---------------------------------------------------------------------------------------
+
+
+class VersionedForm(forms.ModelForm):
+    """A model form that carries the version it was read at, so a stale save is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("version", self.instance.version)
+        # Creating has no version to be stale against; a record not saved yet (an empty
+        # charter) is created at version 1 by its service.
+        self.fields["version"].required = bool(self.instance.pk)
+
+    def changes(self) -> dict[str, Any]:
+        """The edited fields and their new values, for a service's ``**changes``."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
+
+
+class CharterForm(VersionedForm):
+    class Meta:
+        model = Charter
+        fields = Charter.TEXT_FIELDS
+        widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in Charter.TEXT_FIELDS}
+        help_texts = {
+            "business_case": "Why the project exists: the problem, the benefit, the cost of "
+            "doing nothing.",
+            "in_scope": "What the project delivers.",
+            "out_of_scope": "What it deliberately does not, so nobody assumes otherwise.",
+            "assumptions": "What is taken as true without proof.",
+            "constraints": "Fixed limits: dates, budget, technology, regulation.",
+            "success_criteria": "How the sponsor will judge the result.",
+        }
+
+
+class ObjectiveForm(VersionedForm):
+    class Meta:
+        model = Objective
+        fields = (
+            "description",
+            "measure",
+            "unit",
+            "baseline_value",
+            "target_value",
+            "achieved_value",
+            "due_date",
+            "status",
+        )
+        widgets = {"due_date": DateInput()}
+        labels = {
+            "baseline_value": "Baseline",
+            "target_value": "Target",
+            "achieved_value": "Achieved",
+            "due_date": "Due date",
+        }
+
+
+class DeliverableForm(VersionedForm):
+    """A deliverable and its acceptance criteria, one per line."""
+
+    criteria = forms.CharField(
+        label="Acceptance criteria",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One criterion per line. A criterion kept word for word keeps its “met” tick.",
+    )
+
+    class Meta:
+        model = Deliverable
+        fields = ("name", "description", "owner", "due_date", "work_package")
+        widgets = {"due_date": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
+        labels = {"work_package": "Work package", "due_date": "Due date"}
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault(
+                "criteria", "\n".join(c.text for c in self.instance.criteria.all())
+            )
+        self.fields["owner"].queryset = _member_users(project)
+        self.fields["owner"].label_from_instance = _user_label
+        self.fields["work_package"].queryset = WorkPackage.objects.filter(project=project)
+
+    def criteria_lines(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["criteria"].splitlines() if line.strip()]
+
+
+class DecisionForm(forms.Form):
+    """A lifecycle step (``to``), with the reason a decision needs."""
+
+    to = forms.CharField(max_length=16)
+    reason = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Reason"
+    )
+
+
+class RequirementForm(VersionedForm):
+    class Meta:
+        model = Requirement
+        fields = ("ref", "text", "category", "priority", "status", "source", "deliverables")
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "ref": forms.TextInput(
+                attrs={"autocapitalize": "characters", "spellcheck": "false", "size": 10}
+            ),
+            "category": forms.TextInput(attrs={"list": "requirement-categories"}),
+            "deliverables": forms.CheckboxSelectMultiple,
+        }
+        labels = {"text": "Requirement", "deliverables": "Traced to deliverables"}
+        help_texts = {"ref": "Leave empty for the next REQ-nnn."}
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ref"].required = False
+        self.fields["deliverables"].queryset = Deliverable.objects.filter(project=project).order_by(
+            "due_date", "id"
+        )
+        self.fields["deliverables"].required = False
+
+
+class RequirementFilterForm(forms.Form):
+    """The requirement list's filters. Invalid values are reported and then ignored."""
+
+    priority = forms.ChoiceField(
+        required=False,
+        choices=[("", "All priorities"), *Requirement.Priority.choices],
+        label="Priority",
+    )
+    status = forms.ChoiceField(
+        required=False, choices=[("", "All statuses"), *Requirement.Status.choices], label="Status"
+    )
+    category = forms.CharField(required=False, max_length=60, label="Category")
+    SORTS = ("ref", "category", "priority", "status")
+    sort = forms.ChoiceField(
+        required=False, choices=[(f"{sign}{name}", name) for name in SORTS for sign in ("", "-")]
+    )
+
+    def filters(self) -> dict[str, str]:
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v and k != "sort"}
+
+    @property
+    def current_sort(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("sort") or "ref"
+
+
+class ChangeLogSortForm(forms.Form):
+    SORTS = {
+        "ref": "number",
+        "title": "title",
+        "status": "status",
+        "schedule": "schedule_impact",
+        "cost": "cost_impact",
+        "decided": "decided_at",
+    }
+    sort = forms.ChoiceField(
+        required=False, choices=[(f"{sign}{name}", name) for name in SORTS for sign in ("", "-")]
+    )
+
+    @property
+    def current_sort(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("sort") or "-ref"
+
+    def ordering(self) -> list[str]:
+        sort = self.current_sort
+        return [("-" if sort.startswith("-") else "") + self.SORTS[sort.lstrip("-")], "-number"]
+
+
+class WorkPackageAddForm(forms.Form):
+    """Add a package: at the top level, as the last child of ``parent``, or after ``after``."""
+
+    name = forms.CharField(max_length=200, label="Name")
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    after = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class WorkPackageRenameForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Name")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class WorkPackageShiftForm(forms.Form):
+    direction = forms.ChoiceField(choices=[(d, d) for d in ("up", "down", "indent", "outdent")])
+
+
+class ChangeRequestForm(VersionedForm):
+    class Meta:
+        model = ChangeRequest
+        fields = (
+            "title",
+            "description",
+            "reason",
+            "requested_by",
+            "scope_impact",
+            "schedule_impact",
+            "cost_impact",
+            "risk_impact",
+        )
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("description", "reason", "scope_impact", "risk_impact")
+        }
+        labels = {
+            "schedule_impact": "Schedule impact (working days)",
+            "requested_by": "Requested by",
+        }
+        help_texts = {"requested_by": "Leave empty to record yourself."}
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cost_impact"].label = f"Cost impact ({currency})"
+
+
+class TemplateSaveForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Template name")
+    description = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Description",
+        help_text="Leave empty to say which project it was saved from.",
+    )
+
+
+def _member_users(project: Project):
+    return (
+        get_user_model()
+        .objects.filter(memberships__project=project)
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def _user_label(user: Any) -> str:
+    return user.get_full_name() or user.get_username()

@@ -1,32 +1,100 @@
-"""Pages of the projects app: the portfolio, a project's own pages, and the account's API tokens."""
+"""Pages of the projects app: the portfolio, a project's pages and scope, the account's tokens."""
 
 from django.urls import path
 
-from projects import views
+from projects.views import account, changes, deliverables, project, scope, wbs
 
 app_name = "projects"
 
 urlpatterns = [
-    path("", views.portfolio, name="portfolio"),
-    path("projects/new/", views.project_new, name="create"),
-    path("projects/<int:pk>/", views.project_overview, name="overview"),
-    path("projects/<int:pk>/edit/", views.project_edit, name="edit"),
-    path("projects/<int:pk>/members/", views.project_members, name="members"),
+    path("", project.portfolio, name="portfolio"),
+    path("projects/new/", project.project_new, name="create"),
+    path("projects/<int:pk>/", project.project_overview, name="overview"),
+    path("projects/<int:pk>/edit/", project.project_edit, name="edit"),
+    path("projects/<int:pk>/members/", project.project_members, name="members"),
     path(
         "projects/<int:pk>/members/<int:membership_pk>/role/",
-        views.member_role,
+        project.member_role,
         name="member_role",
     ),
     path(
         "projects/<int:pk>/members/<int:membership_pk>/remove/",
-        views.member_remove,
+        project.member_remove,
         name="member_remove",
     ),
-    path("projects/<int:pk>/history/", views.project_history, name="history"),
-    path("account/tokens/", views.account_tokens, name="account_tokens"),
+    path("projects/<int:pk>/history/", project.project_history, name="history"),
+    path("projects/<int:pk>/save-as-template/", scope.template_save, name="template_save"),
+    # --- Scope (projects/views/scope.py, deliverables.py, wbs.py, changes.py) ---
+    path("projects/<int:pk>/charter/", scope.charter, name="charter"),
+    path("projects/<int:pk>/charter/edit/", scope.charter_edit, name="charter_edit"),
+    path("projects/<int:pk>/objectives/", scope.objectives, name="objectives"),
+    path(
+        "projects/<int:pk>/objectives/<int:objective_pk>/edit/",
+        scope.objective_edit,
+        name="objective_edit",
+    ),
+    path(
+        "projects/<int:pk>/objectives/<int:objective_pk>/delete/",
+        scope.objective_delete,
+        name="objective_delete",
+    ),
+    path("projects/<int:pk>/deliverables/", deliverables.deliverables, name="deliverables"),
+    path(
+        "projects/<int:pk>/deliverables/new/", deliverables.deliverable_new, name="deliverable_new"
+    ),
+    path(
+        "projects/<int:pk>/deliverables/<int:deliverable_pk>/",
+        deliverables.deliverable_detail,
+        name="deliverable",
+    ),
+    path(
+        "projects/<int:pk>/deliverables/<int:deliverable_pk>/edit/",
+        deliverables.deliverable_edit,
+        name="deliverable_edit",
+    ),
+    path(
+        "projects/<int:pk>/deliverables/<int:deliverable_pk>/status/",
+        deliverables.deliverable_transition,
+        name="deliverable_transition",
+    ),
+    path(
+        "projects/<int:pk>/deliverables/<int:deliverable_pk>/criteria/<int:criterion_pk>/",
+        deliverables.criterion_toggle,
+        name="criterion_toggle",
+    ),
+    path("projects/<int:pk>/requirements/", scope.requirements, name="requirements"),
+    path("projects/<int:pk>/requirements/new/", scope.requirement_new, name="requirement_new"),
+    path(
+        "projects/<int:pk>/requirements/<int:requirement_pk>/edit/",
+        scope.requirement_edit,
+        name="requirement_edit",
+    ),
+    path(
+        "projects/<int:pk>/requirements/traceability/",
+        scope.requirement_traceability,
+        name="traceability",
+    ),
+    path("projects/<int:pk>/wbs/", wbs.wbs, name="wbs"),
+    path("projects/<int:pk>/wbs/add/", wbs.wbs_add, name="wbs_add"),
+    path("projects/<int:pk>/wbs/<int:package_pk>/rename/", wbs.wbs_rename, name="wbs_rename"),
+    path("projects/<int:pk>/wbs/<int:package_pk>/move/", wbs.wbs_shift, name="wbs_shift"),
+    path("projects/<int:pk>/wbs/<int:package_pk>/delete/", wbs.wbs_delete, name="wbs_delete"),
+    path("projects/<int:pk>/changes/", changes.changes, name="changes"),
+    path("projects/<int:pk>/changes/new/", changes.change_new, name="change_new"),
+    path("projects/<int:pk>/changes/<int:change_pk>/", changes.change_detail, name="change"),
+    path(
+        "projects/<int:pk>/changes/<int:change_pk>/edit/", changes.change_edit, name="change_edit"
+    ),
+    path(
+        "projects/<int:pk>/changes/<int:change_pk>/status/",
+        changes.change_transition,
+        name="change_transition",
+    ),
+    # --- Account (projects/views/account.py) ---
+    path("account/tokens/", account.account_tokens, name="account_tokens"),
     path(
         "account/tokens/<str:token_key>/revoke/",
-        views.account_token_revoke,
+        account.account_token_revoke,
         name="account_token_revoke",
     ),
 ]

@@ -11,7 +11,7 @@ from knox.models import AuthToken
 
 from projects import services
 from projects.models import Membership, Project, Role
-from projects.views import timeline
+from projects.views.project import timeline
 from tests.factories import MembershipFactory, UserFactory, project_with
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Browser pages of the project itself: portfolio, create/edit, overview, members, history, tokens.
+"""Browser pages of the project itself: portfolio, create/edit, overview, members, history.
 
 Every page reaches project data only through ``projects.selectors`` (DESIGN §3): a project the
 user is not a member of answers 404, a role too low for the action answers 403. Project pages
@@ -13,26 +13,23 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Q, Subquery, Value
-from django.db.models.functions import Now
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
-from knox.models import AuthToken
 
 from projects.exceptions import StaleEdit
 from projects.forms import (
     MemberAddForm,
     MemberRoleForm,
     PortfolioFilterForm,
+    ProjectCreateForm,
     ProjectEditForm,
-    ProjectForm,
     attach_errors,
 )
 from projects.models import Membership, Project, Role
@@ -48,8 +45,10 @@ from projects.services import (
     membership_change_role,
     membership_remove,
     project_create,
+    project_create_from_template,
     project_update,
 )
+from projects.views.scope import scope_summary
 
 HISTORY_PAGE_SIZE = 50
 
@@ -84,14 +83,22 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_new(request: HttpRequest) -> HttpResponse:
-    form = ProjectForm(request.POST or None)
+    form = ProjectCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        template = fields.pop("template")
         try:
-            project = project_create(by=request.user, **form.cleaned_data)
+            if template is None:
+                project = project_create(by=request.user, **fields)
+            else:
+                project = project_create_from_template(by=request.user, template=template, **fields)
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            messages.success(request, f"Project {project.key} created. You are its manager.")
+            started = f" from the template “{template.name}”" if template else ""
+            messages.success(
+                request, f"Project {project.key} created{started}. You are its manager."
+            )
             return redirect(project)
     return render(
         request,
@@ -137,6 +144,7 @@ def project_overview(request: HttpRequest, pk: int) -> HttpResponse:
             "today": today,
             "timeline": timeline(project.start_date, project.target_finish, today),
             "team": team,
+            "scope": scope_summary(project),
             "can_manage": _can_manage(project),
         },
     )
@@ -419,48 +427,6 @@ def _display_value(model_field: Any, value: Any) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
-
-
-# --- API tokens ----------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def account_tokens(request: HttpRequest) -> HttpResponse:
-    """List my API tokens; POST creates one and shows it this once (knox keeps only its hash)."""
-    new_token = ""
-    tokens = AuthToken.objects.filter(user=request.user)
-    if request.method == "POST":
-        limit = settings.REST_KNOX.get("TOKEN_LIMIT_PER_USER")
-        live = tokens.filter(Q(expiry__isnull=True) | Q(expiry__gt=Now()))
-        if limit and live.count() >= limit:
-            messages.error(
-                request, f"You already have {limit} tokens. Revoke one before creating another."
-            )
-        else:
-            _instance, new_token = AuthToken.objects.create(user=request.user)
-    return render(
-        request,
-        "projects/authtoken_list.html",
-        {
-            "tokens": tokens.order_by("-created"),
-            "new_token": new_token,
-            "now": timezone.now(),
-        },
-    )
-
-
-@login_required
-@require_http_methods(["POST"])
-def account_token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
-    tokens = AuthToken.objects.filter(user=request.user, token_key=token_key)
-    deleted, _ = tokens.delete()
-    if not deleted:
-        raise Http404("No such token.")
-    messages.success(
-        request, f"Token {token_key}… revoked. Clients using it can no longer sign in."
-    )
-    return redirect("projects:account_tokens")
 
 
 # --- Helpers -------------------------------------------------------------------------------------

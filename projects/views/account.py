@@ -1,0 +1,55 @@
+"""Account pages: the signed-in user's API tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.db.models.functions import Now
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+from knox.models import AuthToken
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_tokens(request: HttpRequest) -> HttpResponse:
+    """List my API tokens; POST creates one and shows it this once (knox keeps only its hash)."""
+    new_token = ""
+    tokens = AuthToken.objects.filter(user=request.user)
+    if request.method == "POST":
+        limit = settings.REST_KNOX.get("TOKEN_LIMIT_PER_USER")
+        live = tokens.filter(Q(expiry__isnull=True) | Q(expiry__gt=Now()))
+        if limit and live.count() >= limit:
+            messages.error(
+                request, f"You already have {limit} tokens. Revoke one before creating another."
+            )
+        else:
+            _instance, new_token = AuthToken.objects.create(user=request.user)
+    return render(
+        request,
+        "projects/authtoken_list.html",
+        {
+            "tokens": tokens.order_by("-created"),
+            "new_token": new_token,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def account_token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
+    tokens = AuthToken.objects.filter(user=request.user, token_key=token_key)
+    deleted, _ = tokens.delete()
+    if not deleted:
+        raise Http404("No such token.")
+    messages.success(
+        request, f"Token {token_key}… revoked. Clients using it can no longer sign in."
+    )
+    return redirect("projects:account_tokens")

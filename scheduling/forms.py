@@ -1,0 +1,245 @@
+"""Forms of the schedule pages. They check what a person typed and show each error next to its
+field; the rules that must always hold live in the services (``scheduling.services``)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from projects.forms import DateInput
+from projects.models import Project, WorkPackage
+from scheduling.models import Baseline, Dependency, Task
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+# The fields of the full task form, in the order the page lays them out.
+TASK_FORM_FIELDS = (
+    "name",
+    "work_package",
+    "owner",
+    "duration",
+    "constraint_date",
+    "deadline",
+    "percent_complete",
+    "actual_start",
+    "actual_finish",
+    "optimistic_duration",
+    "most_likely_duration",
+    "pessimistic_duration",
+    "fixed_cost",
+    "description",
+)
+# The short "add a task" form above the task table.
+TASK_ADD_FIELDS = ("name", "work_package", "duration", "constraint_date", "deadline")
+# The fields a task-table row turns into inputs when edited in place.
+TASK_ROW_FIELDS = ("name", "duration", "constraint_date", "deadline", "percent_complete", "owner")
+
+
+class TaskForm(forms.ModelForm):
+    """A task's editable fields, with choices limited to the project's work packages and members.
+
+    Validate a *copy* of the task (the view calls the service with the changed fields), so a
+    refused edit never shows on the page as if it had been saved.
+    """
+
+    class Meta:
+        model = Task
+        fields = TASK_FORM_FIELDS
+        widgets = {
+            "constraint_date": DateInput(),
+            "deadline": DateInput(),
+            "actual_start": DateInput(),
+            "actual_finish": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "duration": forms.NumberInput(attrs={"min": 0}),
+            "percent_complete": forms.NumberInput(attrs={"min": 0, "max": 100}),
+        }
+        labels = {
+            "duration": "Duration (working days)",
+            "constraint_date": "Start no earlier than",
+            "deadline": "Finish no later than",
+            "percent_complete": "% complete",
+            "optimistic_duration": "Optimistic (days)",
+            "most_likely_duration": "Most likely (days)",
+            "pessimistic_duration": "Pessimistic (days)",
+        }
+        help_texts = {
+            "duration": "0 makes the task a milestone.",
+            "constraint_date": "",
+            "deadline": "Finishing later makes the float negative.",
+        }
+
+    def __init__(self, *args, project: Project, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "work_package" in self.fields:
+            field = self.fields["work_package"]
+            field.queryset = WorkPackage.objects.filter(project=project).order_by("sort_key")
+            field.label_from_instance = lambda wp: f"{wp.code} {wp.name}"
+            field.empty_label = "— none —"
+        if "owner" in self.fields:
+            field = self.fields["owner"]
+            field.queryset = (
+                get_user_model()
+                .objects.filter(memberships__project=project)
+                .order_by("first_name", "username")
+            )
+            field.label_from_instance = lambda u: u.get_full_name() or u.get_username()
+            field.empty_label = "— nobody —"
+
+    def clean(self) -> dict:
+        """Put the rules the database checks next to the fields they concern."""
+        data = super().clean()
+        estimates = [
+            data.get(name)
+            for name in ("optimistic_duration", "most_likely_duration", "pessimistic_duration")
+        ]
+        if all(value is not None for value in estimates) and not (
+            estimates[0] <= estimates[1] <= estimates[2]
+        ):
+            name = "most_likely_duration" if estimates[0] > estimates[1] else "pessimistic_duration"
+            self.add_error(name, "Estimates must be optimistic ≤ most likely ≤ pessimistic.")
+        start, finish = data.get("actual_start"), data.get("actual_finish")
+        if finish and not start and "actual_start" in self.fields:
+            self.add_error("actual_start", "A task cannot have finished without having started.")
+        if start and finish and finish < start:
+            self.add_error("actual_finish", "The actual finish cannot be before the actual start.")
+        return data
+
+    def changes(self) -> dict:
+        """The fields the person changed, as keyword arguments of ``task_update``."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
+
+
+class TaskAddForm(TaskForm):
+    class Meta(TaskForm.Meta):
+        fields = TASK_ADD_FIELDS
+
+
+class TaskEditForm(TaskForm):
+    """The full edit page: every field, plus the version the task was read at."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class TaskRowForm(TaskForm):
+    """The few fields a task-table row edits in place."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    class Meta(TaskForm.Meta):
+        fields = TASK_ROW_FIELDS
+
+    def __init__(self, *args, **kwargs) -> None:
+        # The inputs sit in the row's cells, outside the <form> (a form cannot wrap a <tr>):
+        # the HTML form attribute ties them to it, and ids are unique per row.
+        task_id = kwargs["instance"].pk
+        super().__init__(*args, auto_id=f"row{task_id}_%s", **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["form"] = f"row-form-{task_id}"
+
+
+# --- dependencies ---------------------------------------------------------------------------------
+
+
+class DependencyAddForm(forms.Form):
+    """Add a predecessor to a task: which task, the link type and the lag."""
+
+    predecessor = forms.TypedChoiceField(coerce=int, label="Predecessor")
+    type = forms.ChoiceField(choices=Dependency.Type.choices, initial=Dependency.Type.FS)
+    lag = forms.IntegerField(
+        initial=0,
+        min_value=-9999,
+        max_value=9999,
+        label="Lag (days)",
+        help_text="Working days; negative for a lead.",
+    )
+
+    def __init__(self, *args, choices: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["predecessor"].choices = [("", "— choose a task —"), *choices]
+
+
+class DependencyEditForm(forms.Form):
+    """Change a link's type or lag; the version guards against a concurrent change."""
+
+    type = forms.ChoiceField(choices=Dependency.Type.choices)
+    lag = forms.IntegerField(min_value=-9999, max_value=9999, label="Lag (days)")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+# --- calendar -------------------------------------------------------------------------------------
+
+WEEKDAYS = [
+    (1, "Monday"),
+    (2, "Tuesday"),
+    (3, "Wednesday"),
+    (4, "Thursday"),
+    (5, "Friday"),
+    (6, "Saturday"),
+    (7, "Sunday"),
+]
+
+
+class WorkingWeekdaysForm(forms.Form):
+    working_weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        label="Working weekdays",
+        error_messages={"required": "Choose at least one working weekday."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class HolidayForm(forms.Form):
+    date = forms.DateField(widget=DateInput())
+    name = forms.CharField(max_length=200, required=False, label="Name (optional)")
+
+
+@cache
+def country_choices() -> list[tuple[str, str]]:
+    """Countries the ``holidays`` package knows, by ISO 3166 alpha-2 code, sorted by name."""
+    from holidays import list_supported_countries, registry
+
+    supported = list_supported_countries()
+    names = {
+        codes[1]: module.replace("_", " ").title()
+        for module, codes in registry.COUNTRIES.items()
+        if codes[1] in supported
+    }
+    return sorted(((code, f"{name} ({code})") for code, name in names.items()), key=lambda c: c[1])
+
+
+class HolidayImportForm(forms.Form):
+    country = forms.ChoiceField(label="Country")
+    subdivision = forms.CharField(
+        max_length=10,
+        required=False,
+        label="Region (optional)",
+        help_text="A state or region code, e.g. BY for Bavaria; empty for nationwide holidays.",
+    )
+    year = forms.IntegerField(min_value=1900, max_value=2200)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "— choose a country —"), *country_choices()]
+
+    def clean_subdivision(self) -> str:
+        return self.cleaned_data["subdivision"].strip().upper()
+
+
+# --- baselines ------------------------------------------------------------------------------------
+
+
+class BaselineForm(forms.ModelForm):
+    class Meta:
+        model = Baseline
+        fields = ("name", "note", "is_performance")
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        labels = {"is_performance": "Make it the performance baseline"}
+        help_texts = {"is_performance": "Earned value and the Gantt measure against it."}
+
+    def validate_unique(self) -> None:
+        """The service words the duplicate-name error; the form only lacks the project."""

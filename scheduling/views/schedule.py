@@ -1,0 +1,635 @@
+"""The plan's pages: the Gantt chart, the task table with in-place edits, a task with its
+dependencies, and the add / edit / delete pages behind them.
+
+Every view reaches the project through ``projects.selectors.get_project_for`` before it looks
+at the HTTP method, so a non-member gets 404 whatever they send and a viewer 403 on any write.
+Writes go through ``scheduling.services``, which recompute the schedule in the same transaction:
+a response that follows an edit already shows the new dates.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import zoneinfo
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django_htmx.http import reswap, retarget
+
+from projects.exceptions import StaleEdit
+from projects.forms import attach_errors
+from projects.models import Project, Role, WorkPackage
+from projects.selectors import get_project_for, members_of
+from scheduling import gantt, selectors, services
+from scheduling.forms import (
+    DependencyAddForm,
+    DependencyEditForm,
+    TaskAddForm,
+    TaskEditForm,
+    TaskRowForm,
+)
+from scheduling.models import Baseline, BaselineTask, Dependency, Task
+
+PAGE_SIZE = 200  # rows per page of the Gantt and the task table
+
+# The task table's sort keys: ?sort=<key> or ?sort=-<key>.
+TASK_SORTS = (
+    "wbs",
+    "name",
+    "duration",
+    "start",
+    "finish",
+    "total_float",
+    "free_float",
+    "critical",
+    "percent",
+    "status",
+    "owner",
+)
+_SORT_FIELD = {
+    "wbs": "order",
+    "name": "name",
+    "duration": "duration",
+    "start": "start_date",
+    "finish": "finish_date",
+    "total_float": "total_float",
+    "free_float": "free_float",
+    "critical": "is_critical",
+    "percent": "percent_complete",
+    "status": "status",
+    "owner": "owner_name",
+}
+_STATUS_RANK = {Task.Status.NOT_STARTED: 0, Task.Status.IN_PROGRESS: 1, Task.Status.DONE: 2}
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def project_today(project: Project) -> datetime.date:
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
+
+
+def can_edit(project: Project) -> bool:
+    """Members and managers edit tasks and links; nobody edits a closed project."""
+    return Role(project.my_role).covers(Role.MEMBER) and not project.is_closed
+
+
+def can_manage(project: Project) -> bool:
+    return project.my_role == Role.MANAGER and not project.is_closed
+
+
+def _project_task(project: Project, task_pk: int) -> Task:
+    return get_object_or_404(
+        Task.objects.filter(project=project).select_related("work_package", "owner"), pk=task_pk
+    )
+
+
+def _packages(project: Project) -> list[dict[str, Any]]:
+    """The WBS in reading order as plain rows (one query)."""
+    return list(
+        WorkPackage.objects.filter(project=project)
+        .order_by("sort_key")
+        .values("id", "parent_id", "code", "name")
+    )
+
+
+def _span_words(task: Task) -> str:
+    if task.start_date is None:
+        return "not scheduled yet"
+    if task.is_milestone:
+        return f"milestone on {task.start_date:%-d %b %Y}"
+    return f"{task.start_date:%-d %b %Y} – {task.finish_date:%-d %b %Y}"
+
+
+# --- task table -----------------------------------------------------------------------------------
+
+
+def _task_table(project: Project, params: QueryDict, **extra: Any) -> dict[str, Any]:
+    """The task table's context: every task's row (code, owner name, computed dates), sorted
+    and paged. A fixed number of queries whatever the number of tasks."""
+    rows = selectors.schedule_rows(project)
+    packages = _packages(project)
+    codes = gantt.task_codes(rows, packages)  # in outline order, the Gantt's
+    position = {task_id: order for order, task_id in enumerate(codes)}
+    statuses = dict(Task.Status.choices)
+    owners = {
+        m.user_id: m.user.get_full_name() or m.user.get_username() for m in members_of(project)
+    }
+    for row in rows:
+        row["order"] = position[row["id"]]
+        row["code"] = codes[row["id"]]
+        row["owner_name"] = owners.get(row["owner_id"], "")
+        row["is_milestone"] = row["duration"] == 0
+        row["status_label"] = statuses.get(row["status"], row["status"])
+
+    sort = params.get("sort") or "wbs"
+    if sort.lstrip("-") not in TASK_SORTS:
+        sort = "wbs"
+    field = _SORT_FIELD[sort.lstrip("-")]
+    if field == "status":
+        rows.sort(key=lambda r: _STATUS_RANK.get(r["status"], 0), reverse=sort.startswith("-"))
+    elif field != "order":
+        # Empty values last whichever the direction; the plan order breaks ties.
+        present = [r for r in rows if r[field] not in (None, "")]
+        missing = [r for r in rows if r[field] in (None, "")]
+        present.sort(key=lambda r: (r[field], r["order"]), reverse=sort.startswith("-"))
+        rows = present + missing
+    else:
+        rows.sort(key=lambda r: r["order"], reverse=sort.startswith("-"))
+
+    finishes = [r["finish_date"] for r in rows if r["finish_date"]]
+    starts = [r["start_date"] for r in rows if r["start_date"]]
+    page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
+    return {
+        "project": project,
+        "page": page,
+        "tasks": page.object_list,
+        "task_count": len(rows),
+        "critical_count": sum(1 for r in rows if r["is_critical"]),
+        "plan_start": min(starts, default=None),
+        "plan_finish": max(finishes, default=None),
+        "sort": sort,
+        "query": _query_without(params, "page"),
+        "can_edit": can_edit(project),
+        **extra,
+    }
+
+
+def _query_without(params: QueryDict, *names: str) -> str:
+    kept = params.copy()
+    for name in names:
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
+@login_required
+def task_list(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for(request.user, pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    context = _task_table(project, request.GET, area="tasks")
+    template = "scheduling/task_list.html"
+    if request.htmx:
+        template += "#task-table"
+    else:
+        context["add_form"] = TaskAddForm(project=project) if context["can_edit"] else None
+    return render(request, template, context)
+
+
+@login_required
+def task_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a task (the form above the task table posts here; GET shows it on its own page)."""
+    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = TaskAddForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if v is not None and k != "name"}
+        try:
+            task = services.task_create(
+                project=project, by=request.user, name=form.cleaned_data["name"], **fields
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, f"Added “{task.name}”: {_span_words(task)}.")
+            return redirect("scheduling:tasks", pk=project.pk)
+    return render(
+        request,
+        "scheduling/task_form.html",
+        {"project": project, "area": "tasks", "form": form, "adding": True},
+    )
+
+
+@login_required
+def task_row(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
+    """A task-table row edited in place (htmx): GET gives the form row (``?cancel=1`` the plain
+    row back), POST saves it and answers with the whole table, since one task's new dates can
+    move many others. Errors come back in the form row, next to their fields."""
+    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    task = _project_task(project, task_pk)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method != "POST":
+        if not request.htmx:
+            return redirect("scheduling:task_edit", pk=project.pk, task_pk=task.pk)
+        if request.GET.get("cancel"):
+            return render(
+                request, "scheduling/task_list.html#task-row", _row_context(project, task.pk)
+            )
+        form = TaskRowForm(instance=task, initial={"version": task.version}, project=project)
+        return _render_row_form(request, project, task, form)
+
+    form = TaskRowForm(request.POST, instance=copy.copy(task), project=project)
+    if form.is_valid():
+        try:
+            task = services.task_update(
+                task=task, by=request.user, version=form.cleaned_data["version"], **form.changes()
+            )
+        except StaleEdit as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            attach_errors(form, error)
+    if form.errors:
+        if request.htmx:
+            response = _render_row_form(request, project, task, form)
+            return reswap(retarget(response, f"#task-{task.pk}"), "outerHTML")
+        context = _task_table(project, request.GET, area="tasks", editing=task.pk, row_form=form)
+        context["add_form"] = TaskAddForm(project=project)
+        return render(request, "scheduling/task_list.html", context)
+    if request.htmx:
+        # Keep the sort and page the person was looking at.
+        current = QueryDict(mutable=True)
+        if request.htmx.current_url:
+            current.update(dict(parse_qsl(urlsplit(request.htmx.current_url).query)))
+        context = _task_table(project, current, saved=task.pk)
+        return render(request, "scheduling/task_list.html#task-table", context)
+    messages.success(request, f"Saved “{task.name}”: {_span_words(task)}.")
+    return redirect("scheduling:tasks", pk=project.pk)
+
+
+def _row_context(project: Project, task_pk: int, **extra: Any) -> dict[str, Any]:
+    """The task table's context with ``t``, the row of one task, for rendering that row."""
+    context = _task_table(project, QueryDict(), **extra)
+    context["t"] = next(r for r in context["page"].paginator.object_list if r["id"] == task_pk)
+    return context
+
+
+def _render_row_form(
+    request: HttpRequest, project: Project, task: Task, form: TaskRowForm
+) -> HttpResponse:
+    return render(
+        request,
+        "scheduling/task_list.html#task-edit-row",
+        _row_context(project, task.pk, row_form=form),
+    )
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
+    project = get_project_for(request.user, pk)
+    task = _project_task(project, task_pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    return _render_detail(request, project, task)
+
+
+def _render_detail(
+    request: HttpRequest,
+    project: Project,
+    task: Task,
+    *,
+    add_form: DependencyAddForm | None = None,
+    link_errors: dict[int, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    links = (
+        Dependency.objects.filter(Q(successor=task) | Q(predecessor=task))
+        .select_related("predecessor", "successor")
+        .order_by("id")
+    )
+    predecessors = [d for d in links if d.successor_id == task.pk]
+    successors = [d for d in links if d.predecessor_id == task.pk]
+    if add_form is None:
+        add_form = DependencyAddForm(choices=_predecessor_choices(project, task, predecessors))
+    # The outline code, as the task table and the Gantt number the task.
+    siblings = list(
+        Task.objects.filter(project=project, work_package=task.work_package_id)
+        .in_plan_order()
+        .values("id", "work_package_id")
+    )
+    packages = (
+        _packages(project)
+        if task.work_package_id
+        else list(
+            WorkPackage.objects.filter(project=project, parent=None).values(
+                "id", "parent_id", "code", "name"
+            )
+        )
+    )
+    code = gantt.task_codes(siblings, packages).get(task.pk, "")
+    return render(
+        request,
+        "scheduling/task_detail.html",
+        {
+            "project": project,
+            "area": "tasks",
+            "task": task,
+            "code": code,
+            "predecessors": predecessors,
+            "successors": successors,
+            "add_form": add_form,
+            "link_errors": link_errors or {},
+            "link_types": Dependency.Type.choices,
+            "can_edit": can_edit(project),
+        },
+        status=status,
+    )
+
+
+def _predecessor_choices(
+    project: Project, task: Task, predecessors: list[Dependency]
+) -> list[tuple[int, str]]:
+    """Every other task of the project not already a predecessor, in plan order."""
+    taken = {d.predecessor_id for d in predecessors} | {task.pk}
+    rows = Task.objects.filter(project=project).in_plan_order().values_list("id", "name")
+    return [(pk, name) for pk, name in rows if pk not in taken]
+
+
+@login_required
+def task_edit(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
+    """The full task form (also the task table's edit link when JavaScript is off)."""
+    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    task = _project_task(project, task_pk)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = TaskEditForm(
+        request.POST or None,
+        instance=copy.copy(task),
+        initial={"version": task.version},
+        project=project,
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if not changes:
+            messages.info(request, "Nothing changed.")
+            return redirect("scheduling:task_detail", pk=project.pk, task_pk=task.pk)
+        try:
+            task = services.task_update(
+                task=task, by=request.user, version=form.cleaned_data["version"], **changes
+            )
+        except StaleEdit as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, f"Saved “{task.name}”: {_span_words(task)}.")
+            return redirect("scheduling:task_detail", pk=project.pk, task_pk=task.pk)
+    return render(
+        request,
+        "scheduling/task_form.html",
+        {"project": project, "area": "tasks", "form": form, "task": task},
+    )
+
+
+@login_required
+def task_delete(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
+    """GET asks for confirmation (naming what else the deletion removes); POST deletes."""
+    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    task = _project_task(project, task_pk)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method == "POST":
+        name = task.name
+        services.task_delete(task=task, by=request.user)
+        messages.success(request, f"Deleted “{name}” and its links. The schedule is updated.")
+        return redirect("scheduling:tasks", pk=project.pk)
+    link_count = Dependency.objects.filter(Q(successor=task) | Q(predecessor=task)).count()
+    return render(
+        request,
+        "scheduling/task_confirm_delete.html",
+        {"project": project, "area": "tasks", "task": task, "link_count": link_count},
+    )
+
+
+# --- dependencies ---------------------------------------------------------------------------------
+
+
+@login_required
+def dependency_add(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
+    """Add a predecessor to the task; a loop is refused with the tasks that would form it."""
+    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    task = _project_task(project, task_pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    links = list(Dependency.objects.filter(successor=task))
+    form = DependencyAddForm(request.POST, choices=_predecessor_choices(project, task, links))
+    if form.is_valid():
+        predecessor = get_object_or_404(
+            Task.objects.filter(project=project), pk=form.cleaned_data["predecessor"]
+        )
+        try:
+            services.dependency_add(
+                project=project,
+                by=request.user,
+                predecessor=predecessor,
+                successor=task,
+                type=form.cleaned_data["type"],
+                lag=form.cleaned_data["lag"],
+            )
+        except ValidationError as error:
+            attach_errors(form, error, aliases={"successor": "predecessor"})
+        else:
+            task.refresh_from_db()
+            messages.success(
+                request,
+                f"“{predecessor.name}” is now a predecessor ({form.cleaned_data['type']}). "
+                f"“{task.name}”: {_span_words(task)}.",
+            )
+            return redirect("scheduling:task_detail", pk=project.pk, task_pk=task.pk)
+    return _render_detail(request, project, task, add_form=form, status=400)
+
+
+def _link_and_page(request: HttpRequest, pk: int, dependency_pk: int):
+    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    dependency = get_object_or_404(
+        Dependency.objects.filter(project=project).select_related("predecessor", "successor"),
+        pk=dependency_pk,
+    )
+    # Back to the task page the form was on: the link's successor unless it says otherwise.
+    back = dependency.successor
+    if request.POST.get("task") == str(dependency.predecessor_id):
+        back = dependency.predecessor
+    return project, dependency, back
+
+
+@login_required
+def dependency_edit(request: HttpRequest, pk: int, dependency_pk: int) -> HttpResponse:
+    project, dependency, back = _link_and_page(request, pk, dependency_pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = DependencyEditForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.dependency_update(
+                dependency=dependency,
+                by=request.user,
+                version=form.cleaned_data["version"],
+                type=form.cleaned_data["type"],
+                lag=form.cleaned_data["lag"],
+            )
+        except StaleEdit as exc:
+            error = str(exc)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(m for field in form.errors.values() for m in field)
+    if error:
+        task = _project_task(project, back.pk)
+        return _render_detail(
+            request, project, task, link_errors={dependency.pk: error}, status=400
+        )
+    messages.success(
+        request,
+        f"Link “{dependency.predecessor.name}” → “{dependency.successor.name}” is now "
+        f"{form.cleaned_data['type']} {form.cleaned_data['lag']:+d}d.",
+    )
+    return redirect("scheduling:task_detail", pk=project.pk, task_pk=back.pk)
+
+
+@login_required
+def dependency_remove(request: HttpRequest, pk: int, dependency_pk: int) -> HttpResponse:
+    project, dependency, back = _link_and_page(request, pk, dependency_pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    words = f"“{dependency.predecessor.name}” → “{dependency.successor.name}”"
+    services.dependency_remove(dependency=dependency, by=request.user)
+    messages.success(request, f"Removed the link {words}.")
+    return redirect("scheduling:task_detail", pk=project.pk, task_pk=back.pk)
+
+
+# --- Gantt ----------------------------------------------------------------------------------------
+
+
+@login_required
+def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Gantt chart, one page of rows at a time on the whole project's time axis.
+
+    ``?zoom=week|month``, ``?baseline=<id>|none`` (default: the performance baseline),
+    ``?collapsed=<work package ids>``, ``?page=<n>``.
+    """
+    project = get_project_for(request.user, pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    params = request.GET
+    zoom = params.get("zoom") if params.get("zoom") in gantt.ZOOMS else gantt.DEFAULT_ZOOM
+    collapsed = {int(v) for v in params.get("collapsed", "").split(",") if v.strip().isdigit()}
+    today = project_today(project)
+
+    tasks = selectors.schedule_rows(project)
+    packages = _packages(project)
+    rollup = selectors.wbs_rollup(project, tasks)
+    calendar = services.work_calendar(project)
+    baselines = list(Baseline.objects.filter(project=project).order_by("-created_at", "-id"))
+    baseline = _chosen_baseline(baselines, params.get("baseline"))
+    frozen = {}
+    if baseline is not None:
+        frozen = {
+            task_id: (start, finish)
+            for task_id, start, finish in BaselineTask.objects.filter(
+                baseline=baseline, task__isnull=False
+            ).values_list("task_id", "start_date", "finish_date")
+        }
+    rows = gantt.plan_rows(tasks, packages, rollup, calendar, collapsed=collapsed, baseline=frozen)
+    page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
+    first = (page.number - 1) * PAGE_SIZE
+    last = first + len(page.object_list)
+    axis = gantt.axis_for(
+        [d for t in tasks for d in (t["start_date"], t["finish_date"])]
+        + [d for pair in frozen.values() for d in pair],
+        zoom,
+        default=project.start_date,
+    )
+    links = [
+        gantt.Link(d["predecessor_id"], d["successor_id"], d["type"], d["lag"])
+        for d in selectors.dependency_rows(project)
+    ]
+    task_url = reverse("scheduling:task_detail", args=[project.pk, 0])[: -len("0/")] + "{}/"
+    critical_count = sum(1 for t in tasks if t["is_critical"])
+    starts = [t["start_date"] for t in tasks if t["start_date"]]
+    finishes = [t["finish_date"] for t in tasks if t["finish_date"]]
+    title = (
+        f"Gantt chart of {project.key}: {len(tasks)} tasks"
+        + (f" from {min(starts):%-d %b %Y} to {max(finishes):%-d %b %Y}" if starts else "")
+        + f", {critical_count} critical"
+    )
+    chart = gantt.chart_svg(
+        rows,
+        first=first,
+        last=last,
+        axis=axis,
+        links=links,
+        today=today,
+        calendar=calendar,
+        url=task_url.format,
+        baseline_name=baseline.name if baseline else "",
+        title=title,
+    )
+    state = {
+        "zoom": zoom,
+        "baseline": params.get("baseline", ""),
+        "collapsed": ",".join(str(c) for c in sorted(collapsed)),
+    }
+    all_summaries = [p["id"] for p in packages if p["id"] in rollup]
+    context = {
+        "project": project,
+        "area": "gantt",
+        "page": page,
+        "rows": [
+            (row, _gantt_query(state, collapsed=_toggled(collapsed, row.id)))
+            for row in page.object_list
+        ],
+        "axis_svg": mark_safe(gantt.axis_svg(axis, today, calendar)),  # built with html.escape
+        "chart_svg": mark_safe(chart),
+        "chart_width": axis.width,
+        "today_x": axis.x(today) if axis.start <= today < axis.end else None,
+        "row_height": gantt.ROW_HEIGHT,
+        "header_height": gantt.HEADER_HEIGHT,
+        "zoom": zoom,
+        "zoom_links": {z: _gantt_query(state, zoom=z) for z in gantt.ZOOMS},
+        "baselines": baselines,
+        "baseline": baseline,
+        "baseline_param": state["baseline"],
+        "collapse_all": _gantt_query(state, collapsed=",".join(map(str, all_summaries))),
+        "expand_all": _gantt_query(state, collapsed=""),
+        "any_collapsed": bool(collapsed),
+        "prev_url": _gantt_query(state, page=str(page.number - 1)) if page.has_previous() else "",
+        "next_url": _gantt_query(state, page=str(page.number + 1)) if page.has_next() else "",
+        "prev_range": f"{first - PAGE_SIZE + 1}–{first}",
+        "next_range": f"{last + 1}–{min(last + PAGE_SIZE, len(rows))}",
+        "collapsed_param": state["collapsed"],
+        "task_count": len(tasks),
+        "critical_count": critical_count,
+        "plan_start": min(starts, default=None),
+        "plan_finish": max(finishes, default=None),
+        "today": today,
+        "title": title,
+    }
+    template = "scheduling/task_gantt.html"
+    if request.htmx:
+        template += "#gantt"
+    return render(request, template, context)
+
+
+def _chosen_baseline(baselines: list[Baseline], wanted: str | None) -> Baseline | None:
+    if wanted == "none":
+        return None
+    if wanted and wanted.isdigit():
+        for baseline in baselines:
+            if baseline.pk == int(wanted):
+                return baseline
+    return next((b for b in baselines if b.is_performance), None)
+
+
+def _toggled(collapsed: set[int], package: int) -> str:
+    return ",".join(str(c) for c in sorted(collapsed ^ {package}))
+
+
+def _gantt_query(state: dict[str, str], **changes: str) -> str:
+    """The Gantt's query string with ``changes``; empty values and defaults left out."""
+    merged = {**state, **changes}
+    if merged.get("zoom") == gantt.DEFAULT_ZOOM:
+        merged.pop("zoom")
+    return "?" + urlencode({k: v for k, v in merged.items() if v})

@@ -1,0 +1,134 @@
+"""The Gantt builder (scheduling/gantt.py): outline order and codes, the axis, arrow anchors.
+Pure: no database."""
+
+import datetime
+
+import pytest
+
+from scheduling import gantt
+from scheduling.workdays import WorkCalendar
+
+D = datetime.date
+CALENDAR = WorkCalendar(
+    working_weekdays=frozenset({1, 2, 3, 4, 5}), holidays=frozenset(), start=D(2026, 1, 5)
+)
+PACKAGES = [
+    {"id": 10, "parent_id": None, "code": "1", "name": "Build"},
+    {"id": 11, "parent_id": 10, "code": "1.1", "name": "Front end"},
+    {"id": 12, "parent_id": 10, "code": "1.2", "name": "Back end"},
+]
+
+
+def _task(pk: int, package: int | None, start: D, finish: D, duration: int, **extra) -> dict:
+    return {
+        "id": pk,
+        "name": f"T{pk}",
+        "work_package_id": package,
+        "start_date": start,
+        "finish_date": finish,
+        "duration": duration,
+        "percent_complete": 0,
+        "is_critical": False,
+        "total_float": 0,
+        **extra,
+    }
+
+
+TASKS = [
+    _task(1, 10, D(2026, 1, 16), D(2026, 1, 16), 0),  # a milestone on the parent package
+    _task(2, 11, D(2026, 1, 5), D(2026, 1, 7), 3),
+    _task(3, 12, D(2026, 1, 8), D(2026, 1, 9), 2),
+    _task(4, None, D(2026, 1, 5), D(2026, 1, 5), 1),
+]
+ROLLUP = {
+    10: {"start_date": D(2026, 1, 5), "finish_date": D(2026, 1, 16), "percent_complete": 0},
+    11: {"start_date": D(2026, 1, 5), "finish_date": D(2026, 1, 7), "percent_complete": 0},
+    12: {"start_date": D(2026, 1, 8), "finish_date": D(2026, 1, 9), "percent_complete": 0},
+}
+
+
+def test_plan_rows_put_a_packages_own_tasks_after_its_children():
+    """Build's closing milestone comes after Front end and Back end, numbered 1.3; a task
+    outside the WBS comes last as 2."""
+    rows = gantt.plan_rows(TASKS, PACKAGES, ROLLUP, CALENDAR)
+    assert [(r.kind, r.code, r.name) for r in rows] == [
+        ("summary", "1", "Build"),
+        ("summary", "1.1", "Front end"),
+        ("task", "1.1.1", "T2"),
+        ("summary", "1.2", "Back end"),
+        ("task", "1.2.1", "T3"),
+        ("task", "1.3", "T1"),
+        ("task", "2", "T4"),
+    ]
+    assert rows[0].duration == 10  # 5 to 16 Jan: two working weeks
+
+
+def test_plan_rows_collapse_hides_everything_under_the_package():
+    """Collapsing Build keeps its summary row and hides its children and tasks."""
+    rows = gantt.plan_rows(TASKS, PACKAGES, ROLLUP, CALENDAR, collapsed={10})
+    assert [(r.code, r.collapsed) for r in rows] == [("1", True), ("2", False)]
+
+
+def test_axis_covers_whole_weeks_or_months():
+    """Week zoom runs Monday to a spare week after the last date; month zoom whole months."""
+    week = gantt.axis_for([D(2026, 1, 7), D(2026, 1, 20)], "week", default=D(2026, 1, 1))
+    assert (week.start, week.end, week.px_per_day) == (D(2026, 1, 5), D(2026, 2, 2), 18)
+    month = gantt.axis_for([D(2026, 1, 7), D(2026, 2, 10)], "month", default=D(2026, 1, 1))
+    assert (month.start, month.end) == (D(2026, 1, 1), D(2026, 3, 1))
+    assert gantt.axis_for([], "nonsense", default=D(2026, 1, 7)).zoom == "week"
+
+
+@pytest.mark.parametrize(
+    ("kind", "path"),
+    [
+        # FS: out of the predecessor's finish (x=54), down, into the successor's start (x=72).
+        ("FS", "M54,13H59V39H72"),
+        # SS: out of the predecessor's start (x=0) to the left, into the successor's start.
+        ("SS", "M0,13H-5V39H72"),
+        # FF: out of the finish, into the successor's finish (x=144) from the right.
+        ("FF", "M54,13H151V39H144"),
+        # SF: out of the start, double back to enter the successor's finish from the right.
+        ("SF", "M0,13H-5V26H151V39H144"),
+    ],
+)
+def test_arrows_leave_and_enter_at_the_ends_the_link_type_names(kind, path):
+    """Each link type's arrow starts and ends at the bar ends its rule relates."""
+    predecessor = _task(1, None, D(2026, 1, 5), D(2026, 1, 7), 3)
+    successor = _task(2, None, D(2026, 1, 9), D(2026, 1, 12), 2)
+    rows = gantt.plan_rows([predecessor, successor], [], {}, CALENDAR)
+    axis = gantt.axis_for([D(2026, 1, 5), D(2026, 1, 12)], "week", default=D(2026, 1, 5))
+    svg = gantt.chart_svg(
+        rows,
+        first=0,
+        last=2,
+        axis=axis,
+        links=[gantt.Link(1, 2, kind)],
+        today=D(2025, 1, 1),
+        calendar=CALENDAR,
+        url="/t/{}/".format,
+        baseline_name="",
+    )
+    assert f'd="{path}"' in svg
+    assert 'href="/t/1/"' in svg and "<title>T1" not in svg  # titles carry the code first
+
+
+def test_chart_escapes_task_names():
+    """A task name with markup is text in the SVG, never markup."""
+    rows = gantt.plan_rows(
+        [_task(1, None, D(2026, 1, 5), D(2026, 1, 5), 1, name="<script>x</script>")],
+        [],
+        {},
+        CALENDAR,
+    )
+    axis = gantt.axis_for([D(2026, 1, 5)], "week", default=D(2026, 1, 5))
+    svg = gantt.chart_svg(
+        rows,
+        first=0,
+        last=1,
+        axis=axis,
+        links=[],
+        today=D(2026, 1, 6),
+        calendar=CALENDAR,
+        url="/t/{}/".format,
+    )
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
