@@ -1,7 +1,18 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from projects.models import Membership, Project
+from projects.models import (
+    AcceptanceCriterion,
+    ChangeRequest,
+    Charter,
+    Deliverable,
+    Membership,
+    Objective,
+    Project,
+    ProjectTemplate,
+    Requirement,
+    WorkPackage,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,3 +35,61 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_filter = ["role"]
     search_fields = ["project__key", "user__username", "user__email"]
     list_select_related = ["project", "user"]
+
+
+class AcceptanceCriterionInline(admin.TabularInline):
+    model = AcceptanceCriterion
+    extra = 0
+
+
+@admin.register(Deliverable)
+class DeliverableAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "project", "status", "due_date", "owner"]
+    list_filter = ["status"]
+    search_fields = ["name", "project__key"]
+    list_select_related = ["project", "owner"]
+    inlines = [AcceptanceCriterionInline]
+
+
+@admin.register(WorkPackage)
+class WorkPackageAdmin(SimpleHistoryAdmin):
+    # Codes are derived from the tree: move packages in the app so the WBS is renumbered.
+    list_display = ["code", "name", "project", "owner"]
+    search_fields = ["name", "project__key"]
+    list_select_related = ["project", "owner"]
+    readonly_fields = ["code", "sort_key", "parent", "position"]
+
+
+@admin.register(Requirement)
+class RequirementAdmin(SimpleHistoryAdmin):
+    list_display = ["ref", "project", "priority", "status", "category"]
+    list_filter = ["priority", "status"]
+    search_fields = ["ref", "text", "project__key"]
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["ref", "title", "project", "status", "schedule_impact", "cost_impact"]
+    list_filter = ["status"]
+    search_fields = ["title", "project__key"]
+    readonly_fields = ["status", "decided_by", "decided_at", "decision_reason"]
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(SimpleHistoryAdmin):
+    list_display = ["description", "project", "status", "due_date"]
+    list_filter = ["status"]
+
+
+@admin.register(Charter)
+class CharterAdmin(SimpleHistoryAdmin):
+    list_display = ["project"]
+
+
+@admin.register(ProjectTemplate)
+class ProjectTemplateAdmin(admin.ModelAdmin):
+    """Templates are data: edit their content here (validated on save)."""
+
+    list_display = ["name", "type", "methodology", "created_at"]
+    list_filter = ["type", "methodology"]
+    search_fields = ["name", "description"]

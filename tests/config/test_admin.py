@@ -1,0 +1,32 @@
+"""The admin: every Charter model registered there opens (list and add pages) for a superuser."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+CHARTER_APPS = {"projects", "scheduling", "stakeholders", "budgets", "risks", "reports"}
+
+
+def registered():
+    return sorted(
+        (model._meta.app_label, model._meta.model_name)
+        for model in admin.site._registry
+        if model._meta.app_label in CHARTER_APPS
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("app", "model"), registered())
+def test_admin_pages_open_for_every_charter_model(client, app, model):
+    """The change list and the add form of each registered model render without error."""
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    for view in ("changelist", "add"):
+        response = client.get(reverse(f"admin:{app}_{model}_{view}"))
+        assert response.status_code == 200, (app, model, view)
+
+
+def test_admin_registers_the_project_templates():
+    """Templates are data a manager edits in the admin."""
+    assert ("projects", "projecttemplate") in registered()
