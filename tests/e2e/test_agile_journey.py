@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from projects.models import Project
 from scheduling import services
+from tests.e2e.helpers import htmx_idle
 from tests.factories import UserFactory, project_with
 
 pytestmark = pytest.mark.e2e
@@ -72,10 +73,14 @@ def test_agile_journey_backlog_to_burndown(browser_tab: Page, scrum_project, pas
 
     # Put both items in it from the backlog (the row's select saves in place).
     nav.get_by_role("link", name="Backlog").click()
+    # The selects save through htmx, which binds them once the page has loaded; a change
+    # fired before that (a busy machine) would send nothing.
+    htmx_idle(page)
     for title in ["Sign in with SSO", "See my invoices"]:
         with page.expect_response(re.compile(r"/assign/$")):
             page.get_by_label(f"Sprint of {title}").select_option(label="Sprint 1")
         expect(page.get_by_label(f"Sprint of {title}")).to_have_value(re.compile(r"\d+"))
+        htmx_idle(page)
     snap(page, "agile-backlog")
 
     # Start it: the board opens with both cards to do.
@@ -96,6 +101,7 @@ def test_agile_journey_backlog_to_burndown(browser_tab: Page, scrum_project, pas
 
     # Move one card to done on the board (htmx swaps the board in place).
     page.get_by_role("navigation", name="Sprint 1 views").get_by_role("link", name="Board").click()
+    htmx_idle(page)
     page.get_by_role("button", name="Move See my invoices to Done").click()
     expect(page.locator(".col-done .card")).to_have_count(1)
     expect(page.locator("#board-remaining")).to_have_text("8")

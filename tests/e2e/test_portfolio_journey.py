@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from projects.models import Membership, Role
+from tests.e2e.helpers import htmx_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +33,9 @@ def test_portfolio_journey_demo_manager_creates_a_project(browser_tab: Page, dem
     expect(table.locator("tbody tr")).to_have_count(4)
     snap(page, "portfolio")
 
-    # Filtering swaps just the table (htmx) and keeps the filters in the URL.
+    # Filtering swaps just the table (htmx) and keeps the filters in the URL. htmx binds the
+    # filters once the page has loaded; on a busy machine a change could come first.
+    htmx_idle(page)
     page.get_by_label("Type").select_option("cybersecurity")
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(table.get_by_role("link", name="SOC2", exact=True)).to_be_visible()
@@ -87,8 +90,10 @@ def test_members_journey_add_by_email_and_change_role(browser_tab: Page, demo_da
     row = page.locator("tr", has_text="priya@charter.example")
     select = row.get_by_label("Role of Priya Raman")
     expect(select).to_have_value("viewer")
+    htmx_idle(page)  # the role select saves through htmx
     select.select_option("member")
     expect(row.get_by_text("Saved")).to_be_visible()
+    htmx_idle(page)
     membership = Membership.objects.get(project__key="CLOUD", user__username="priya")
     assert membership.role == Role.MEMBER
     snap(page, "members")

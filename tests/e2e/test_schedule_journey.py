@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.helpers import htmx_idle
 from tests.factories import ProjectFactory, UserFactory, project_with
 
 pytestmark = pytest.mark.e2e
@@ -73,8 +74,11 @@ def test_schedule_journey_link_two_tasks_and_move_the_gantt(
     # Lengthen Design in place in the task table; the whole table comes back with new dates.
     page.get_by_role("link", name="The same plan as a table").click()
     row = page.locator("#task-table tr", has_text="Design")
+    htmx_idle(page)  # the Edit link swaps the row in place once htmx has bound it
     row.get_by_role("link", name=re.compile("^Edit")).click()
     editing = page.locator("#task-table tr.editing")
+    expect(editing).to_be_visible()
+    htmx_idle(page)
     editing.get_by_label("Duration (working days)").fill("5")
     editing.get_by_role("button", name="Save").click()
     expect(page.locator("#task-table tr", has_text="Build")).to_contain_text("Tue 13 Jan 26")

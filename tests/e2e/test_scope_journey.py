@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from projects.models import ChangeRequest, WorkPackage
+from tests.e2e.helpers import htmx_idle
 from tests.factories import UserFactory, project_with
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +34,9 @@ def test_scope_journey_wbs_and_change_control(browser_tab: Page, transactional_d
     nav = page.get_by_role("navigation", name=f"{project.key} areas")
     nav.get_by_role("link", name="WBS").click()
     expect(page.get_by_role("heading", name="Work breakdown structure")).to_be_visible()
+    # The tree's forms go through htmx once it has bound them; on a busy machine a click could
+    # come first and post the plain form instead (which works, but is not what is tested here).
+    htmx_idle(page)
 
     # Two top-level packages, added in place (htmx keeps the page and the focus).
     tree = page.locator("#wbs-tree")
@@ -40,27 +44,35 @@ def test_scope_journey_wbs_and_change_control(browser_tab: Page, transactional_d
     new_top.fill("Design")
     new_top.press("Enter")
     expect(tree.get_by_text("Added 1 Design.")).to_be_visible()
+    htmx_idle(page)
     new_top = page.get_by_label("New top-level work package")
     new_top.fill("Build")
     page.get_by_role("button", name="Add work package").click()
     expect(tree.get_by_text("Added 2 Build.")).to_be_visible()
+    htmx_idle(page)
 
     # A child under Design, from the package's editor.
     page.get_by_role("link", name="Edit 1 Design").click()
+    expect(page.get_by_label("Add a package under 1")).to_be_visible()
+    htmx_idle(page)
     page.get_by_label("Add a package under 1").fill("UX research")
     page.get_by_role("button", name="Add child").click()
     expect(tree.get_by_text("Added 1.1 UX research.")).to_be_visible()
+    htmx_idle(page)
     assert _tree(page) == [("1", "Design"), ("1.1", "UX research"), ("2", "Build")]
 
     # Indent Build under Design (after UX), then move it up: the codes renumber each time.
     page.get_by_role("button", name="Indent: 2 Build").click()
     expect(tree.get_by_text("Moved Build: 2 is now 1.2.")).to_be_visible()
+    htmx_idle(page)
     page.get_by_role("button", name="Move up: 1.2 Build").click()
     expect(tree.get_by_text("Moved Build: 1.2 is now 1.1.")).to_be_visible()
+    htmx_idle(page)
     assert _tree(page) == [("1", "Design"), ("1.1", "Build"), ("1.2", "UX research")]
     # An impossible move is explained next to the tree.
     page.get_by_role("button", name="Move up: 1.1 Build").click()
     expect(tree.get_by_role("alert")).to_have_text("1.1 is already first at its level.")
+    htmx_idle(page)
     snap(page, "wbs")
     assert list(
         WorkPackage.objects.filter(project=project).order_by("sort_key").values_list("code", "name")
