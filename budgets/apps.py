@@ -1,5 +1,23 @@
+"""Money and people: budget lines, actual costs, resources, assignments, earned value."""
+
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class BudgetsConfig(AppConfig):
     name = "budgets"
+
+    def ready(self) -> None:
+        # The budgets app stands above projects and scheduling (DESIGN §1 floors): it reacts to
+        # their saves instead of being called by them.
+        from budgets import receivers
+        from projects.models import ChangeRequest
+        from scheduling.models import Baseline, Task
+
+        post_save.connect(
+            receivers.baseline_saved, sender=Baseline, dispatch_uid="budgets.baseline"
+        )
+        post_save.connect(
+            receivers.change_request_saved, sender=ChangeRequest, dispatch_uid="budgets.cr"
+        )
+        post_save.connect(receivers.task_saved, sender=Task, dispatch_uid="budgets.task")

@@ -8,6 +8,7 @@ read them without computing.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -218,6 +219,15 @@ class Task(models.Model):
     most_likely_duration = models.PositiveIntegerField(null=True, blank=True)
     pessimistic_duration = models.PositiveIntegerField(null=True, blank=True)
     fixed_cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # Maintained by the budgets app from assignments (Σ planned hours × rate): this app owns the
+    # column, the higher app keeps it up to date (DESIGN §1 floors: budgets imports scheduling).
+    labour_cost = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        editable=False,
+        help_text="Maintained by the budgets app from assignments.",
+    )
 
     # Computed by schedule_recompute.
     early_start = models.IntegerField(null=True, editable=False)
@@ -276,6 +286,9 @@ class Task(models.Model):
                 violation_error_message="A fixed cost cannot be negative.",
             ),
             models.CheckConstraint(
+                condition=Q(labour_cost__gte=0), name="task_labour_cost_not_negative"
+            ),
+            models.CheckConstraint(
                 condition=Q(actual_finish__isnull=True) | Q(actual_start__isnull=False),
                 name="task_actual_finish_needs_actual_start",
                 violation_error_message="A task cannot have finished without having started.",
@@ -307,9 +320,9 @@ class Task(models.Model):
         return self.duration == 0
 
     @property
-    def planned_cost(self):
-        """Fixed cost now; the budget capability adds labour from assignments."""
-        return self.fixed_cost
+    def planned_cost(self) -> Decimal:
+        """Fixed cost plus the labour of the task's assignments (DESIGN §4 "Earned value")."""
+        return self.fixed_cost + self.labour_cost
 
     def clean(self) -> None:
         super().clean()

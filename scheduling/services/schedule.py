@@ -508,8 +508,12 @@ def baseline_create(
             "early_start",
             "early_finish",
             "fixed_cost",
+            "labour_cost",
         )
     )
+    # A task's budget is its planned cost: fixed cost plus labour from assignments.
+    for t in tasks:
+        t["cost"] = t["fixed_cost"] + t["labour_cost"]
     if is_performance:
         Baseline.objects.filter(project=project, is_performance=True).update(is_performance=False)
     baseline = Baseline(
@@ -519,7 +523,7 @@ def baseline_create(
         is_performance=is_performance,
         start_date=min((t["start_date"] for t in tasks if t["start_date"]), default=None),
         finish_date=max((t["finish_date"] for t in tasks if t["finish_date"]), default=None),
-        total_cost=sum((t["fixed_cost"] for t in tasks), Decimal("0.00")),
+        total_cost=sum((t["cost"] for t in tasks), Decimal("0.00")),
         created_by=by,
     )
     baseline._history_user = by
@@ -535,7 +539,7 @@ def baseline_create(
                 finish_date=t["finish_date"],
                 early_start=t["early_start"],
                 early_finish=t["early_finish"],
-                cost=t["fixed_cost"],
+                cost=t["cost"],
             )
             for t in tasks
         ],

@@ -1,0 +1,115 @@
+"""Resource loading: booked hours per resource per working day, over-allocation and utilisation
+(DESIGN §4 "Earned value", last rule).
+
+Pure, like ``budgets/evm.py`` (kept apart because it is about people, not money): no Django, no
+clock. Days are working-day indexes of the project calendar (see ``scheduling/engine.py``); an
+assignment books ``capacity × units / 100`` hours on every working day ``[start, start +
+duration)`` of its task. A resource's capacity is its hours per working day, and 0 on its days
+off. It is over-allocated on a day when the hours booked exceed that day's capacity.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+__all__ = ["Booking", "Conflict", "DayLoad", "daily_loads", "conflicts", "utilisation"]
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """One assignment of a person on a task, in working-day indexes."""
+
+    resource_id: int
+    task_id: int
+    start: int
+    duration: int
+    hours_per_day: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DayLoad:
+    resource_id: int
+    day: int
+    booked: Decimal
+    capacity: Decimal
+    task_ids: tuple[int, ...]
+
+    @property
+    def over(self) -> bool:
+        return self.booked > self.capacity
+
+
+Conflict = DayLoad  # a day load that is over capacity
+
+
+def daily_loads(
+    bookings: Iterable[Booking],
+    *,
+    capacity: Mapping[int, Decimal],
+    days_off: Mapping[int, frozenset[int]],
+) -> list[DayLoad]:
+    """Hours booked per resource per working day that has any booking, by resource then day."""
+    booked: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    tasks: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for b in bookings:
+        for day in range(b.start, b.start + b.duration):
+            booked[b.resource_id, day] += b.hours_per_day
+            tasks[b.resource_id, day].append(b.task_id)
+    loads = []
+    for (resource, day), hours in sorted(booked.items()):
+        off = day in days_off.get(resource, frozenset())
+        loads.append(
+            DayLoad(
+                resource_id=resource,
+                day=day,
+                booked=hours,
+                capacity=ZERO if off else capacity[resource],
+                task_ids=tuple(sorted(set(tasks[resource, day]))),
+            )
+        )
+    return loads
+
+
+def conflicts(loads: Iterable[DayLoad]) -> list[Conflict]:
+    """The over-allocated days, by resource then day."""
+    return [load for load in loads if load.over]
+
+
+def utilisation(
+    loads: Sequence[DayLoad],
+    *,
+    weeks: Sequence[Sequence[int]],
+    capacity: Mapping[int, Decimal],
+    days_off: Mapping[int, frozenset[int]],
+) -> dict[int, list[dict]]:
+    """Per resource, per week (the working-day indexes of each week): booked hours, capacity
+    (hours per day × working days that are not days off), ``ratio`` = booked / capacity
+    (``None`` when the capacity is 0), and the over-allocated days with their tasks."""
+    by_resource_day = {(load.resource_id, load.day): load for load in loads}
+    grid: dict[int, list[dict]] = {}
+    for resource, per_day in capacity.items():
+        off = days_off.get(resource, frozenset())
+        row = []
+        for days in weeks:
+            cell_loads = [
+                by_resource_day[resource, d] for d in days if (resource, d) in by_resource_day
+            ]
+            booked = sum((load.booked for load in cell_loads), ZERO)
+            available = per_day * sum(1 for d in days if d not in off)
+            row.append(
+                {
+                    "booked": booked,
+                    "capacity": available,
+                    "ratio": None
+                    if available == 0
+                    else (booked / available).quantize(Decimal("0.01")),
+                    "over_days": [load for load in cell_loads if load.over],
+                }
+            )
+        grid[resource] = row
+    return grid
