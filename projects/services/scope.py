@@ -30,6 +30,7 @@ from projects.models import (
     Requirement,
     WorkPackage,
 )
+from projects.signals import decision_gate
 
 # --- shared helpers -------------------------------------------------------------------------------
 
@@ -484,6 +485,9 @@ def deliverable_transition(
                 f"become {Deliverable.Status(to).label.lower()}."
             }
         )
+    if current.status == Deliverable.Status.SUBMITTED:
+        # Higher apps may hold the decision (stakeholders: an approval is pending or rejected).
+        decision_gate.send(sender=Deliverable, subject=current, to=to, by=by)
     if to == Deliverable.Status.ACCEPTED:
         criteria = list(current.criteria.all())
         if not criteria:
@@ -662,6 +666,9 @@ def change_request_transition(
                 f"become {ChangeRequest.Status(to).label.lower()}: {hint}."
             }
         )
+    if current.status == ChangeRequest.Status.SUBMITTED:
+        # Higher apps may hold the decision (stakeholders: an approval is pending or rejected).
+        decision_gate.send(sender=ChangeRequest, subject=current, to=to, by=by)
     now = timezone.now()
     if to == ChangeRequest.Status.SUBMITTED:
         current.submitted_at = now

@@ -1,0 +1,392 @@
+"""Demo stakeholder data for the demo projects: a register across the four power/interest
+quadrants, a RACI for the top of the WBS, a communication plan (the weekly status report with
+its audience), meetings with decisions and actions (some overdue) and pending approvals
+addressed to demo users. Called by ``manage.py seed_demo``; a project that already has
+stakeholders is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from projects.demo import DemoContext
+from projects.models import ChangeRequest, Deliverable, Membership, Project, Role
+from stakeholders import services
+from stakeholders.models import CommunicationPlanItem, Engagement, Meeting, Quadrant, Stakeholder
+
+E = Engagement
+# (name, organisation, title, kind, power, interest, current, desired, needs)
+# fmt: off
+PEOPLE = {
+    "PORTAL": [
+        ("Customer Advisory Board", "Key accounts", "Customer representatives", "external",
+         3, 5, E.SUPPORTIVE, E.LEADING,
+         "Beta previews and a vote on the backlog top ten."),
+        ("Julia Weber", "Service Desk", "Head of Service Desk", "internal",
+         3, 5, E.NEUTRAL, E.SUPPORTIVE,
+         "Call-volume forecasts; training plan for agents."),
+        ("Marco Rossi", "Finance", "Billing Manager", "internal",
+         2, 4, E.SUPPORTIVE, E.SUPPORTIVE,
+         "Invoice module demos before each release."),
+        ("Sven Olsen", "Information Security", "CISO", "internal",
+         5, 2, E.RESISTANT, E.SUPPORTIVE,
+         "Security review results; OIDC design early."),
+        ("Legal & Privacy", "Legal", "Data Protection Officer", "internal",
+         4, 2, E.UNAWARE, E.NEUTRAL,
+         "DPIA draft; data retention decisions."),
+        ("Partner Integrators", "Partners", "API partners", "external",
+         1, 4, E.NEUTRAL, E.SUPPORTIVE,
+         "API changelog and sandbox access."),
+        ("Accessibility Auditors", "A11y Labs", "External auditor", "external",
+         1, 2, E.UNAWARE, E.NEUTRAL,
+         "Audit windows and test accounts."),
+        ("Works Council", "Staff", "Employee representatives", "internal",
+         2, 1, E.UNAWARE, E.NEUTRAL,
+         "Notice of changes to service desk work."),
+    ],
+    "CLOUD": [
+        ("Application Owners Forum", "IT", "Application owners", "internal",
+         3, 5, E.RESISTANT, E.SUPPORTIVE,
+         "Wave plan, test windows, cut-over dates."),
+        ("Rachel Green", "Procurement", "Head of Procurement", "internal",
+         4, 2, E.NEUTRAL, E.SUPPORTIVE,
+         "Contract exit dates and cloud commitments."),
+        ("Leeds Colo Ltd", "Leeds Colo", "Account Manager", "external",
+         2, 3, E.NEUTRAL, E.NEUTRAL,
+         "Decommissioning notice and rack return dates."),
+        ("Cloud Vendor TAM", "Cloud provider", "Technical Account Manager", "external",
+         2, 4, E.SUPPORTIVE, E.LEADING,
+         "Landing zone reviews; support cases."),
+        ("Internal Audit", "Audit", "Head of Internal Audit", "internal",
+         4, 1, E.UNAWARE, E.NEUTRAL,
+         "Control changes; evidence of backups and restores."),
+        ("Service Operations", "IT Operations", "Operations Manager", "internal",
+         3, 4, E.NEUTRAL, E.LEADING,
+         "Runbooks, on-call changes, monitoring hand-over."),
+        ("Network Team", "IT", "Network Lead", "internal",
+         2, 2, E.SUPPORTIVE, E.SUPPORTIVE,
+         "Change windows for the interconnect."),
+        ("End Users", "Whole company", "Staff", "internal",
+         1, 1, E.UNAWARE, E.NEUTRAL,
+         "Outage notices a week ahead."),
+    ],
+    "SOC2": [
+        ("External Auditor", "Audit & Co", "Engagement Partner", "external",
+         5, 4, E.NEUTRAL, E.SUPPORTIVE,
+         "Evidence requests; status of the audit window."),
+        ("Sales Leadership", "Sales", "VP Sales", "internal",
+         4, 4, E.SUPPORTIVE, E.LEADING,
+         "Audit timeline for prospects' security reviews."),
+        ("Contractor Agencies", "Agencies", "Account managers", "external",
+         1, 3, E.RESISTANT, E.NEUTRAL,
+         "MFA enrolment steps for contractors."),
+        ("HR Business Partners", "HR", "HR Business Partner", "internal",
+         2, 3, E.NEUTRAL, E.SUPPORTIVE,
+         "Awareness training completion per department."),
+        ("Hardware Key Supplier", "KeyCorp", "Account Manager", "external",
+         2, 2, E.SUPPORTIVE, E.SUPPORTIVE,
+         "Delivery schedule and replacement stock."),
+        ("Engineering Managers", "Engineering", "Engineering managers", "internal",
+         3, 4, E.RESISTANT, E.SUPPORTIVE,
+         "Vulnerability SLAs; access reviews per team."),
+        ("Board Risk Committee", "Board", "Committee chair", "internal",
+         5, 2, E.UNAWARE, E.SUPPORTIVE,
+         "Quarterly risk summary."),
+        ("All Staff", "Whole company", "Staff", "internal",
+         1, 2, E.UNAWARE, E.NEUTRAL,
+         "Enrolment deadlines and help."),
+    ],
+    "ERP": [
+        ("Country Finance Directors", "Finance NL/DE/BE", "Finance directors", "internal",
+         4, 5, E.NEUTRAL, E.LEADING,
+         "Design decisions; chart of accounts sign-off."),
+        ("ERP Vendor", "CloudERP", "Partner Manager", "external",
+         3, 4, E.SUPPORTIVE, E.SUPPORTIVE,
+         "Scope changes and licence counts."),
+        ("Accounts Payable Team", "Finance", "AP Team Leads", "internal",
+         2, 5, E.RESISTANT, E.SUPPORTIVE,
+         "Process walk-throughs and training dates."),
+        ("Payroll Provider", "PayFlow", "Integration Lead", "external",
+         2, 2, E.NEUTRAL, E.NEUTRAL,
+         "Interface specs and test cycles."),
+        ("Banks", "Three banks", "Relationship managers", "external",
+         1, 2, E.UNAWARE, E.NEUTRAL,
+         "Bank statement format and connectivity tests."),
+        ("Tax Advisers", "TaxPartners", "VAT specialist", "external",
+         3, 2, E.NEUTRAL, E.SUPPORTIVE,
+         "VAT return formats per country."),
+        ("Internal Audit", "Audit", "Head of Internal Audit", "internal",
+         4, 3, E.NEUTRAL, E.SUPPORTIVE,
+         "Segregation of duties design."),
+        ("Procurement Buyers", "Procurement", "Buyers", "internal",
+         1, 4, E.NEUTRAL, E.SUPPORTIVE,
+         "Purchase order process changes."),
+    ],
+}
+# fmt: on
+
+
+def seed(context: DemoContext) -> None:
+    today = timezone.localdate()
+    for key, project in context.projects.items():
+        if project.stakeholders.exists() or key not in PEOPLE:
+            continue
+        by = context.manager
+        team = _team(project)
+        people = _register(project, by, key)
+        _raci(project, by, people, team)
+        _plan(project, by, people, team, today)
+        _meetings(project, by, people, team, today)
+        _approvals(project, by, people, team)
+
+
+def _team(project: Project) -> list[AbstractBaseUser]:
+    """Managers and members (who do the work), managers first."""
+    memberships = Membership.objects.filter(
+        project=project, role__in=[Role.MANAGER, Role.MEMBER], user__is_active=True
+    ).select_related("user")
+    ordered = sorted(memberships, key=lambda m: (m.role != Role.MANAGER, m.user.username))
+    return [m.user for m in ordered]
+
+
+def _register(project: Project, by: AbstractBaseUser, key: str) -> list[Stakeholder]:
+    people = []
+    # The sponsor is a demo viewer with an account, so they can approve.
+    sponsor = (
+        Membership.objects.filter(project=project, role=Role.VIEWER).select_related("user").first()
+    )
+    if sponsor is not None:
+        people.append(
+            services.stakeholder_create(
+                project=project,
+                by=by,
+                name=sponsor.user.get_full_name(),
+                organisation="Executive board",
+                title="Project sponsor",
+                user=sponsor.user,
+                power=5,
+                interest=4,
+                engagement_current=E.SUPPORTIVE,
+                engagement_desired=E.LEADING,
+                communication_needs="Weekly status report; steering committee every month.",
+            )
+        )
+    for name, org, title, kind, power, interest, current, desired, needs in PEOPLE[key]:
+        words = "".join(ch if ch.isalnum() else " " for ch in name.lower()).split()
+        slug = ".".join(words)
+        people.append(
+            services.stakeholder_create(
+                project=project,
+                by=by,
+                name=name,
+                organisation=org,
+                title=title,
+                email=f"{slug}@{key.lower()}.stakeholders.example",
+                kind=kind,
+                power=power,
+                interest=interest,
+                engagement_current=current,
+                engagement_desired=desired,
+                communication_needs=needs,
+            )
+        )
+    return people
+
+
+def _raci(project, by, people, team) -> None:
+    """A valid RACI (one A, at least one R) for each top-level work package."""
+    manage_closely = [p for p in people if p.quadrant == Quadrant.MANAGE_CLOSELY]
+    keep_informed = [p for p in people if p.quadrant == Quadrant.KEEP_INFORMED]
+    keep_satisfied = [p for p in people if p.quadrant == Quadrant.KEEP_SATISFIED]
+    doers = team[1:] or team
+    top = project.work_packages.filter(parent=None).order_by("position")
+    for index, package in enumerate(top):
+        cells: dict = {team[0]: "A", doers[index % len(doers)]: "R"}
+        if len(doers) > 1 and index % 2:
+            cells[doers[(index + 1) % len(doers)]] = "C"
+        for group, role in ((manage_closely, "C"), (keep_satisfied, "I"), (keep_informed, "I")):
+            if group:
+                cells.setdefault(group[index % len(group)], role)
+        services.raci_set_row(project=project, by=by, row=package, cells=cells)
+
+
+def _plan(project, by, people, team, today) -> None:
+    C = CommunicationPlanItem
+    weekly = [p for p in people if p.quadrant in (Quadrant.MANAGE_CLOSELY, Quadrant.KEEP_INFORMED)]
+    powerful = [p for p in people if p.power >= 3]
+    days_to_report = (project.report_weekday - today.isoweekday()) % 7
+    items = [
+        (
+            C.Kind.WEEKLY_STATUS_REPORT,
+            "Weekly status report",
+            weekly,
+            C.Frequency.WEEKLY,
+            C.Channel.EMAIL,
+            today + datetime.timedelta(days=days_to_report),
+        ),
+        (
+            C.Kind.STEERING_COMMITTEE_PACK,
+            "Steering committee pack",
+            powerful,
+            C.Frequency.MONTHLY,
+            C.Channel.MEETING,
+            today + datetime.timedelta(days=12),
+        ),
+        (
+            C.Kind.RELEASE_NOTES,
+            "Release notes",
+            [p for p in people if p.interest >= 4],
+            C.Frequency.PER_MILESTONE,
+            C.Channel.PORTAL,
+            None,
+        ),
+        (
+            C.Kind.CUSTOM,
+            "Outage and cut-over notices",
+            [p for p in people if p.interest <= 2],
+            C.Frequency.AD_HOC,
+            C.Channel.EMAIL,
+            None,
+        ),
+    ]
+    for kind, title, audience, frequency, channel, next_due in items:
+        services.communication_item_create(
+            project=project,
+            by=by,
+            kind=kind,
+            title=title,
+            audience=audience,
+            frequency=frequency,
+            channel=channel,
+            owner=team[0],
+            next_due=next_due,
+        )
+
+
+def _at(project: Project, day: datetime.date, hour: int, minutes: int = 0) -> datetime.datetime:
+    tz = zoneinfo.ZoneInfo(project.time_zone)
+    return datetime.datetime.combine(day, datetime.time(hour, minutes), tzinfo=tz)
+
+
+def _meetings(project, by, people, team, today) -> None:
+    board = [p for p in people if p.power >= 4][:4]
+    kick_off_day = min(project.start_date, today - datetime.timedelta(days=28))
+    kick_off = services.meeting_create(
+        project=project,
+        by=by,
+        kind=Meeting.Kind.KICK_OFF,
+        title=f"{project.key} kick-off",
+        starts_at=_at(project, kick_off_day, 10),
+        ends_at=_at(project, kick_off_day, 11, 30),
+        location="Main boardroom",
+        agenda="1. Why this project\n2. Scope and milestones\n3. Roles (RACI)\n4. Ways of working",
+        minutes="Charter walked through; RACI agreed for the top of the WBS.",
+        stakeholders=board,
+        attendees=team,
+    )
+    steering_day = today - datetime.timedelta(days=14)
+    steering = services.meeting_create(
+        project=project,
+        by=by,
+        kind=Meeting.Kind.STEERING_COMMITTEE,
+        title="Steering committee",
+        starts_at=_at(project, steering_day, 14),
+        ends_at=_at(project, steering_day, 15),
+        location="Video call",
+        agenda="1. Status and RAG\n2. Change requests\n3. Top risks\n4. Decisions needed",
+        minutes="Status amber on schedule; recovery plan requested.",
+        stakeholders=board,
+        attendees=team[:2],
+    )
+    next_day = today + datetime.timedelta(days=7)
+    services.meeting_create(
+        project=project,
+        by=by,
+        kind=Meeting.Kind.SPRINT_REVIEW
+        if project.methodology == Project.Methodology.SCRUM
+        else Meeting.Kind.STEERING_COMMITTEE,
+        title="Next review",
+        starts_at=_at(project, next_day, 11),
+        ends_at=_at(project, next_day, 12),
+        location="Video call",
+        agenda="Progress since the last review; decisions needed.",
+        stakeholders=[p for p in people if p.quadrant == Quadrant.MANAGE_CLOSELY],
+        attendees=team,
+    )
+    services.decision_record(
+        project=project,
+        by=by,
+        title="Weekly status reports go out on the project's report day",
+        decided_by="Kick-off meeting",
+        date=kick_off_day,
+        rationale="One fixed day lets stakeholders plan their reading.",
+        meeting=kick_off,
+    )
+    services.decision_record(
+        project=project,
+        by=by,
+        title="Recovery plan before adding scope",
+        decided_by="Steering committee",
+        date=steering_day,
+        rationale="The schedule is behind; no new scope until the plan is back on track.",
+        meeting=steering,
+    )
+    owners = team[1:] or team
+    actions = [
+        ("Send the recovery plan to the steering committee", owners[0], -4, steering),
+        ("Update the risk register after the steering committee", team[0], -1, steering),
+        ("Book the next gate review", owners[-1], 5, steering),
+        ("Share the RACI with every stakeholder", team[0], -20, kick_off),
+    ]
+    for title, owner, days, meeting in actions:
+        action = services.action_item_create(
+            project=project,
+            by=by,
+            title=title,
+            owner=owner,
+            due_date=today + datetime.timedelta(days=days),
+            meeting=meeting,
+        )
+        if days <= -20:
+            services.action_item_set_status(action=action, by=by, status="done")
+
+
+def _approvals(project, by, people, team) -> None:
+    """Pending approvals: the sponsor (a viewer) on a submitted change request or deliverable,
+    and the demo manager on another, so both find something waiting for them."""
+    sponsor = next((p for p in people if p.user_id), None)
+    changes = list(
+        ChangeRequest.objects.filter(project=project, status=ChangeRequest.Status.SUBMITTED)
+    )
+    deliverables = list(
+        Deliverable.objects.filter(project=project, status=Deliverable.Status.SUBMITTED)
+    )
+    if sponsor is not None and changes:
+        services.approval_request(
+            project=project,
+            by=by,
+            subject=changes[0],
+            stakeholder=sponsor,
+            note="Impact assessed by the team; please approve or reject before Friday.",
+        )
+    if sponsor is not None and deliverables:
+        services.approval_request(
+            project=project,
+            by=by,
+            subject=deliverables[0],
+            stakeholder=sponsor,
+            note="All acceptance criteria are met; see the test report attached to it.",
+        )
+    if len(team) > 1 and changes:
+        # A team member asks the demo manager: "waiting for my approval" is not empty for demo.
+        services.approval_request(
+            project=project,
+            by=team[1],
+            subject=changes[-1] if len(changes) > 1 else changes[0],
+            approver=team[0],
+            note="Needed to keep the release date.",
+        )
