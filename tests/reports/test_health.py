@@ -1,0 +1,89 @@
+"""Health ratings against hand-checked cases (DESIGN §4 defaults)."""
+
+from decimal import Decimal
+
+import pytest
+
+from reports.health import HealthInput, Rag, Thresholds, assess
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("spi", "rag"),
+    [
+        ("1.10", Rag.GREEN),
+        ("0.95", Rag.GREEN),
+        ("0.9499", Rag.AMBER),
+        ("0.85", Rag.AMBER),
+        ("0.8499", Rag.RED),
+        ("0.10", Rag.RED),
+    ],
+)
+def test_assess_schedule_bands_spi_at_the_design_thresholds(spi, rag):
+    """SPI >= 0.95 is green, >= 0.85 amber, below that red."""
+    assert assess(HealthInput(spi=D(spi))).dimensions["schedule"].rag == rag
+
+
+@pytest.mark.parametrize(
+    ("cpi", "rag"), [("0.95", Rag.GREEN), ("0.90", Rag.AMBER), ("0.82", Rag.RED)]
+)
+def test_assess_cost_bands_cpi_and_explains_it_in_money(cpi, rag):
+    """CPI gets the same bands, and the sentence says what a unit of spend earns."""
+    rating = assess(HealthInput(cpi=D(cpi), currency="GBP")).dimensions["cost"]
+    assert rating.rag == rag
+    assert rating.reason == f"CPI {cpi}: every £1 spent earns £{cpi} of planned work."
+
+
+def test_assess_any_open_critical_risk_makes_risk_red():
+    """One open critical risk is red whatever else is open; high risks alone are amber."""
+    assert (
+        assess(HealthInput(open_risks_by_level={"critical": 1})).dimensions["risk"].rag == Rag.RED
+    )
+    amber = assess(HealthInput(open_risks_by_level={"high": 2, "low": 5})).dimensions["risk"]
+    assert (amber.rag, amber.reason) == (Rag.AMBER, "2 high risks open, none critical.")
+
+
+def test_assess_overall_is_the_worst_dimension_with_its_reason():
+    """Overall takes the worst dimension and names it."""
+    health = assess(
+        HealthInput(spi=D("0.97"), cpi=D("0.80"), open_risks_by_level={"high": 1}, currency="EUR")
+    )
+    assert health.overall.rag == Rag.RED
+    assert health.overall.reason == "Cost: CPI 0.80: every €1 spent earns €0.80 of planned work."
+
+
+def test_assess_all_green_says_so():
+    """A healthy project is green overall with a plain sentence."""
+    health = assess(HealthInput(spi=D("1"), cpi=D("1.05"), finish_slip_days=0))
+    assert health.overall.rag == Rag.GREEN
+    assert {r.rag for r in health.dimensions.values()} == {Rag.GREEN}
+
+
+def test_assess_schedule_slip_beyond_the_threshold_is_red_even_with_good_spi():
+    """A forecast 12 working days behind the baseline is red, leading the sentence."""
+    rating = assess(HealthInput(spi=D("0.99"), finish_slip_days=12)).dimensions["schedule"]
+    assert rating.rag == Rag.RED
+    assert rating.reason.startswith("The forecast finish is 12 working days after the baseline.")
+
+
+def test_assess_scope_overdue_deliverables_are_red_pending_changes_amber():
+    """Late deliverables make scope red; pending changes or rejections make it amber."""
+    assert assess(HealthInput(overdue_deliverables=1)).dimensions["scope"].rag == Rag.RED
+    amber = assess(HealthInput(pending_change_requests=2, rejected_deliverables=1))
+    assert amber.dimensions["scope"].reason == (
+        "1 deliverable rejected; 2 change requests awaiting a decision."
+    )
+
+
+def test_assess_unknown_ratios_are_not_judged():
+    """Without progress or actuals there is nothing to rate: green with an explanation."""
+    health = assess(HealthInput())
+    assert health.dimensions["cost"].reason.startswith("No actual cost recorded yet")
+    assert health.dimensions["schedule"].reason.startswith("No baseline or progress")
+
+
+def test_assess_uses_the_projects_thresholds():
+    """A stricter project (green only from 1.00) rates SPI 0.97 amber."""
+    strict = Thresholds(spi_green=D("1.00"), spi_amber=D("0.90"))
+    assert assess(HealthInput(spi=D("0.97")), strict).dimensions["schedule"].rag == Rag.AMBER
