@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -133,6 +134,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-api-tokens": {
         "task": "projects.tasks.purge_expired_api_tokens",
         "schedule": 60 * 60,  # hourly
+    },
+    "refresh-kpi-snapshots": {
+        "task": "reports.tasks.refresh_all_kpi_snapshots",
+        "schedule": crontab(hour=2, minute=15),  # nightly, after the day's work is in
     },
 }
 
@@ -263,6 +268,16 @@ SPECTACULAR_SETTINGS = {
         "ChangeRequestStatusEnum": "projects.models.ChangeRequest.Status",
         "ProjectTypeEnum": "projects.models.Project.Type",
         "DependencyTypeEnum": "scheduling.models.Dependency.Type",
+        "EngagementEnum": "stakeholders.models.Engagement",
+        "StakeholderKindEnum": "stakeholders.models.Stakeholder.Kind",
+        "RaciRoleEnum": "stakeholders.models.RaciEntry.Role",
+        "CommunicationKindEnum": "stakeholders.models.CommunicationPlanItem.Kind",
+        "MeetingKindEnum": "stakeholders.models.Meeting.Kind",
+        "ActionItemStatusEnum": "stakeholders.models.ActionItem.Status",
+        "ApprovalKindEnum": "stakeholders.models.Approval.Kind",
+        "ApprovalDecisionEnum": "stakeholders.models.Approval.Decision",
+        "ApprovalVerdictEnum": "stakeholders.api.approvals.VERDICTS",
+        "GateDecisionEnum": "scheduling.models.GateReview.Decision",
     },
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import IntEnum
 
 __all__ = [
@@ -92,6 +92,11 @@ def currency_symbol(code: str) -> str:
     return _SYMBOLS.get(code, f"{code} ")
 
 
+def _fmt(value: Decimal, places: str = "0.01") -> str:
+    """Round half up, as people do by hand (Decimal's own format rounds half to even)."""
+    return str(Decimal(value).quantize(Decimal(places), rounding=ROUND_HALF_UP))
+
+
 def _band(value: Decimal, green: Decimal, amber: Decimal) -> Rag:
     if value >= green:
         return Rag.GREEN
@@ -111,8 +116,8 @@ def _schedule(data: HealthInput, limits: Thresholds) -> Rating:
         ratings.append(
             Rating(
                 rag,
-                f"SPI {data.spi:.2f}: the project has earned {data.spi * 100:.0f}% of the work "
-                "planned by now.",
+                f"SPI {_fmt(data.spi)}: the project has earned {_fmt(data.spi * 100, '1')}% of "
+                "the work planned by now.",
             )
         )
     if data.finish_slip_days is not None:
@@ -147,7 +152,8 @@ def _cost(data: HealthInput, limits: Thresholds) -> Rating:
     rag = _band(data.cpi, limits.cpi_green, limits.cpi_amber)
     return Rating(
         rag,
-        f"CPI {data.cpi:.2f}: every {symbol}1 spent earns {symbol}{data.cpi:.2f} of planned work.",
+        f"CPI {_fmt(data.cpi)}: every {symbol}1 spent earns {symbol}{_fmt(data.cpi)} of planned "
+        "work.",
     )
 
 

@@ -1,4 +1,4 @@
-"""The Monte Carlo forecast (DESIGN §4 "Risk", risks/simulation.py).
+"""The Monte Carlo forecast (DESIGN §4 "Risk", the risks/simulation package).
 
 Analytic checks use closed forms a PM can verify: a triangular (a, m, b) estimate has mean
 (a + m + b) / 3 and variance (a² + m² + b² - am - ab - mb) / 18, a beta-PERT one mean
@@ -485,3 +485,19 @@ def test_simulate_opportunity_never_makes_a_negative_duration() -> None:
     tasks = [SimulationTask(1, 3), SimulationTask(2, 4)]
     result = simulate(tasks, [LinkInput(1, 2)], [RiskEvent(1, 1.0, {1: -10})], iterations=500)
     assert result.finish_percentiles[50] == 4
+
+
+def test_check_inputs_validates_like_simulate_without_sampling():
+    """check_inputs refuses what simulate refuses and returns the CPM finish otherwise."""
+    from risks.simulation import check_inputs
+
+    tasks = [SimulationTask(id=1, duration=5), SimulationTask(id=2, duration=3)]
+    links = [LinkInput(predecessor=1, successor=2, type="FS", lag=0)]
+    assert check_inputs(tasks, links) == 8
+    bad = [SimulationTask(id=1, duration=5, optimistic=6, pessimistic=2)]
+    with pytest.raises(ValueError, match="task 1: pessimistic estimate 2 is less than"):
+        check_inputs(bad, [])
+    with pytest.raises(ValueError, match="risk 9: probability 1.5 is outside 0-1"):
+        check_inputs(tasks, links, [RiskEvent(id=9, probability=1.5)])
+    with pytest.raises(CycleError):
+        check_inputs(tasks, [*links, LinkInput(predecessor=2, successor=1, type="FS", lag=0)])

@@ -1,0 +1,37 @@
+"""Celery tasks of the reports app: thin, idempotent, keyed by (project, day)."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+from celery import shared_task
+from django.utils import timezone
+
+from projects.models import Project
+
+
+def project_today(project: Project) -> datetime.date:
+    """Today in the project's time zone: the day a snapshot belongs to."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
+
+
+@shared_task
+def refresh_kpi_snapshot(project_id: int, as_of: str | None = None) -> int | None:
+    """Compute one project's snapshot (for ``as_of``, ISO date, or today in its time zone)."""
+    from reports.services import kpi_snapshot_refresh
+
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:  # deleted since the refresh was queued
+        return None
+    day = datetime.date.fromisoformat(as_of) if as_of else project_today(project)
+    return kpi_snapshot_refresh(project=project, as_of=day).pk
+
+
+@shared_task
+def refresh_all_kpi_snapshots() -> int:
+    """Nightly (beat): queue a snapshot for every project that is not closed."""
+    ids = list(Project.objects.active().values_list("pk", flat=True))
+    for pk in ids:
+        refresh_kpi_snapshot.delay(pk)
+    return len(ids)

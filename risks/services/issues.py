@@ -1,0 +1,75 @@
+"""The issue log: problems that are happening now (a risk that occurred opens one too, see
+``risk_occurred``)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from projects.models import Project
+from risks.models import Issue
+from risks.services.common import (
+    check_member,
+    lock_project,
+    locked_current,
+    next_number,
+    refuse_unknown,
+    save,
+    save_version,
+)
+
+ISSUE_FIELDS = ("title", "description", "priority", "owner", "due_date", "status", "resolution")
+
+
+@transaction.atomic
+def issue_create(
+    *,
+    project: Project,
+    by: AbstractBaseUser,
+    title: str,
+    description: str = "",
+    priority: str = Issue.Priority.MEDIUM,
+    owner: AbstractBaseUser | None = None,
+    due_date: datetime.date | None = None,
+) -> Issue:
+    check_member(project, owner, "owner")
+    lock_project(project)
+    issue = Issue(
+        project=project,
+        number=next_number(Issue.objects.filter(project=project)),
+        title=title.strip(),
+        description=description,
+        priority=priority,
+        owner=owner,
+        due_date=due_date,
+        raised_by=by,
+    )
+    return save(issue, by)
+
+
+@transaction.atomic
+def issue_update(
+    *,
+    issue: Issue,
+    by: AbstractBaseUser,
+    version: int | None,
+    today: datetime.date | None = None,
+    **changes: Any,
+) -> Issue:
+    """Edit an issue; resolving or closing it needs a resolution and records the day."""
+    refuse_unknown(changes, ISSUE_FIELDS)
+    current = locked_current(issue, version)
+    if "owner" in changes:
+        check_member(current.project, changes["owner"], "owner")
+    was_unresolved = current.status in Issue.UNRESOLVED
+    for field, value in changes.items():
+        setattr(current, field, value)
+    if current.status in Issue.UNRESOLVED:
+        current.resolved_on = None
+    elif was_unresolved:
+        current.resolved_on = today or timezone.localdate()
+    return save_version(current, by)

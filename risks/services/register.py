@@ -1,0 +1,258 @@
+"""The risk register: the project's scale, risks with their responses and schedule impacts,
+actions, and "this risk occurred" (a risk becomes an issue in one step)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from projects.models import Project
+from risks.models import Issue, Risk, RiskAction, RiskScale, RiskTaskImpact, Status
+from risks.services.common import (
+    check_member,
+    check_same_project,
+    lock_project,
+    locked_current,
+    next_number,
+    refuse_unknown,
+    save,
+    save_version,
+)
+from scheduling.models import Task
+
+RISK_FIELDS = (
+    "title",
+    "cause",
+    "event",
+    "effect",
+    "category",
+    "kind",
+    "probability",
+    "impact",
+    "owner",
+    "trigger",
+    "proximity",
+    "status",
+    "response_strategy",
+    "response_plan",
+    "contingency_plan",
+    "residual_probability",
+    "residual_impact",
+    "cost_impact",
+)
+ACTION_FIELDS = ("title", "owner", "due_date", "task")
+SCALE_FIELDS = (
+    "probability_percents",
+    "probability_labels",
+    "impact_days",
+    "impact_budget_percents",
+)
+
+# --- scale ----------------------------------------------------------------------------------------
+
+
+def risk_scale_for(project: Project) -> RiskScale:
+    """The project's scale, created with the defaults the first time it is asked for."""
+    scale, _ = RiskScale.objects.get_or_create(project=project)
+    return scale
+
+
+@transaction.atomic
+def risk_scale_update(
+    *, project: Project, by: AbstractBaseUser, version: int | None, **changes: Any
+) -> RiskScale:
+    """Change what the numbers mean; every risk's EMV follows the new percentages."""
+    refuse_unknown(changes, SCALE_FIELDS)
+    lock_project(project)
+    current = locked_current(risk_scale_for(project), version)
+    for field, value in changes.items():
+        setattr(current, field, value)
+    scale = save_version(current, by)
+    risks = list(Risk.objects.filter(project=project))
+    for risk in risks:
+        risk.derive(scale)
+    Risk.objects.bulk_update(risks, ["emv"], batch_size=500)
+    return scale
+
+
+# --- risks ----------------------------------------------------------------------------------------
+
+
+def _set_impacts(risk: Risk, impacts: Mapping[Task, int] | None) -> None:
+    """Replace the risk's schedule impacts: working days per task, tasks of its project only."""
+    if impacts is None:
+        return
+    for task, days in impacts.items():
+        check_same_project(risk.project, task, "schedule_impacts")
+        if not isinstance(days, int) or days < 1:
+            raise ValidationError(
+                {"schedule_impacts": f"“{task.name}”: give the impact as whole working days >= 1."}
+            )
+    RiskTaskImpact.objects.filter(risk=risk).exclude(task__in=list(impacts)).delete()
+    existing = {i.task_id: i for i in RiskTaskImpact.objects.filter(risk=risk)}
+    changed = []
+    for task, days in impacts.items():
+        impact = existing.get(task.pk)
+        if impact is None:
+            impact = RiskTaskImpact(risk=risk, task=task, days=days)
+            impact.save()
+        elif impact.days != days:
+            impact.days = days
+            changed.append(impact)
+    for impact in changed:
+        impact.save(update_fields=["days"])
+
+
+def _check_refs(project: Project, fields: Mapping[str, Any]) -> None:
+    if "owner" in fields:
+        check_member(project, fields["owner"], "owner")
+
+
+@transaction.atomic
+def risk_create(
+    *,
+    project: Project,
+    by: AbstractBaseUser,
+    title: str,
+    schedule_impacts: Mapping[Task, int] | None = None,
+    **fields: Any,
+) -> Risk:
+    """Add a risk to the register; ``schedule_impacts`` maps tasks of the project to days.
+
+    Other fields are those of ``RISK_FIELDS``; the strategy must fit the kind, the owner be a
+    member."""
+    refuse_unknown(fields, RISK_FIELDS)
+    lock_project(project)
+    _check_refs(project, fields)
+    risk = Risk(project=project, title=title.strip(), **fields)
+    risk.number = next_number(Risk.objects.filter(project=project))
+    save(risk, by)
+    _set_impacts(risk, schedule_impacts)
+    return risk
+
+
+@transaction.atomic
+def risk_update(
+    *,
+    risk: Risk,
+    by: AbstractBaseUser,
+    version: int | None,
+    schedule_impacts: Mapping[Task, int] | None = None,
+    **changes: Any,
+) -> Risk:
+    """Edit a risk; a stale ``version`` is refused. ``schedule_impacts`` (when given) replaces
+    the impacts on tasks."""
+    refuse_unknown(changes, RISK_FIELDS)
+    current = locked_current(risk, version)
+    _check_refs(current.project, changes)
+    for field, value in changes.items():
+        setattr(current, field, value)
+    current = save_version(current, by)
+    _set_impacts(current, schedule_impacts)
+    return current
+
+
+@transaction.atomic
+def risk_delete(*, risk: Risk, by: AbstractBaseUser) -> None:
+    risk._history_user = by
+    risk.delete()
+
+
+@transaction.atomic
+def risk_occurred(
+    *,
+    risk: Risk,
+    by: AbstractBaseUser,
+    owner: AbstractBaseUser | None = None,
+    due_date: datetime.date | None = None,
+    priority: str | None = None,
+) -> Issue:
+    """The risk happened: mark it occurred and open the issue that tracks it, linked back.
+
+    Idempotent: a risk that already has its issue returns that issue and changes nothing.
+    The issue takes the risk's owner, a priority from its level and the contingency plan."""
+    current = Risk.objects.select_for_update().get(pk=risk.pk)
+    existing = Issue.objects.filter(risk=current).first()
+    if existing is not None:
+        return existing
+    project = current.project
+    check_member(project, owner, "owner")
+    lock_project(project)
+    if current.status != Status.OCCURRED:
+        current.status = Status.OCCURRED
+        save_version(current, by)
+    parts = [
+        f"{current.reference} occurred: {current.event or current.title}",
+        f"Effect: {current.effect}" if current.effect else "",
+        f"Contingency plan: {current.contingency_plan}" if current.contingency_plan else "",
+    ]
+    issue = Issue(
+        project=project,
+        number=next_number(Issue.objects.filter(project=project)),
+        title=current.title,
+        description="\n\n".join(p for p in parts if p),
+        priority=priority or current.level,
+        owner=owner or current.owner,
+        due_date=due_date,
+        risk=current,
+        raised_by=by,
+    )
+    return save(issue, by)
+
+
+# --- actions --------------------------------------------------------------------------------------
+
+
+def _check_action_refs(risk: Risk, fields: Mapping[str, Any]) -> None:
+    if "owner" in fields:
+        check_member(risk.project, fields["owner"], "owner")
+    if "task" in fields:
+        check_same_project(risk.project, fields["task"], "task")
+
+
+@transaction.atomic
+def risk_action_create(
+    *,
+    risk: Risk,
+    by: AbstractBaseUser,
+    title: str,
+    owner: AbstractBaseUser | None = None,
+    due_date: datetime.date | None = None,
+    task: Task | None = None,
+) -> RiskAction:
+    _check_action_refs(risk, {"owner": owner, "task": task})
+    action = RiskAction(risk=risk, title=title.strip(), owner=owner, due_date=due_date, task=task)
+    return save(action, by)
+
+
+@transaction.atomic
+def risk_action_update(
+    *, action: RiskAction, by: AbstractBaseUser, version: int | None, **changes: Any
+) -> RiskAction:
+    refuse_unknown(changes, ACTION_FIELDS)
+    current = locked_current(action, version)
+    _check_action_refs(current.risk, changes)
+    for field, value in changes.items():
+        setattr(current, field, value)
+    return save_version(current, by)
+
+
+@transaction.atomic
+def risk_action_set_done(
+    *,
+    action: RiskAction,
+    by: AbstractBaseUser,
+    done: bool = True,
+    today: datetime.date | None = None,
+) -> RiskAction:
+    """Tick an action off (or reopen it); the day it was done is kept."""
+    current = locked_current(action, None)
+    current.done = done
+    current.done_on = (today or timezone.localdate()) if done else None
+    return save_version(current, by)
