@@ -214,7 +214,7 @@ class Task(models.Model):
     actual_start = models.DateField(null=True, blank=True)
     actual_finish = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
-    # Three-point estimate for the Monte Carlo forecast (risks/simulation.py), in working days.
+    # Three-point estimate for the Monte Carlo forecast (risks/simulation/), in working days.
     optimistic_duration = models.PositiveIntegerField(null=True, blank=True)
     most_likely_duration = models.PositiveIntegerField(null=True, blank=True)
     pessimistic_duration = models.PositiveIntegerField(null=True, blank=True)
