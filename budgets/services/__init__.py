@@ -28,6 +28,13 @@ from budgets.services.costs import (
     cost_entry_delete,
     cost_entry_update,
 )
+from budgets.services.levelling import (
+    LevellingPlan,
+    MoveRow,
+    levelling_apply,
+    levelling_preview,
+    levelling_undo,
+)
 from budgets.services.resources import (
     RESOURCE_FIELDS,
     assignment_add,
@@ -51,6 +58,8 @@ __all__ = [
     "IMPORT_COLUMNS",
     "RESOURCE_FIELDS",
     "ImportReport",
+    "LevellingPlan",
+    "MoveRow",
     "RowError",
     "assignment_add",
     "assignment_plan",
@@ -72,6 +81,9 @@ __all__ = [
     "day_off_add",
     "day_off_remove",
     "labour_recompute",
+    "levelling_apply",
+    "levelling_preview",
+    "levelling_undo",
     "resource_create",
     "resource_delete",
     "resource_update",

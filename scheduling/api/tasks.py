@@ -74,7 +74,7 @@ class TaskSerializer(serializers.ModelSerializer):
         max_digits=14,
         decimal_places=2,
         read_only=True,
-        help_text="The task's budget: its fixed cost (labour is added with the budget).",
+        help_text="The task's budget: its fixed cost plus the labour of its assignments.",
     )
     version = version_field()
 

@@ -1,0 +1,148 @@
+"""Resource levelling: a preview anyone in the project can read, and apply and undo, which are
+the manager's (they move the plan, after taking a baseline to return to)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from budgets import services
+from budgets.api.fields import ConflictSerializer, NamedRefSerializer, conflict_data
+from projects.api.base import ProjectRelatedField, ProjectSingletonViewSet
+from projects.models import Role
+from scheduling.models import Baseline, Task
+
+TAGS = ["budgets"]
+
+
+class LevellingQuerySerializer(serializers.Serializer):
+    allow_past_float = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also delay tasks past their float (the project finish may move).",
+    )
+
+
+class LevellingUndoSerializer(serializers.Serializer):
+    baseline = ProjectRelatedField(
+        queryset=Baseline.objects.all(), help_text="The baseline the levelling took."
+    )
+
+
+class MoveSerializer(serializers.Serializer):
+    task = serializers.IntegerField()
+    task_name = serializers.CharField()
+    from_start = serializers.DateField()
+    to_start = serializers.DateField()
+    delay = serializers.IntegerField(help_text="Working days.")
+    levelled = serializers.BooleanField(
+        help_text="Delayed on purpose (it gets a start-no-earlier-than date); otherwise it "
+        "follows a delayed predecessor."
+    )
+    past_float = serializers.BooleanField(help_text="It now delays the project finish.")
+    constraint_date = serializers.DateField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class LevellingPlanSerializer(serializers.Serializer):
+    allow_past_float = serializers.BooleanField()
+    conflicts_before = serializers.IntegerField(help_text="Over-allocated person-days now.")
+    finish_before = serializers.DateField(allow_null=True)
+    finish_after = serializers.DateField(allow_null=True)
+    finish_delay = serializers.IntegerField(help_text="Working days the finish moves.")
+    moves = MoveSerializer(many=True)
+    remaining = ConflictSerializer(many=True, help_text="Conflicts no legal move removes.")
+    baseline = NamedRefSerializer(
+        allow_null=True, required=False, help_text="Apply: the baseline taken first."
+    )
+
+
+def _plan_data(result: services.LevellingPlan) -> dict[str, Any]:
+    baseline = result.baseline
+    return {
+        "allow_past_float": result.allow_past_float,
+        "conflicts_before": result.conflicts_before,
+        "finish_before": result.finish_before,
+        "finish_after": result.finish_after,
+        "finish_delay": result.finish_delay,
+        "moves": [
+            {
+                "task": move.task_id,
+                "task_name": move.task_name,
+                "from_start": move.from_start,
+                "to_start": move.to_start,
+                "delay": move.delay,
+                "levelled": move.levelled,
+                "past_float": move.past_float,
+                "constraint_date": move.constraint_date,
+                "reason": move.reason,
+            }
+            for move in result.moves
+        ],
+        "remaining": [conflict_data(row) for row in result.remaining],
+        "baseline": {"id": baseline.pk, "name": baseline.name} if baseline else None,
+    }
+
+
+class LevellingUndoResultSerializer(serializers.Serializer):
+    restored = serializers.IntegerField(help_text="Tasks given back their previous dates.")
+
+
+@extend_schema_view(
+    preview=extend_schema(
+        summary="What levelling would move, and the new finish; saves nothing",
+        parameters=[LevellingQuerySerializer],
+        responses={200: LevellingPlanSerializer},
+    ),
+    apply=extend_schema(
+        summary="Level the resources: baseline first, then delay tasks (managers)",
+        description="Takes the baseline “Before levelling <date>”, then gives each task the "
+        "plan delays a start-no-earlier-than date and reschedules, in one transaction. 400 "
+        "when nothing can be levelled.",
+        request=LevellingQuerySerializer,
+        responses={200: LevellingPlanSerializer},
+    ),
+    undo=extend_schema(
+        summary="Undo a levelling: the tasks get back their earlier dates (managers)",
+        request=LevellingUndoSerializer,
+        responses={200: LevellingUndoResultSerializer},
+    ),
+)
+@extend_schema(tags=TAGS)
+class LevellingViewSet(ProjectSingletonViewSet):
+    """Resource levelling: delay tasks within their float (by priority, then float, then id)
+    until nobody is over-allocated, or past float when allowed."""
+
+    queryset = Task.objects.all()
+    serializer_class = LevellingPlanSerializer
+    filter_backends: list = []
+    action_roles = {"apply": Role.MANAGER, "undo": Role.MANAGER}
+
+    @action(detail=True, methods=["get"], serializer_class=LevellingPlanSerializer)
+    def preview(self, request, *args: Any, **kwargs: Any) -> Response:
+        query = LevellingQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        result = services.levelling_preview(project=self.project, **query.validated_data)
+        return Response(LevellingPlanSerializer(_plan_data(result)).data)
+
+    @action(detail=True, methods=["post"], serializer_class=LevellingQuerySerializer)
+    def apply(self, request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.levelling_apply(
+            project=self.project, by=request.user, **serializer.validated_data
+        )
+        return Response(LevellingPlanSerializer(_plan_data(result)).data)
+
+    @action(detail=True, methods=["post"], serializer_class=LevellingUndoSerializer)
+    def undo(self, request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        restored = services.levelling_undo(
+            project=self.project, by=request.user, baseline=serializer.validated_data["baseline"]
+        )
+        return Response({"restored": restored})

@@ -1,0 +1,319 @@
+"""Resource levelling of a project: preview, apply (after a baseline), undo.
+
+The method is ``budgets.levelling`` (pure). Applying it sets a "start no earlier than" date on
+each task it delays, in one transaction under the project lock, after taking a baseline named
+"Before levelling <date>", and recomputes the schedule once; the task history records every
+change with the reason ``Levelling (baseline <id>)``, which is what ``levelling_undo`` reverses.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from simple_history.utils import bulk_update_with_history
+
+from budgets import levelling
+from budgets.models import Assignment, DayOff, Resource
+from projects.models import Project
+from scheduling import engine
+from scheduling.models import Baseline, Dependency, Task
+from scheduling.services import baseline_create, lock_project, schedule_recompute, work_calendar
+
+CENT = Decimal("0.01")
+REASON = "Levelling (baseline {})"
+UNDO_REASON = "Levelling undone (baseline {})"
+
+
+@dataclass(frozen=True)
+class MoveRow:
+    """One move of a plan, in dates and words."""
+
+    task_id: int
+    task_name: str
+    from_start: datetime.date
+    to_start: datetime.date
+    delay: int
+    levelled: bool
+    past_float: bool
+    constraint_date: datetime.date | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class LevellingPlan:
+    """A levelling plan for people and pages: the moves, the conflicts that remain (rows shaped
+    like ``selectors.conflicts_of``), and the project finish before and after (shown dates)."""
+
+    plan: levelling.Plan
+    moves: list[MoveRow]
+    remaining: list[dict[str, Any]]
+    finish_before: datetime.date | None
+    finish_after: datetime.date | None
+    baseline: Baseline | None = field(default=None)
+
+    @property
+    def allow_past_float(self) -> bool:
+        return self.plan.allow_past_float
+
+    @property
+    def conflicts_before(self) -> int:
+        return self.plan.conflicts_before
+
+    @property
+    def finish_delay(self) -> int:
+        return self.plan.finish_after - self.plan.finish_before
+
+
+def _index(calendar: engine.WorkCalendar, day: datetime.date | None, *, end: bool = False):
+    if day is None:
+        return None
+    return calendar.last_index_on_or_before(day) if end else calendar.date_to_index(day)
+
+
+def _plan(project: Project, *, allow_past_float: bool) -> LevellingPlan:
+    """Read the project (seven queries) and level it; writes nothing."""
+    calendar = work_calendar(project)
+    rows = list(
+        Task.objects.filter(project=project).values(
+            "id", "name", "duration", "constraint_date", "deadline", "actual_start", "actual_finish"
+        )
+    )
+    tasks = [
+        engine.TaskInput(
+            id=row["id"],
+            duration=row["duration"],
+            constraint=_index(calendar, row["constraint_date"]),
+            deadline=_index(calendar, row["deadline"], end=True),
+            actual_start=_index(calendar, row["actual_start"]),
+            actual_finish=_index(calendar, row["actual_finish"], end=True),
+        )
+        for row in rows
+    ]
+    links = [
+        engine.LinkInput(predecessor=p, successor=s, type=t, lag=lag)
+        for p, s, t, lag in Dependency.objects.filter(project=project).values_list(
+            "predecessor_id", "successor_id", "type", "lag"
+        )
+    ]
+    people = {r.pk: r for r in Resource.objects.filter(project=project, kind=Resource.Kind.PERSON)}
+    days_off: dict[int, set[int]] = {}
+    for resource_id, day in DayOff.objects.filter(resource__in=list(people)).values_list(
+        "resource_id", "date"
+    ):
+        if calendar.is_working_day(day):
+            days_off.setdefault(resource_id, set()).add(calendar.date_to_index(day))
+    demands = [
+        levelling.Demand(
+            resource_id=resource_id,
+            task_id=task_id,
+            hours_per_day=people[resource_id].capacity_hours * units / 100,
+        )
+        for resource_id, task_id, units in Assignment.objects.filter(
+            project=project, resource__kind=Resource.Kind.PERSON
+        ).values_list("resource_id", "task_id", "units")
+    ]
+    try:
+        plan = levelling.level(
+            tasks,
+            links,
+            demands,
+            capacity={pk: r.capacity_hours for pk, r in people.items()},
+            days_off={pk: frozenset(days) for pk, days in days_off.items()},
+            allow_past_float=allow_past_float,
+        )
+    except engine.CycleError:  # the services refuse loops; a plan read mid-edit is stale
+        raise ValidationError("The plan has a dependency loop; fix it before levelling.") from None
+
+    names = {row["id"]: row["name"] for row in rows}
+    day = calendar.index_to_date
+
+    def reason(move: levelling.Move) -> str:
+        if not move.levelled:
+            return "Follows a delayed predecessor."
+        who, when = people[move.resource_id], day(move.day)
+        text = f"Delayed to clear {who}'s over-allocation on {when:%a %d %b %Y}"
+        return text + (
+            ", past its float (the finish moves)." if move.past_float else ", within its float."
+        )
+
+    moves = [
+        MoveRow(
+            task_id=move.task_id,
+            task_name=names[move.task_id],
+            from_start=day(move.from_start),
+            to_start=day(move.to_start),
+            delay=move.delay,
+            levelled=move.levelled,
+            past_float=move.past_float,
+            constraint_date=day(move.constraint) if move.constraint is not None else None,
+            reason=reason(move),
+        )
+        for move in plan.moves
+    ]
+    remaining = [
+        {
+            "resource": people[conflict.resource_id],
+            "date": day(conflict.day),
+            "booked": conflict.booked.quantize(CENT),
+            "capacity": conflict.capacity,
+            "day_off": conflict.day in days_off.get(conflict.resource_id, ()),
+            "tasks": [(pk, names[pk]) for pk in conflict.task_ids],
+        }
+        for conflict in plan.remaining
+    ]
+
+    def finish(index: int) -> datetime.date | None:
+        return day(max(index - 1, 0)) if rows else None
+
+    return LevellingPlan(
+        plan=plan,
+        moves=moves,
+        remaining=remaining,
+        finish_before=finish(plan.finish_before),
+        finish_after=finish(plan.finish_after),
+    )
+
+
+def levelling_preview(*, project: Project, allow_past_float: bool = False) -> LevellingPlan:
+    """What levelling would do now: each move, the conflicts left, the new finish. No writes."""
+    return _plan(project, allow_past_float=allow_past_float)
+
+
+def _baseline_name(project: Project) -> str:
+    today = datetime.datetime.now(zoneinfo.ZoneInfo(project.time_zone)).date()
+    name = f"Before levelling {today.isoformat()}"
+    taken = set(
+        Baseline.objects.filter(project=project, name__startswith=name).values_list(
+            "name", flat=True
+        )
+    )
+    number = 1
+    candidate = name
+    while candidate in taken:
+        number += 1
+        candidate = f"{name} ({number})"
+    return candidate
+
+
+@transaction.atomic
+def levelling_apply(
+    *,
+    project: Project,
+    by: AbstractBaseUser,
+    allow_past_float: bool = False,
+    plan: LevellingPlan | None = None,
+) -> LevellingPlan:
+    """Level the project: take the baseline "Before levelling <date>" (so it can be undone),
+    then set the start-no-earlier-than date of every task the plan delays and reschedule, all
+    in one transaction under the project lock.
+
+    The plan is computed afresh under the lock; when a previewed ``plan`` is given and the
+    project changed since (the moves differ), nothing is applied and the caller hears so.
+    """
+    project = lock_project(project)
+    fresh = _plan(project, allow_past_float=plan.allow_past_float if plan else allow_past_float)
+    if plan is not None and plan.plan.moves != fresh.plan.moves:
+        raise ValidationError(
+            "The plan changed since the preview (someone edited the schedule); preview again."
+        )
+    levelled = {move.task_id: move.constraint_date for move in fresh.moves if move.levelled}
+    if not levelled:
+        raise ValidationError(
+            "Nothing to level: no over-allocation can be removed by delaying tasks"
+            + ("." if fresh.allow_past_float else " within their float; allow moves past float?")
+        )
+    baseline = baseline_create(
+        project=project,
+        by=by,
+        name=_baseline_name(project),
+        note="Taken automatically before resource levelling; undo the levelling to return to it.",
+    )
+    tasks = list(Task.objects.select_for_update().filter(pk__in=levelled).order_by("pk"))
+    for task in tasks:
+        new = levelled[task.pk]
+        task.constraint_date = (
+            new if task.constraint_date is None else max(task.constraint_date, new)
+        )
+        task.version += 1
+    bulk_update_with_history(
+        tasks,
+        Task,
+        ["constraint_date", "version"],
+        batch_size=500,
+        default_user=by,
+        default_change_reason=REASON.format(baseline.pk),
+    )
+    schedule_recompute(project)
+    return LevellingPlan(
+        plan=fresh.plan,
+        moves=fresh.moves,
+        remaining=fresh.remaining,
+        finish_before=fresh.finish_before,
+        finish_after=fresh.finish_after,
+        baseline=baseline,
+    )
+
+
+@transaction.atomic
+def levelling_undo(*, project: Project, by: AbstractBaseUser, baseline: Baseline) -> int:
+    """Undo the levelling that took ``baseline``: every task it constrained gets back the
+    start-no-earlier-than date it had before, unless someone changed that date since (those
+    are left as they are). Reschedules; returns the number of tasks restored."""
+    project = lock_project(project)
+    if baseline.project_id != project.pk:
+        raise ValidationError(
+            {"baseline": f"That baseline belongs to another project, not {project.key}."}
+        )
+    levelled = {
+        row["id"]: row
+        for row in Task.history.filter(
+            project_id=project.pk, history_change_reason=REASON.format(baseline.pk)
+        ).values("id", "history_id", "constraint_date")
+    }
+    if not levelled:
+        raise ValidationError(
+            {"baseline": f"“{baseline.name}” was not taken by a levelling, or it was undone."}
+        )
+    undone = Task.history.filter(
+        project_id=project.pk, history_change_reason=UNDO_REASON.format(baseline.pk)
+    )
+    if undone.exists():
+        raise ValidationError({"baseline": "This levelling has already been undone."})
+    before: dict[int, datetime.date | None] = {}
+    for pk, history_id, constraint in (
+        Task.history.filter(
+            id__in=list(levelled), history_id__lt=max(r["history_id"] for r in levelled.values())
+        )
+        .order_by("history_id")
+        .values_list("id", "history_id", "constraint_date")
+    ):
+        if history_id < levelled[pk]["history_id"]:
+            before[pk] = constraint
+    tasks = [
+        task
+        for task in Task.objects.select_for_update().filter(pk__in=list(levelled)).order_by("pk")
+        if task.constraint_date == levelled[task.pk]["constraint_date"]
+    ]
+    for task in tasks:
+        task.constraint_date = before.get(task.pk)
+        task.version += 1
+    bulk_update_with_history(
+        tasks,
+        Task,
+        ["constraint_date", "version"],
+        batch_size=500,
+        default_user=by,
+        default_change_reason=UNDO_REASON.format(baseline.pk),
+    )
+    schedule_recompute(project)
+    return len(tasks)
+
+
+__all__ = ["LevellingPlan", "MoveRow", "levelling_apply", "levelling_preview", "levelling_undo"]

@@ -1,0 +1,37 @@
+"""Money as the budget pages show it: ``{{ amount|money:project.currency }}`` → “€1,234.50”."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from budgets import charts
+
+register = template.Library()
+
+
+@register.filter
+def money(value: Decimal | None, currency: str) -> str:
+    return charts.money(value, currency)
+
+
+@register.filter
+def money0(value: Decimal | None, currency: str) -> str:
+    """Whole units, for dense tables and tiles (the cents are in the CSV and the API)."""
+    return charts.money(value, currency, places=0)
+
+
+@register.filter
+def signed_money(value: Decimal | None, currency: str) -> str:
+    return charts.money(value, currency, sign=True)
+
+
+@register.filter
+def signed_money0(value: Decimal | None, currency: str) -> str:
+    return charts.money(value, currency, places=0, sign=True)
+
+
+@register.filter
+def negate(value: Decimal | None) -> Decimal | None:
+    return None if value is None else -value

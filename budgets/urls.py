@@ -1,0 +1,51 @@
+"""Budget pages, all under /projects/<pk>/budget/ (each view checks the project's access door)."""
+
+from django.urls import path
+
+from budgets.views import budget, earned_value, levelling, resources
+
+app_name = "budgets"
+
+B = "projects/<int:pk>/budget/"
+R = f"{B}resources/<int:resource_pk>/"
+
+urlpatterns = [
+    # --- The budget, actual costs and commitments (budgets/views/budget.py) ---
+    path(B, budget.budget, name="budget"),
+    path(f"{B}lines/<int:line_pk>/edit/", budget.line_edit, name="line_edit"),
+    path(f"{B}lines/<int:line_pk>/delete/", budget.line_delete, name="line_delete"),
+    path(f"{B}actuals/", budget.actuals, name="actuals"),
+    path(f"{B}actuals/<int:entry_pk>/edit/", budget.cost_entry_edit, name="cost_entry_edit"),
+    path(f"{B}actuals/<int:entry_pk>/delete/", budget.cost_entry_delete, name="cost_entry_delete"),
+    path(f"{B}actuals/import/", budget.actuals_import, name="actuals_import"),
+    path(f"{B}actuals/export.csv", budget.actuals_export, name="actuals_export"),
+    path(f"{B}commitments/", budget.commitments, name="commitments"),
+    path(
+        f"{B}commitments/<int:commitment_pk>/close/",
+        budget.commitment_close,
+        name="commitment_close",
+    ),
+    # --- Earned value (budgets/views/earned_value.py) ---
+    path(f"{B}earned-value/", earned_value.earned_value, name="earned_value"),
+    # --- Resources and utilisation (budgets/views/resources.py) ---
+    path(f"{B}resources/", resources.resources, name="resources"),
+    path(R, resources.resource_detail, name="resource"),
+    path(f"{R}edit/", resources.resource_edit, name="resource_edit"),
+    path(f"{R}days-off/", resources.day_off_add, name="day_off_add"),
+    path(f"{R}days-off/<int:day_pk>/remove/", resources.day_off_remove, name="day_off_remove"),
+    path(f"{R}assignments/", resources.assignment_add, name="assignment_add"),
+    path(
+        f"{R}assignments/<int:assignment_pk>/",
+        resources.assignment_update,
+        name="assignment_update",
+    ),
+    path(
+        f"{R}assignments/<int:assignment_pk>/remove/",
+        resources.assignment_remove,
+        name="assignment_remove",
+    ),
+    path(f"{B}utilisation/", resources.utilisation, name="utilisation"),
+    # --- Levelling (budgets/views/levelling.py) ---
+    path(f"{B}levelling/", levelling.levelling, name="levelling"),
+    path(f"{B}levelling/apply/", levelling.levelling_apply, name="levelling_apply"),
+]
