@@ -1,0 +1,226 @@
+"""The stakeholder register (power/interest, quadrant, engagement) and the communication plan."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import F, QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers
+
+from projects.api.base import (
+    ProjectRelatedField,
+    ProjectScopedViewSet,
+    edit_responses,
+    member_field,
+    version_field,
+)
+from stakeholders import selectors, services
+from stakeholders.models import CommunicationPlanItem, Quadrant, Stakeholder
+
+TAGS = ["stakeholders"]
+
+
+# --- register -------------------------------------------------------------------------------------
+
+
+class StakeholderSerializer(serializers.ModelSerializer):
+    user = ProjectRelatedField(
+        queryset=get_user_model()._default_manager.all(),
+        project_field="memberships__project",
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": "User {pk_value} is not a member of this project."},
+        help_text="Their Charter account (a member of the project), needed to approve.",
+    )
+    quadrant = serializers.ChoiceField(
+        choices=Quadrant.choices,
+        read_only=True,
+        help_text="Derived: power and interest of 3 or more count as high.",
+    )
+    strategy = serializers.CharField(read_only=True, help_text="The quadrant's advised strategy.")
+    engagement_gap = serializers.IntegerField(
+        read_only=True,
+        help_text="Steps from current to desired engagement (positive: must rise).",
+    )
+    version = version_field()
+
+    class Meta:
+        model = Stakeholder
+        fields = (
+            "id",
+            "name",
+            "organisation",
+            "title",
+            "email",
+            "kind",
+            "user",
+            "power",
+            "interest",
+            "quadrant",
+            "strategy",
+            "engagement_current",
+            "engagement_desired",
+            "engagement_gap",
+            "communication_needs",
+            "notes",
+            "version",
+        )
+
+
+class StakeholderFilter(filters.FilterSet):
+    quadrant = filters.ChoiceFilter(
+        choices=Quadrant.choices, field_name="quadrant_code", label="Quadrant"
+    )
+    engagement_gap = filters.BooleanFilter(
+        method="filter_gap", label="Only those whose current and desired engagement differ"
+    )
+
+    class Meta:
+        model = Stakeholder
+        fields = ("quadrant", "kind", "engagement_current", "engagement_desired")
+
+    def filter_gap(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        same = queryset.filter(engagement_current=F("engagement_desired"))
+        return queryset.exclude(pk__in=same.values("pk")) if value else same
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The stakeholder register"),
+    retrieve=extend_schema(summary="One stakeholder"),
+    create=extend_schema(summary="Add a stakeholder (members)"),
+    update=extend_schema(
+        summary="Edit a stakeholder (members)", responses=edit_responses(StakeholderSerializer)
+    ),
+    partial_update=extend_schema(
+        summary="Edit some fields of a stakeholder (members)",
+        responses=edit_responses(StakeholderSerializer),
+    ),
+    destroy=extend_schema(
+        summary="Remove a stakeholder (members)",
+        description="Refused (400) while they hold the only A or the only R of a RACI row.",
+    ),
+)
+@extend_schema(tags=TAGS)
+class StakeholderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ProjectScopedViewSet,
+):
+    """People with a stake in the project: power and interest 1–5 place them in a quadrant."""
+
+    queryset = Stakeholder.objects.all()
+    serializer_class = StakeholderSerializer
+    filterset_class = StakeholderFilter
+    search_fields = ("name", "organisation", "title", "email")
+    ordering_fields = ("name", "organisation", "power", "interest", "quadrant_rank")
+    ordering = ("name", "id")
+
+    def scope_queryset(self, queryset: QuerySet) -> QuerySet:
+        return selectors.stakeholders_of(self.project)
+
+    def perform_create(self, serializer: StakeholderSerializer) -> None:
+        fields, _ = self.split_version(serializer)
+        stakeholder = services.stakeholder_create(
+            project=self.project, by=self.request.user, **fields
+        )
+        serializer.instance = self.reread(stakeholder)
+
+    def perform_update(self, serializer: StakeholderSerializer) -> None:
+        changes, version = self.split_version(serializer)
+        stakeholder = services.stakeholder_update(
+            stakeholder=serializer.instance, by=self.request.user, version=version, **changes
+        )
+        serializer.instance = self.reread(stakeholder)
+
+    def perform_destroy(self, instance: Stakeholder) -> None:
+        services.stakeholder_delete(stakeholder=instance, by=self.request.user)
+
+
+# --- communication plan ---------------------------------------------------------------------------
+
+
+class CommunicationPlanItemSerializer(serializers.ModelSerializer):
+    audience = ProjectRelatedField(
+        queryset=Stakeholder.objects.all(),
+        many=True,
+        required=False,
+        help_text=(
+            "Ids of the project's stakeholders who receive it (the whole list). For the weekly "
+            "status report, exactly these people get the report."
+        ),
+    )
+    owner = member_field(help_text="Who sends it: a member of the project (user id).")
+    version = version_field()
+
+    class Meta:
+        model = CommunicationPlanItem
+        fields = (
+            "id",
+            "kind",
+            "title",
+            "audience",
+            "frequency",
+            "channel",
+            "owner",
+            "next_due",
+            "notes",
+            "version",
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The communication plan"),
+    retrieve=extend_schema(summary="One communication plan item"),
+    create=extend_schema(summary="Add a communication plan item (members)"),
+    update=extend_schema(
+        summary="Edit a communication plan item (members)",
+        responses=edit_responses(CommunicationPlanItemSerializer),
+    ),
+    partial_update=extend_schema(
+        summary="Edit some fields of a communication plan item (members)",
+        responses=edit_responses(CommunicationPlanItemSerializer),
+    ),
+    destroy=extend_schema(summary="Remove a communication plan item (members)"),
+)
+@extend_schema(tags=TAGS)
+class CommunicationPlanViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ProjectScopedViewSet,
+):
+    """Who gets what, how often and by which channel; it decides who receives which report."""
+
+    queryset = CommunicationPlanItem.objects.all()
+    serializer_class = CommunicationPlanItemSerializer
+    filterset_fields = ("kind", "frequency", "channel", "owner")
+    search_fields = ("title", "notes")
+    ordering_fields = ("next_due", "title", "kind")
+
+    def scope_queryset(self, queryset: QuerySet) -> QuerySet:
+        return selectors.communication_plan_of(self.project)
+
+    def perform_create(self, serializer: CommunicationPlanItemSerializer) -> None:
+        fields, _ = self.split_version(serializer)
+        item = services.communication_item_create(
+            project=self.project, by=self.request.user, **fields
+        )
+        serializer.instance = self.reread(item)
+
+    def perform_update(self, serializer: CommunicationPlanItemSerializer) -> None:
+        changes, version = self.split_version(serializer)
+        item = services.communication_item_update(
+            item=serializer.instance, by=self.request.user, version=version, **changes
+        )
+        serializer.instance = self.reread(item)
+
+    def perform_destroy(self, instance: CommunicationPlanItem) -> None:
+        services.communication_item_delete(item=instance, by=self.request.user)
