@@ -1,0 +1,171 @@
+"""Forms of the risk pages. They check what a person typed; ``risks.services`` apply the rules
+(the strategy must fit the kind is also checked here, so the message sits next to the field)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from projects.forms import DateInput
+from projects.models import Project
+from risks.models import (
+    Category,
+    ForecastRun,
+    Issue,
+    Kind,
+    Level,
+    RiskScale,
+    Status,
+    Strategy,
+)
+from risks.models.forecasts import MAX_ITERATIONS, MIN_ITERATIONS
+from risks.models.register import STRATEGIES_FOR
+from scheduling.models import Task
+
+SCALE_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
+def members_of(project: Project):
+    return get_user_model().objects.filter(memberships__project=project).order_by("username")
+
+
+def strategy_choices(kind: str) -> list[tuple[str, str]]:
+    """The strategies that fit a kind (DESIGN §4), with "none yet" first."""
+    allowed = STRATEGIES_FOR.get(kind, STRATEGIES_FOR[Kind.THREAT])
+    return [("", "— none yet —"), *[(s.value, Strategy(s).label) for s in allowed]]
+
+
+class VersionedForm(forms.Form):
+    """An edit carries the version it was read at: a stale save is refused, not overwritten."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class RiskForm(VersionedForm):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=Kind.choices, initial=Kind.THREAT)
+    category = forms.ChoiceField(choices=Category.choices)
+    cause = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    event = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    effect = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    probability = forms.TypedChoiceField(choices=SCALE_CHOICES, coerce=int, initial=3)
+    impact = forms.TypedChoiceField(choices=SCALE_CHOICES, coerce=int, initial=3)
+    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+    trigger = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    proximity = forms.DateField(widget=DateInput(), required=False, label="Proximity date")
+    status = forms.ChoiceField(choices=Status.choices, initial=Status.OPEN)
+    response_strategy = forms.ChoiceField(required=False, label="Response strategy")
+    response_plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    contingency_plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    residual_probability = forms.TypedChoiceField(
+        choices=[("", "—"), *SCALE_CHOICES], coerce=int, empty_value=None, required=False
+    )
+    residual_impact = forms.TypedChoiceField(
+        choices=[("", "—"), *SCALE_CHOICES], coerce=int, empty_value=None, required=False
+    )
+    cost_impact = forms.DecimalField(
+        min_value=0, max_digits=14, decimal_places=2, initial=0, label="Cost impact"
+    )
+    impact_tasks = forms.ModelMultipleChoiceField(
+        queryset=Task.objects.none(), required=False, label="Tasks it would delay"
+    )
+    impact_days = forms.IntegerField(
+        min_value=1, required=False, label="Working days on each", initial=None
+    )
+
+    def __init__(self, *args: Any, project: Project, scale: RiskScale, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(project)
+        self.fields["impact_tasks"].queryset = Task.objects.filter(project=project).order_by("name")
+        # The scale's meaning next to each 1–5 choice (the thresholds are project settings).
+        meanings = scale.meanings()
+        for name, axis in (("probability", "probability"), ("impact", "impact")):
+            labelled = [(n, f"{n} — {meanings[axis][n - 1]}") for n in range(1, 6)]
+            self.fields[name].choices = labelled
+            self.fields[f"residual_{name}"].choices = [("", "—"), *labelled]
+        kind = self.data.get(self.add_prefix("kind")) or self.initial.get("kind") or Kind.THREAT
+        self.fields["response_strategy"].choices = strategy_choices(kind)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind, strategy = data.get("kind"), data.get("response_strategy")
+        if kind and strategy and strategy not in STRATEGIES_FOR[kind]:
+            self.add_error("response_strategy", "Choose a response that fits the kind.")
+        if data.get("impact_tasks") and not data.get("impact_days"):
+            self.add_error("impact_days", "Say how many working days it would add.")
+        return data
+
+    def values(self) -> dict[str, Any]:
+        data = super().values()
+        tasks = data.pop("impact_tasks", None)
+        days = data.pop("impact_days", None)
+        data["schedule_impacts"] = {task: days for task in tasks} if tasks else {}
+        return data
+
+
+class RiskFilterForm(forms.Form):
+    """The register's filters; every one optional (GET)."""
+
+    q = forms.CharField(required=False, label="Search")
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), ("live", "Open or monitoring"), *Status.choices],
+        required=False,
+    )
+    level = forms.ChoiceField(choices=[("", "Any level"), *Level.choices], required=False)
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *Kind.choices], required=False)
+    category = forms.ChoiceField(choices=[("", "Any category"), *Category.choices], required=False)
+    owner = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Anyone"
+    )
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(project)
+
+
+class OccurredForm(forms.Form):
+    due_date = forms.DateField(widget=DateInput(), required=False, label="Issue due")
+
+
+class ActionForm(forms.Form):
+    title = forms.CharField(max_length=300, label="Action")
+    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+    due_date = forms.DateField(widget=DateInput(), required=False, label="Due")
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(project)
+
+
+class IssueForm(VersionedForm):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    priority = forms.ChoiceField(choices=Issue.Priority.choices, initial=Issue.Priority.MEDIUM)
+    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+    due_date = forms.DateField(widget=DateInput(), required=False)
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(project)
+
+
+class IssueEditForm(IssueForm):
+    status = forms.ChoiceField(choices=Issue.Status.choices)
+    resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ForecastForm(forms.Form):
+    iterations = forms.IntegerField(
+        min_value=MIN_ITERATIONS, max_value=MAX_ITERATIONS, initial=10_000
+    )
+    seed = forms.IntegerField(
+        min_value=0, required=False, help_text="Leave empty for a new one; it is kept."
+    )
+    distribution = forms.ChoiceField(
+        choices=ForecastRun.Distribution.choices, initial=ForecastRun.Distribution.TRIANGULAR
+    )
