@@ -9,16 +9,26 @@ Project-owned resources are registered under a regex prefix that names the proje
 from django.urls import path
 from rest_framework.routers import DynamicRoute, Route, SimpleRouter
 
+from budgets.api import budget as budget_api
+from budgets.api import costs as costs_api
+from budgets.api import levelling as levelling_api
+from budgets.api import resources as resources_api
 from projects.api import auth as auth_api
 from projects.api import changes as changes_api
 from projects.api import deliverables as deliverables_api
 from projects.api import projects as projects_api
 from projects.api import scope as scope_api
+from reports import api as reports_api
+from risks import api as risks_api
 from scheduling.api import agile as agile_api
 from scheduling.api import baselines as baselines_api
 from scheduling.api import calendar as calendar_api
 from scheduling.api import phases as phases_api
 from scheduling.api import tasks as tasks_api
+from stakeholders.api import approvals as approvals_api
+from stakeholders.api import meetings as meetings_api
+from stakeholders.api import raci as raci_api
+from stakeholders.api import register as register_api
 
 PROJECT = r"projects/(?P<project_pk>[^/.]+)"
 
@@ -100,6 +110,76 @@ router.register(
     f"{PROJECT}/backlog-items", agile_api.BacklogItemViewSet, basename="project-backlog-item"
 )
 router.register(f"{PROJECT}/phases", phases_api.PhaseViewSet, basename="project-phase")
+
+# stakeholders
+router.register(
+    f"{PROJECT}/stakeholders", register_api.StakeholderViewSet, basename="project-stakeholder"
+)
+# rows before entries: "raci/rows/" must not be read as the entry with id "rows".
+router.register(f"{PROJECT}/raci/rows", raci_api.RaciRowViewSet, basename="project-raci-row")
+router.register(f"{PROJECT}/raci", raci_api.RaciEntryViewSet, basename="project-raci")
+router.register(
+    f"{PROJECT}/communication-plan",
+    register_api.CommunicationPlanViewSet,
+    basename="project-communication-plan",
+)
+router.register(f"{PROJECT}/meetings", meetings_api.MeetingViewSet, basename="project-meeting")
+router.register(f"{PROJECT}/decisions", meetings_api.DecisionViewSet, basename="project-decision")
+router.register(
+    f"{PROJECT}/action-items", meetings_api.ActionItemViewSet, basename="project-action-item"
+)
+router.register(f"{PROJECT}/approvals", approvals_api.ApprovalViewSet, basename="project-approval")
+router.register(
+    "approvals/waiting", approvals_api.WaitingApprovalViewSet, basename="approval-waiting"
+)
+router.register("action-items/mine", approvals_api.MyActionItemViewSet, basename="action-item-mine")
+
+# budgets
+router.register(
+    f"{PROJECT}/budget-lines", budget_api.BudgetLineViewSet, basename="project-budget-line"
+)
+router.register(f"{PROJECT}/budget", budget_api.BudgetViewSet, basename="project-budget")
+router.register(f"{PROJECT}/evm", budget_api.EarnedValueViewSet, basename="project-evm")
+router.register(
+    f"{PROJECT}/cost-entries", costs_api.CostEntryViewSet, basename="project-cost-entry"
+)
+router.register(
+    f"{PROJECT}/commitments", costs_api.CommitmentViewSet, basename="project-commitment"
+)
+router.register(f"{PROJECT}/resources", resources_api.ResourceViewSet, basename="project-resource")
+router.register(
+    f"{PROJECT}/assignments", resources_api.AssignmentViewSet, basename="project-assignment"
+)
+router.register(
+    f"{PROJECT}/time-entries", resources_api.TimeEntryViewSet, basename="project-time-entry"
+)
+router.register(
+    f"{PROJECT}/utilisation", resources_api.UtilisationViewSet, basename="project-utilisation"
+)
+router.register(
+    f"{PROJECT}/over-allocations",
+    resources_api.OverAllocationViewSet,
+    basename="project-over-allocations",
+)
+router.register(
+    f"{PROJECT}/levelling", levelling_api.LevellingViewSet, basename="project-levelling"
+)
+
+# risks
+router.register(f"{PROJECT}/risks", risks_api.RiskViewSet, basename="project-risk")
+router.register(f"{PROJECT}/issues", risks_api.IssueViewSet, basename="project-issue")
+router.register(
+    f"{PROJECT}/risk-matrix", risks_api.RiskMatrixViewSet, basename="project-risk-matrix"
+)
+# runs before the forecast itself, which has no detail route of its own.
+router.register(
+    f"{PROJECT}/forecast/runs", risks_api.ForecastRunViewSet, basename="project-forecast-run"
+)
+router.register(f"{PROJECT}/forecast", risks_api.ForecastViewSet, basename="project-forecast")
+
+# reports
+router.register(f"{PROJECT}/kpis", reports_api.KpiViewSet, basename="project-kpis")
+router.register(f"{PROJECT}/health", reports_api.HealthViewSet, basename="project-health")
 
 urlpatterns = [
     path("me/", auth_api.MeView.as_view(), name="me"),

@@ -164,7 +164,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = ["projects.auth.UsernameOrEmailBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "projects:portfolio"
+LOGIN_REDIRECT_URL = "reports:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Internationalisation ------------------------------------------------------------------------
@@ -278,6 +278,16 @@ SPECTACULAR_SETTINGS = {
         "ApprovalDecisionEnum": "stakeholders.models.Approval.Decision",
         "ApprovalVerdictEnum": "stakeholders.api.approvals.VERDICTS",
         "GateDecisionEnum": "scheduling.models.GateReview.Decision",
+        "RagEnum": "reports.models.Rag",
+        "RiskStatusEnum": "risks.models.Status",
+        "RiskCategoryEnum": "risks.models.Category",
+        # A risk's level and an issue's priority share one choice set (low … critical).
+        "RiskLevelEnum": "risks.models.Level",
+        "IssueStatusEnum": "risks.models.Issue.Status",
+        "ForecastStatusEnum": "risks.models.ForecastRun.Status",
+        # Named because the risks' category and priority fields share their field names.
+        "BudgetCategoryEnum": "budgets.models.Category",
+        "RequirementPriorityEnum": "projects.models.Requirement.Priority",
     },
 }
 

@@ -6,8 +6,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
+    # The portfolio dashboard is the landing page (/); the plain project list is /projects/.
+    path("", include("reports.urls")),
     path("", include("projects.urls")),
     path("", include("scheduling.urls")),
+    path("", include("stakeholders.urls")),
+    path("", include("budgets.urls")),
+    path("", include("risks.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -7,7 +7,8 @@ from projects.views import account, changes, deliverables, project, scope, wbs
 app_name = "projects"
 
 urlpatterns = [
-    path("", project.portfolio, name="portfolio"),
+    # The landing page (/) is the portfolio dashboard in reports; this is the plain list.
+    path("projects/", project.portfolio, name="portfolio"),
     path("projects/new/", project.project_new, name="create"),
     path("projects/<int:pk>/", project.project_overview, name="overview"),
     path("projects/<int:pk>/edit/", project.project_edit, name="edit"),

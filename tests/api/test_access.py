@@ -11,10 +11,14 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
+from budgets import services as budget_services
 from config.api_router import router
 from projects import services
 from projects.models import Membership, Project, Role
+from risks import services as risk_services
+from risks.models import ForecastRun
 from scheduling import services as scheduling_services
+from stakeholders import services as stakeholder_services
 from tests.factories import UserFactory
 
 # The apps whose rows must not change when the door says no.
@@ -99,6 +103,128 @@ def _phase_of(project: Project) -> int:
     ).pk
 
 
+def _budget_line_of(project: Project) -> int:
+    return budget_services.budget_line_create(
+        project=project, by=_manager(project), category="hardware", planned_amount="900.00"
+    ).pk
+
+
+def _cost_entry_of(project: Project) -> int:
+    return budget_services.cost_entry_create(
+        project=project,
+        by=_manager(project),
+        date=project.start_date,
+        amount="120.00",
+        category="software",
+    ).pk
+
+
+def _commitment_of(project: Project) -> int:
+    return budget_services.commitment_create(
+        project=project,
+        by=_manager(project),
+        date=project.start_date,
+        amount="5000.00",
+        category="contractors",
+    ).pk
+
+
+def _resource_of(project: Project) -> int:
+    return budget_services.resource_create(project=project, by=_manager(project), name="Ana").pk
+
+
+def _assignment_of(project: Project) -> int:
+    by = _manager(project)
+    task = scheduling_services.task_create(project=project, by=by, name="Build", duration=2)
+    resource = budget_services.resource_create(project=project, by=by, name="Ben")
+    return budget_services.assignment_add(task=task, resource=resource, by=by).pk
+
+
+def _time_entry_of(project: Project) -> int:
+    by = _manager(project)
+    task = scheduling_services.task_create(project=project, by=by, name="Test", duration=2)
+    resource = budget_services.resource_create(project=project, by=by, name="Cy", rate="40")
+    return budget_services.time_entry_log(
+        resource=resource, task=task, by=by, date=project.start_date, hours="6"
+    ).pk
+
+
+def _stakeholder_of(project: Project) -> int:
+    return stakeholder_services.stakeholder_create(
+        project=project, by=_manager(project), name="Sam Sponsor", power=5, interest=5
+    ).pk
+
+
+def _raci_row(project: Project):
+    """A work package whose RACI row has one A (the manager) and one R (the member)."""
+    by = _manager(project)
+    row = services.work_package_add(project=project, by=by, name="Build")
+    doer = project.memberships.filter(role=Role.MEMBER).order_by("pk").first().user
+    stakeholder_services.raci_set_row(project=project, by=by, row=row, cells={by: "A", doer: "R"})
+    return row
+
+
+def _raci_entry_of(project: Project) -> int:
+    return _raci_row(project).raci_entries.order_by("pk").first().pk
+
+
+def _raci_row_of(project: Project) -> str:
+    return f"work_package-{_raci_row(project).pk}"
+
+
+def _communication_item_of(project: Project) -> int:
+    return stakeholder_services.communication_item_create(
+        project=project, by=_manager(project), title="Weekly status report"
+    ).pk
+
+
+def _meeting_of(project: Project) -> int:
+    start = datetime.datetime(2026, 2, 2, 9, 30, tzinfo=datetime.UTC)
+    return stakeholder_services.meeting_create(
+        project=project,
+        by=_manager(project),
+        title="Steering committee",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+    ).pk
+
+
+def _decision_of(project: Project) -> int:
+    return stakeholder_services.decision_record(
+        project=project,
+        by=_manager(project),
+        title="Go with AWS",
+        decided_by="Steering committee",
+        date=project.start_date,
+    ).pk
+
+
+def _action_item_of(project: Project) -> int:
+    by = _manager(project)
+    return stakeholder_services.action_item_create(
+        project=project, by=by, title="Send minutes", owner=by, due_date=project.start_date
+    ).pk
+
+
+def _approval_of(project: Project) -> int:
+    viewer = project.memberships.filter(role=Role.VIEWER).order_by("pk").first().user
+    return stakeholder_services.approval_request(
+        project=project, by=_manager(project), subject=project, approver=viewer
+    ).pk
+
+
+def _risk_of(project: Project) -> int:
+    return risk_services.risk_create(project=project, by=_manager(project), title="Vendor slips").pk
+
+
+def _issue_of(project: Project) -> int:
+    return risk_services.issue_create(project=project, by=_manager(project), title="Outage").pk
+
+
+def _forecast_run_of(project: Project) -> int:
+    return ForecastRun.objects.create(project=project, iterations=100, seed=1).pk
+
+
 # For every project-scoped router basename with detail routes: the id of one of its records in the
 # given project. A new nested resource adds a line here (the test below fails until it does).
 DETAIL_OBJECTS = {
@@ -115,6 +241,23 @@ DETAIL_OBJECTS = {
     "project-sprint": _sprint_of,
     "project-backlog-item": _backlog_item_of,
     "project-phase": _phase_of,
+    "project-budget-line": _budget_line_of,
+    "project-cost-entry": _cost_entry_of,
+    "project-commitment": _commitment_of,
+    "project-resource": _resource_of,
+    "project-assignment": _assignment_of,
+    "project-time-entry": _time_entry_of,
+    "project-stakeholder": _stakeholder_of,
+    "project-raci": _raci_entry_of,
+    "project-raci-row": _raci_row_of,
+    "project-communication-plan": _communication_item_of,
+    "project-meeting": _meeting_of,
+    "project-decision": _decision_of,
+    "project-action-item": _action_item_of,
+    "project-approval": _approval_of,
+    "project-risk": _risk_of,
+    "project-issue": _issue_of,
+    "project-forecast-run": _forecast_run_of,
 }
 
 

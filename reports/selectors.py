@@ -1,0 +1,201 @@
+"""Reads of KPI snapshots and health: the portfolio dashboard, a project's KPI panel, the API.
+
+Project data is reached only through ``projects.selectors`` (the access door, DESIGN §3); the
+dashboard reads the latest snapshot of every project, so it never computes KPIs itself and costs
+the same number of queries for 3 projects as for 1,000.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Value, When
+
+from projects.models import Project
+from projects.selectors import User, projects_for
+from reports.models import KpiSnapshot, Rag
+from reports.services import kpi_snapshot_refresh
+from risks.models import Risk
+from scheduling.models import Task
+from stakeholders import selectors as stakeholder_selectors
+
+TREND_DAYS = 56  # eight weeks of history behind each sparkline
+DUE_SOON_DAYS = 14
+NOT_COMPUTED = "none"  # the health filter's value for projects without a snapshot yet
+
+# Sort name → the annotation it orders by (see ``dashboard_rows``).
+DASHBOARD_SORTS = {
+    "key": "key",
+    "name": "name",
+    "health": "health_rank",
+    "complete": "kpi_percent",
+    "spi": "kpi_spi",
+    "cpi": "kpi_cpi",
+    "finish": "kpi_forecast",
+    "slip": "kpi_slip",
+    "milestone": "next_milestone_date",
+    "risk": "top_risk_score",
+}
+
+
+# --- the portfolio dashboard ---------------------------------------------------------------------
+
+
+@dataclass
+class DashboardRow:
+    """One project on the dashboard: its latest snapshot (None before the first) and history."""
+
+    project: Project
+    snapshot: KpiSnapshot | None
+    history: list[tuple[datetime.date, KpiSnapshot | dict[str, Any]]] = field(default_factory=list)
+
+    def series(self, name: str) -> list[tuple[datetime.date, Any]]:
+        return [(day, values[name]) for day, values in self.history]
+
+
+def _latest(field_name: str) -> Subquery:
+    latest = KpiSnapshot.objects.filter(project=OuterRef("pk")).order_by("-as_of")
+    return Subquery(latest.values(field_name)[:1])
+
+
+def dashboard_rows(
+    user: User,
+    *,
+    today: datetime.date,
+    search: str = "",
+    type: str = "",
+    methodology: str = "",
+    stage: str = "",
+    health: str = "",
+    sort: str = "key",
+) -> list[DashboardRow]:
+    """My projects with their latest KPIs, next milestone, top risk and eight weeks of SPI, CPI
+    and % complete: three queries whatever the number of projects."""
+    qs = projects_for(user).search(search)
+    if type:
+        qs = qs.filter(type=type)
+    if methodology:
+        qs = qs.filter(methodology=methodology)
+    if stage:
+        qs = qs.filter(stage=stage)
+    milestones = (
+        Task.objects.filter(project=OuterRef("pk"), duration=0)
+        .exclude(status=Task.Status.DONE)
+        .order_by("finish_date", "id")
+    )
+    risks = Risk.objects.filter(project=OuterRef("pk")).live().by_rank()
+    qs = qs.annotate(
+        snapshot_pk=_latest("pk"),
+        kpi_health=_latest("health"),
+        kpi_percent=_latest("percent_complete"),
+        kpi_spi=_latest("spi"),
+        kpi_cpi=_latest("cpi"),
+        kpi_forecast=_latest("forecast_finish"),
+        kpi_slip=_latest("finish_slip_days"),
+        next_milestone_name=Subquery(milestones.values("name")[:1]),
+        next_milestone_date=Subquery(milestones.values("finish_date")[:1]),
+        top_risk_title=Subquery(risks.values("title")[:1]),
+        top_risk_score=Subquery(risks.values("score")[:1]),
+        top_risk_level=Subquery(risks.values("level")[:1]),
+    ).annotate(
+        # Worst first when sorted ascending: red, amber, green, then not computed yet.
+        health_rank=Case(
+            When(kpi_health=Rag.RED, then=Value(0)),
+            When(kpi_health=Rag.AMBER, then=Value(1)),
+            When(kpi_health=Rag.GREEN, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        )
+    )
+    if health == NOT_COMPUTED:
+        qs = qs.filter(snapshot_pk__isnull=True)
+    elif health:
+        qs = qs.filter(kpi_health=health)
+    descending = sort.startswith("-")
+    column = F(DASHBOARD_SORTS.get(sort.lstrip("-"), "key"))
+    ordering = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+    projects = list(qs.order_by(ordering, "key"))
+
+    snapshots = KpiSnapshot.objects.in_bulk([p.snapshot_pk for p in projects if p.snapshot_pk])
+    history: dict[int, list] = {p.pk: [] for p in projects}
+    since = today - datetime.timedelta(days=TREND_DAYS)
+    points = (
+        KpiSnapshot.objects.filter(project__in=list(history), as_of__gte=since, as_of__lte=today)
+        .order_by("project_id", "as_of")
+        .values("project_id", "as_of", "percent_complete", "spi", "cpi")
+    )
+    for point in points:
+        history[point["project_id"]].append((point["as_of"], point))
+    return [DashboardRow(p, snapshots.get(p.snapshot_pk), history[p.pk]) for p in projects]
+
+
+def has_any_project(user: User) -> bool:
+    return projects_for(user).exists()
+
+
+# --- one project ---------------------------------------------------------------------------------
+
+
+def latest_snapshot(project: Project) -> KpiSnapshot | None:
+    return KpiSnapshot.objects.filter(project=project).order_by("-as_of").first()
+
+
+def current_snapshot(project: Project, today: datetime.date) -> KpiSnapshot:
+    """The latest snapshot; a project that has none yet (just created, and the nightly task has
+    not run) gets today's computed now, with the very service the task calls."""
+    return latest_snapshot(project) or kpi_snapshot_refresh(project=project, as_of=today)
+
+
+def kpi_history(project: Project, *, until: datetime.date, days: int) -> list[KpiSnapshot]:
+    """The project's snapshots of the ``days`` days up to ``until``, oldest first (one query)."""
+    since = until - datetime.timedelta(days=days)
+    return list(
+        KpiSnapshot.objects.filter(project=project, as_of__gt=since, as_of__lte=until).order_by(
+            "as_of"
+        )
+    )
+
+
+def project_panel(project: Project, today: datetime.date) -> dict[str, Any]:
+    """Everything the project's KPI panel shows: the snapshot and its history, milestones due
+    and missed, overdue tasks, top risks, pending approvals and overdue actions."""
+    snapshot = current_snapshot(project, today)
+    history = kpi_history(project, until=snapshot.as_of, days=TREND_DAYS)
+    week_ago = snapshot.as_of - datetime.timedelta(days=7)
+    previous = next((s for s in reversed(history) if s.as_of <= week_ago), None)
+    tasks = Task.objects.for_project(project)
+    open_milestones = tasks.milestones().exclude(status=Task.Status.DONE)
+    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    return {
+        "snapshot": snapshot,
+        "history": history,
+        "previous": previous,
+        "upcoming_milestones": list(
+            open_milestones.filter(finish_date__gte=today, finish_date__lte=soon).order_by(
+                "finish_date", "id"
+            )
+        ),
+        "missed_milestones": list(
+            open_milestones.filter(finish_date__lt=today).order_by("finish_date", "id")
+        ),
+        "overdue_tasks": list(
+            tasks.filter(duration__gt=0).overdue(today).order_by("finish_date", "id")[:10]
+        ),
+        "top_risks": list(
+            Risk.objects.for_project(project).live().select_related("owner").by_rank()[:5]
+        ),
+        "pending_approvals": list(
+            stakeholder_selectors.approvals_of(project, decision="pending")[:10]
+        ),
+        "overdue_actions": list(stakeholder_selectors.overdue_actions(project, today)[:10]),
+    }
+
+
+def change(current: Decimal | int | None, before: Decimal | int | None) -> Decimal | int | None:
+    """``current − before``, or None when either is unknown."""
+    if current is None or before is None:
+        return None
+    return current - before

@@ -1,0 +1,187 @@
+"""Pages of the reports app: the portfolio dashboard (the landing page) and a project's KPI panel.
+
+The projects app may not import reports (DESIGN §2), so the project overview loads the KPI panel
+from here as an htmx fragment, with a plain link to the same URL as its fallback: one view serves
+the full page without htmx and just the panel with it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from budgets.charts import money
+from projects.selectors import get_project_for
+from reports import selectors
+from reports.charts import Sparkline, sparkline
+from reports.forms import DashboardFilterForm
+from reports.models import KpiSnapshot
+
+# --- Portfolio dashboard -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spark:
+    """A sparkline and the words that stand in for it (its text alternative)."""
+
+    label: str
+    chart: Sparkline
+    text: str
+    short: str = ""
+
+
+def _fmt(value: Any, places: int) -> str:
+    if value is None:
+        return "—"
+    return f"{Decimal(value):.{places}f}"
+
+
+def _spark(
+    label: str, series: list, *, start, end, places: int, unit: str = "", width: int = 96
+) -> Spark:
+    chart = sparkline(series, start=start, end=end, width=width)
+    if chart.count == 0:
+        text = f"{label}: no values yet"
+    elif chart.count == 1:
+        text = f"{label}: {_fmt(chart.last_value, places)}{unit} (one snapshot)"
+    else:
+        text = (
+            f"{label}: {_fmt(chart.first_value, places)}{unit} → "
+            f"{_fmt(chart.last_value, places)}{unit} over {chart.count} snapshots"
+        )
+    return Spark(label, chart, text, short=unit or label)
+
+
+@login_required
+@require_http_methods(["GET"])
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = DashboardFilterForm(request.GET)
+    today = timezone.localdate()
+    rows = selectors.dashboard_rows(request.user, today=today, **form.filters())
+    start = today - datetime.timedelta(days=selectors.TREND_DAYS)
+    for row in rows:
+        row.sparks = [
+            _spark("SPI", row.series("spi"), start=start, end=today, places=2, width=72),
+            _spark("CPI", row.series("cpi"), start=start, end=today, places=2, width=72),
+            _spark(
+                "% complete",
+                row.series("percent_complete"),
+                start=start,
+                end=today,
+                places=0,
+                unit="%",
+                width=72,
+            ),
+        ]
+    context = {
+        "form": form,
+        "rows": rows,
+        "today": today,
+        "trend_weeks": selectors.TREND_DAYS // 7,
+        "sort": form.current_sort,
+        "is_filtered": form.is_filtered,
+        # An empty list costs one more query, to tell "no projects yet" from "no matches".
+        "has_any_project": bool(rows) or selectors.has_any_project(request.user),
+    }
+    template = "reports/portfolio_dashboard.html"
+    if request.htmx:
+        template += "#project-table"
+    return render(request, template, context)
+
+
+# --- A project's KPIs and health -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    name: str
+    title: str
+    value: str
+    change: str
+    worse: bool
+    spark: Spark
+
+
+def _tiles(
+    snapshot: KpiSnapshot, previous: KpiSnapshot | None, history: list, currency: str
+) -> list[Tile]:
+    start = snapshot.as_of - datetime.timedelta(days=selectors.TREND_DAYS)
+    end = snapshot.as_of
+    # (field, short name, long name, places, unit, True when a rise is bad news)
+    specs = [
+        ("percent_complete", "% complete", "Work complete, weighted by duration", 1, "%", False),
+        ("spi", "SPI", "Schedule performance index (EV ÷ PV)", 2, "", False),
+        ("cpi", "CPI", "Cost performance index (EV ÷ AC)", 2, "", False),
+        ("finish_slip_days", "Finish slip", "Working days behind the baseline", 0, "", True),
+        ("overdue_tasks", "Overdue tasks", "Open tasks past their finish date", 0, "", True),
+        ("risk_exposure", "Risk exposure", "Σ expected monetary value of live risks", 0, "¤", True),
+        ("open_issues", "Open issues", "Issues not yet resolved", 0, "", True),
+    ]
+    tiles = []
+    for key, name, title, places, unit, rise_is_bad in specs:
+        value = getattr(snapshot, key)
+        before = getattr(previous, key) if previous else None
+        delta = selectors.change(value, before)
+        if unit == "¤":  # money, in the project's currency
+            shown = money(value, currency, places=0)
+            moved = money(abs(delta), currency, places=0) if delta else ""
+            unit = ""
+        else:
+            shown = f"{_fmt(value, places)}{unit}" if value is not None else "—"
+            moved = f"{_fmt(abs(delta), places)}{unit}" if delta else ""
+        if delta is None:
+            change, worse = "no snapshot a week before", False
+        elif delta == 0:
+            change, worse = "no change in a week", False
+        else:
+            sign = "+" if delta > 0 else "−"
+            change = f"{sign}{moved} in a week"
+            worse = (delta > 0) == rise_is_bad
+        series = [(s.as_of, getattr(s, key)) for s in history]
+        tiles.append(
+            Tile(
+                key=key,
+                name=name,
+                title=title,
+                value=shown,
+                change=change,
+                worse=worse,
+                spark=_spark(name, series, start=start, end=end, places=places, unit=unit),
+            )
+        )
+    return tiles
+
+
+@login_required
+@require_http_methods(["GET"])
+def project_kpis(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for(request.user, pk)
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
+    panel = selectors.project_panel(project, today)
+    snapshot = panel["snapshot"]
+    dimensions = [
+        (name.capitalize(), getattr(snapshot, f"health_{name}"), snapshot.health_reasons.get(name))
+        for name in ("schedule", "cost", "scope", "risk")
+    ]
+    context = {
+        "project": project,
+        "area": "kpis",
+        "today": today,
+        "tiles": _tiles(snapshot, panel["previous"], panel["history"], project.currency),
+        "dimensions": dimensions,
+        **panel,
+    }
+    template = "reports/project_dashboard.html"
+    if request.htmx:
+        template += "#kpi-panel"
+    return render(request, template, context)
