@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import zoneinfo
 from decimal import Decimal
 
 from django.db.models import F
@@ -187,6 +188,14 @@ def _progress(project: Project, today: datetime.date, rng: random.Random) -> Non
     Task.objects.bulk_update(
         changed, ["actual_start", "actual_finish", "percent_complete", "status"]
     )
+    # The progress history earned value reads week by week: each report dated when it was
+    # made (a finished task at the end of its last day), as if the team had kept it up.
+    zone = zoneinfo.ZoneInfo(project.time_zone)
+    for task in changed:
+        reported = task.actual_finish or today
+        task._history_date = datetime.datetime.combine(reported, datetime.time(17), zone)
+        task._history_user = None
+    Task.history.bulk_history_create(changed, update=True)
 
 
 def _phases(project: Project, by, today: datetime.date) -> None:

@@ -70,3 +70,17 @@ def test_seed_demo_gives_every_project_a_schedule():
     portal = Project.objects.get(key="PORTAL")
     assert portal.sprints.filter(status="closed").exists()
     assert portal.backlog_items.count() >= 15
+
+
+@pytest.mark.django_db
+def test_seed_demo_records_progress_history_and_todays_health():
+    """The demo's earned value has a past (progress reported over the weeks) and every demo
+    project opens the dashboard with today's snapshot."""
+    from reports.models import KpiSnapshot
+    from scheduling.models import Task
+
+    call_command("seed_demo", verbosity=0)
+    soc2 = Project.objects.get(key="SOC2")
+    reported = Task.history.filter(project_id=soc2.pk, percent_complete=100)
+    assert reported.dates("history_date", "month").count() >= 3
+    assert KpiSnapshot.objects.filter(project__in=Project.objects.all()).count() == 4
