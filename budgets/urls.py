@@ -19,6 +19,7 @@ urlpatterns = [
     path(f"{B}actuals/<int:entry_pk>/delete/", budget.cost_entry_delete, name="cost_entry_delete"),
     path(f"{B}actuals/import/", budget.actuals_import, name="actuals_import"),
     path(f"{B}actuals/export.csv", budget.actuals_export, name="actuals_export"),
+    path(f"{B}actuals/export.xlsx", budget.actuals_export_xlsx, name="actuals_export_xlsx"),
     path(f"{B}commitments/", budget.commitments, name="commitments"),
     path(
         f"{B}commitments/<int:commitment_pk>/close/",

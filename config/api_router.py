@@ -171,6 +171,7 @@ router.register(f"{PROJECT}/issues", risks_api.IssueViewSet, basename="project-i
 router.register(
     f"{PROJECT}/risk-matrix", risks_api.RiskMatrixViewSet, basename="project-risk-matrix"
 )
+router.register(f"{PROJECT}/risk-scale", risks_api.RiskScaleViewSet, basename="project-risk-scale")
 # runs before the forecast itself, which has no detail route of its own.
 router.register(
     f"{PROJECT}/forecast/runs", risks_api.ForecastRunViewSet, basename="project-forecast-run"

@@ -31,8 +31,9 @@ from projects.api.base import (
     member_field,
     version_field,
 )
+from projects.models import Role
 from risks import selectors, services
-from risks.models import ForecastRun, Issue, Risk, RiskTaskImpact
+from risks.models import ForecastRun, Issue, Risk, RiskScale, RiskTaskImpact
 from risks.models.forecasts import MAX_ITERATIONS, MIN_ITERATIONS
 from scheduling.models import Task
 
@@ -303,6 +304,99 @@ class IssueViewSet(
         # One record, no rule beyond the member role: the risk it came from keeps its status.
         instance._history_user = self.request.user
         instance.delete()
+
+
+# --- risk scale -----------------------------------------------------------------------------------
+
+
+class ThresholdField(serializers.FloatField):
+    """A threshold in working days or % of budget: whole numbers stay whole (2, not 2.0)."""
+
+    def to_internal_value(self, data: Any) -> int | float:
+        value = super().to_internal_value(data)
+        return int(value) if value.is_integer() else value
+
+    def to_representation(self, value: Any) -> int | float:
+        value = float(value)
+        return int(value) if value.is_integer() else value
+
+
+class ScaleMeaningsSerializer(serializers.Serializer):
+    probability = serializers.ListField(
+        child=serializers.CharField(), help_text="What probability 1 to 5 means, with its %."
+    )
+    impact = serializers.ListField(
+        child=serializers.CharField(), help_text="What impact 1 to 5 means, in days and budget."
+    )
+
+
+class RiskScaleSerializer(serializers.ModelSerializer):
+    """The shape of a scale; its rules (rising, 1–99 %) are the model's, checked on save."""
+
+    probability_percents = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=5,
+        max_length=5,
+        help_text="The chance (%) probability 1 to 5 stands for: whole numbers 1–99, rising. "
+        "EMV, exposure and the forecast use them.",
+    )
+    probability_labels = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=True),
+        min_length=5,
+        max_length=5,
+        help_text="A name for probability 1 to 5, e.g. “Rare (< 20%)”.",
+    )
+    impact_days = serializers.ListField(
+        child=ThresholdField(),
+        min_length=4,
+        max_length=4,
+        help_text="Impact 2 to 5 means a delay of more than these working days; rising, >= 0.",
+    )
+    impact_budget_percents = serializers.ListField(
+        child=ThresholdField(),
+        min_length=4,
+        max_length=4,
+        help_text="… or a cost of more than these % of the budget; rising, >= 0.",
+    )
+    meanings = ScaleMeaningsSerializer(
+        read_only=True, help_text="The text shown next to each 1–5 choice on the risk form."
+    )
+    version = version_field()
+
+    class Meta:
+        model = RiskScale
+        fields = (*services.SCALE_FIELDS, "meanings", "version")
+
+
+@extend_schema_view(
+    retrieve=extend_schema(summary="What probability and impact 1–5 mean in the project"),
+    update=extend_schema(
+        summary="Set the project's risk scale (managers)",
+        responses=edit_responses(RiskScaleSerializer),
+    ),
+    partial_update=extend_schema(
+        summary="Change part of the project's risk scale (managers)",
+        responses=edit_responses(RiskScaleSerializer),
+    ),
+)
+@extend_schema(tags=TAGS)
+class RiskScaleViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, ProjectSingletonViewSet):
+    """The project's risk scale: the probability percentages and labels, and the impact
+    thresholds. Changing the percentages recomputes every risk's EMV."""
+
+    queryset = RiskScale.objects.all()
+    serializer_class = RiskScaleSerializer
+    write_role = Role.MANAGER
+
+    def get_object(self) -> RiskScale:
+        # Reading never writes: a project that never changed its scale shows the defaults.
+        return selectors.risk_scale_of(self.project)
+
+    def perform_update(self, serializer: RiskScaleSerializer) -> None:
+        changes, version = self.split_version(serializer)
+        serializer.instance = services.risk_scale_update(
+            project=self.project, by=self.request.user, version=version, **changes
+        )
 
 
 # --- risk matrix ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
 from projects.forms import DateInput
 from projects.models import Project
@@ -21,7 +22,7 @@ from risks.models import (
     Strategy,
 )
 from risks.models.forecasts import MAX_ITERATIONS, MIN_ITERATIONS
-from risks.models.register import STRATEGIES_FOR
+from risks.models.register import PROBABILITY_LABEL_MAX, STRATEGIES_FOR
 from scheduling.models import Task
 
 SCALE_CHOICES = [(n, str(n)) for n in range(1, 6)]
@@ -106,6 +107,75 @@ class RiskForm(VersionedForm):
         days = data.pop("impact_days", None)
         data["schedule_impacts"] = {task: days for task in tasks} if tasks else {}
         return data
+
+
+def _whole(value: float) -> int | float:
+    """2.0 → 2: thresholds read as people typed them."""
+    return int(value) if float(value).is_integer() else value
+
+
+class RiskScaleForm(VersionedForm):
+    """The project's risk scale, one input per level: ``label_1``–``label_5`` and
+    ``percent_1``–``percent_5`` for probability, ``days_2``–``days_5`` and
+    ``budget_2``–``budget_5`` for impact (impact 1 is "up to the first threshold").
+    The rules across levels (rising, 1–99 %) are the model's; ``group_errors`` holds the
+    service's messages per axis so the page shows them above the row of inputs they concern."""
+
+    GROUPS = {
+        "probability_labels": ("label", range(1, 6)),
+        "probability_percents": ("percent", range(1, 6)),
+        "impact_days": ("days", range(2, 6)),
+        "impact_budget_percents": ("budget", range(2, 6)),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.group_errors: dict[str, list[str]] = {}
+        for n in range(1, 6):
+            self.fields[f"label_{n}"] = forms.CharField(
+                max_length=PROBABILITY_LABEL_MAX, label=f"Probability {n}: label"
+            )
+            self.fields[f"percent_{n}"] = forms.IntegerField(
+                min_value=1, max_value=99, label=f"Probability {n}: chance (%)"
+            )
+        for n in range(2, 6):
+            self.fields[f"days_{n}"] = forms.FloatField(
+                min_value=0, label=f"Impact {n}: more than (working days)"
+            )
+            self.fields[f"budget_{n}"] = forms.FloatField(
+                min_value=0, label=f"Impact {n}: or more than (% of budget)"
+            )
+
+    @classmethod
+    def initial_for(cls, scale: RiskScale) -> dict[str, Any]:
+        initial: dict[str, Any] = {"version": scale.version}
+        for group, (prefix, levels) in cls.GROUPS.items():
+            for n, value in zip(levels, getattr(scale, group), strict=True):
+                initial[f"{prefix}_{n}"] = value
+        return initial
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        values: dict[str, Any] = {}
+        for group, (prefix, levels) in self.GROUPS.items():
+            values[group] = [data[f"{prefix}_{n}"] for n in levels]
+        values["impact_days"] = [_whole(v) for v in values["impact_days"]]
+        values["impact_budget_percents"] = [_whole(v) for v in values["impact_budget_percents"]]
+        return values
+
+    def attach_scale_errors(self, error: ValidationError) -> None:
+        """A service's refusal: messages about one axis go above that axis's inputs."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, messages in error.message_dict.items():
+            if field in self.GROUPS:
+                self.group_errors.setdefault(field, []).extend(messages)
+            else:
+                self.add_error(None, messages)
+        # The top of the form says something is wrong even when every message is in a group.
+        if self.group_errors and not self.non_field_errors():
+            self.add_error(None, "The scale was not saved: see the messages below.")
 
 
 class RiskFilterForm(forms.Form):

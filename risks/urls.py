@@ -21,6 +21,7 @@ urlpatterns = [
     path(f"{B}issues/", views.issues, name="issues"),
     path(f"{B}issues/<int:issue_pk>/edit/", views.issue_edit, name="issue_edit"),
     path(f"{B}heat-map/", views.heat_map, name="heat_map"),
+    path(f"{B}scale/", views.scale, name="scale"),
     path(f"{B}forecast/", views.forecast, name="forecast"),
     path(
         f"{B}forecast/runs/<int:run_pk>/progress/",

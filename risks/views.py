@@ -34,6 +34,7 @@ from risks.forms import (
     OccurredForm,
     RiskFilterForm,
     RiskForm,
+    RiskScaleForm,
 )
 from risks.models import LIVE_STATUSES, ForecastRun, Issue, Risk, RiskAction
 from scheduling.models import Task
@@ -64,12 +65,18 @@ RISK_FORM_FIELDS = [
 
 
 def door(
-    request: HttpRequest, pk: int, methods: tuple[str, ...], *, form: bool = False
+    request: HttpRequest,
+    pk: int,
+    methods: tuple[str, ...],
+    *,
+    form: bool = False,
+    write_role: Role = Role.MEMBER,
 ) -> tuple[Project, HttpResponse | None]:
-    """The project, checked before the method: non-members get 404 for anything; viewers get
-    403 on a POST (and on a ``form`` page's GET); then a method the page does not take, 405."""
+    """The project, checked before the method: non-members get 404 for anything; a role below
+    ``write_role`` gets 403 on a POST (and on a ``form`` page's GET); then a method the page
+    does not take, 405."""
     writing = form or request.method not in READ
-    project = get_project_for(request.user, pk, need=Role.MEMBER if writing else Role.VIEWER)
+    project = get_project_for(request.user, pk, need=write_role if writing else Role.VIEWER)
     if request.method not in methods:
         return project, HttpResponseNotAllowed([m for m in methods if m != "HEAD"])
     return project, None
@@ -362,6 +369,61 @@ def issue_edit(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse:
         form = IssueEditForm(initial={**initial, "version": issue.version}, project=project)
     return _page(
         request, "risks/issue_form.html", project, area="risk_issues", form=form, issue=issue
+    )
+
+
+# --- scale ----------------------------------------------------------------------------------------
+
+
+@login_required
+def scale(request: HttpRequest, pk: int) -> HttpResponse:
+    """What probability and impact 1–5 mean in the project: everyone reads it, the manager
+    changes it (the percentages feed every risk's EMV, so a change recomputes them)."""
+    project, refused = door(request, pk, READ_WRITE, write_role=Role.MANAGER)
+    if refused:
+        return refused
+    current = selectors.risk_scale_of(project)
+    if request.method == "POST":
+        form = RiskScaleForm(request.POST)
+        if form.is_valid():
+            try:
+                services.risk_scale_update(
+                    project=project,
+                    by=request.user,
+                    version=form.cleaned_data.get("version"),
+                    **form.values(),
+                )
+            except StaleEdit as error:
+                form.add_error(None, str(error))
+            except ValidationError as error:
+                form.attach_scale_errors(error)
+            else:
+                messages.success(request, f"{project.key}'s risk scale saved; EMVs recomputed.")
+                return redirect("risks:scale", pk=project.pk)
+    else:
+        form = RiskScaleForm(initial=RiskScaleForm.initial_for(current))
+    meanings = current.meanings()
+    return _page(
+        request,
+        "risks/scale_form.html",
+        project,
+        area="risk_scale",
+        form=form,
+        scale=current,
+        can_manage=Role(project.my_role).covers(Role.MANAGER) and not project.is_closed,
+        probability_rows=[
+            (n, form[f"label_{n}"], form[f"percent_{n}"], meanings["probability"][n - 1])
+            for n in range(1, 6)
+        ],
+        impact_rows=[
+            (
+                n,
+                form[f"days_{n}"] if n > 1 else None,
+                form[f"budget_{n}"] if n > 1 else None,
+                meanings["impact"][n - 1],
+            )
+            for n in range(1, 6)
+        ],
     )
 
 

@@ -28,6 +28,7 @@ TASK_FORM_FIELDS = (
     "optimistic_duration",
     "most_likely_duration",
     "pessimistic_duration",
+    "priority",
     "fixed_cost",
     "description",
 )
@@ -55,6 +56,7 @@ class TaskForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "duration": forms.NumberInput(attrs={"min": 0}),
             "percent_complete": forms.NumberInput(attrs={"min": 0, "max": 100}),
+            "priority": forms.NumberInput(attrs={"min": 1, "max": 1000}),
         }
         labels = {
             "duration": "Duration (working days)",
@@ -64,6 +66,7 @@ class TaskForm(forms.ModelForm):
             "optimistic_duration": "Optimistic (days)",
             "most_likely_duration": "Most likely (days)",
             "pessimistic_duration": "Pessimistic (days)",
+            "priority": "Levelling priority",
         }
         help_texts = {
             "duration": "0 makes the task a milestone.",

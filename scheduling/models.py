@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -20,6 +20,9 @@ from simple_history.models import HistoricalRecords
 from projects.models import Project, WorkPackage
 
 ISO_WEEKDAYS = range(1, 8)
+# About forty years: a longer duration, estimate or lag is a typing slip, and beyond ~2.6 million
+# the dates would not fit a calendar at all.
+MAX_WORKING_DAYS = 10_000
 
 
 def validate_working_weekdays(value: object) -> None:
@@ -201,7 +204,11 @@ class Task(models.Model):
         related_name="owned_tasks",
     )
     position = models.PositiveIntegerField(default=0, help_text="Order within its work package.")
-    duration = models.PositiveIntegerField(default=1, help_text="Working days; 0 = milestone.")
+    duration = models.PositiveIntegerField(
+        default=1,
+        validators=[MaxValueValidator(MAX_WORKING_DAYS)],
+        help_text="Working days; 0 = milestone.",
+    )
     constraint_date = models.DateField(
         "start no earlier than", null=True, blank=True, help_text="Start no earlier than."
     )
@@ -215,9 +222,21 @@ class Task(models.Model):
     actual_finish = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
     # Three-point estimate for the Monte Carlo forecast (risks/simulation/), in working days.
-    optimistic_duration = models.PositiveIntegerField(null=True, blank=True)
-    most_likely_duration = models.PositiveIntegerField(null=True, blank=True)
-    pessimistic_duration = models.PositiveIntegerField(null=True, blank=True)
+    optimistic_duration = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MAX_WORKING_DAYS)]
+    )
+    most_likely_duration = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MAX_WORKING_DAYS)]
+    )
+    pessimistic_duration = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MAX_WORKING_DAYS)]
+    )
+    # MS Project's scale and default; the levelling (budgets.levelling) delays lower first.
+    priority = models.PositiveSmallIntegerField(
+        default=500,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="Higher keeps its dates when levelling",
+    )
     fixed_cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     # Maintained by the budgets app from assignments (Σ planned hours × rate): this app owns the
     # column, the higher app keeps it up to date (DESIGN §1 floors: budgets imports scheduling).
@@ -279,6 +298,11 @@ class Task(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(percent_complete__lte=100), name="task_percent_complete_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__gte=1, priority__lte=1000),
+                name="task_priority_1_to_1000",
+                violation_error_message="A priority is between 1 and 1000.",
             ),
             models.CheckConstraint(
                 condition=Q(fixed_cost__gte=0),
@@ -354,7 +378,11 @@ class Dependency(models.Model):
     predecessor = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="successor_links")
     successor = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="predecessor_links")
     type = models.CharField(max_length=2, choices=Type.choices, default=Type.FS)
-    lag = models.IntegerField(default=0, help_text="Working days; negative for a lead.")
+    lag = models.IntegerField(
+        default=0,
+        validators=[MinValueValidator(-MAX_WORKING_DAYS), MaxValueValidator(MAX_WORKING_DAYS)],
+        help_text="Working days; negative for a lead.",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords(excluded_fields=["version"])
@@ -498,7 +526,10 @@ class BacklogItem(models.Model):
     )
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
-    story_points = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The largest smallint, so any backend's column holds it and SQLite's sums cannot overflow.
+    story_points = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(32_767)]
+    )
     position = models.PositiveIntegerField(default=0, help_text="Order in the product backlog.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.TODO)
     done_on = models.DateField(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -88,7 +88,22 @@ class WorkCalendar:
 
     def last_index_on_or_before(self, day: date) -> int:
         """Index of ``day``, or of the previous working day (for deadlines)."""
-        return self.date_to_index(day + timedelta(days=1)) - 1
+        # Ordinal arithmetic, not ``day + 1 day``, which overflows on 31 Dec 9999.
+        return self._rank(day.toordinal() + 1 - self._origin) - self._base - 1
+
+    def actual_indexes(
+        self, start: date | None, finish: date | None
+    ) -> tuple[int | None, int | None]:
+        """Indexes of an actual start and an inclusive actual finish, None where not given.
+
+        Work done wholly on non-working days (a weekend cutover) would start on the next working
+        day and finish on the previous one: it counts as done on the day it starts.
+        """
+        first = None if start is None else self.date_to_index(start)
+        last = None if finish is None else self.last_index_on_or_before(finish)
+        if first is not None and last is not None:
+            last = max(first, last)
+        return first, last
 
     def index_to_date(self, index: int) -> date:
         """The working day at ``index``."""

@@ -256,6 +256,16 @@ class EvmQuerySerializer(serializers.Serializer):
                 ]
             raise
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Bounds the S-curve too: one point a week, so a status date in year 1 or 9999 would
+        # mean hundreds of thousands of points (and 9999 overflows the last week).
+        as_of = attrs.get("as_of")
+        if as_of is not None and not 1900 <= as_of.year <= 2200:
+            raise serializers.ValidationError(
+                {"as_of": "Give a status date between the years 1900 and 2200."}
+            )
+        return attrs
+
 
 class EacMethodsSerializer(serializers.Serializer):
     bac_over_cpi = money(

@@ -1,4 +1,5 @@
-"""Actual costs and commitments, with the CSV import (all or nothing) and export of costs."""
+"""Actual costs and commitments, with the CSV import (all or nothing) and the CSV and Excel
+exports of costs."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from scheduling.models import Task
 TAGS = ["budgets"]
 # A CSV of MAX_IMPORT_ROWS rows is far below this; anything bigger is not a cost list.
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- cost entries ---------------------------------------------------------------------------------
@@ -118,6 +120,13 @@ class CostImportErrorsSerializer(serializers.Serializer):
         "would run as a formula starts with a quote.",
         responses={(200, "text/csv"): OpenApiTypes.STR},
     ),
+    export_xlsx=extend_schema(
+        operation_id="projects_cost_entries_export_xlsx_retrieve",
+        summary="The cost entries as an Excel workbook",
+        description="The CSV export's columns; dates are dates, amounts numbers with two "
+        "decimals, and every text cell is stored as text, never as a formula.",
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+    ),
 )
 @extend_schema(tags=TAGS)
 class CostEntryViewSet(
@@ -199,6 +208,20 @@ class CostEntryViewSet(
         body = "\ufeff" + selectors.cost_entries_csv(self.project)
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         filename = f"{self.project.key}-cost-entries.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    # Its own URL rather than ?format=xlsx, which DRF reads as a renderer choice.
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="export.xlsx",
+        url_name="export-xlsx",
+        filter_backends=[],
+    )
+    def export_xlsx(self, request, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = HttpResponse(selectors.cost_entries_xlsx(self.project), content_type=XLSX)
+        filename = f"{self.project.key}-cost-entries.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

@@ -3,6 +3,7 @@ time, the utilisation heat map and over-allocations (levelling is in ``levelling
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db import transaction
@@ -386,6 +387,16 @@ class UtilisationQuerySerializer(serializers.Serializer):
         required=False, help_text="A day of the first week; this week when left out."
     )
     weeks = serializers.IntegerField(required=False, default=12, min_value=1, max_value=52)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start = attrs.get("start")
+        if start is not None and start > datetime.date.max - datetime.timedelta(
+            weeks=attrs["weeks"]
+        ):
+            raise serializers.ValidationError(
+                {"start": "The weeks shown must end by 31 Dec 9999: give an earlier start."}
+            )
+        return attrs
 
 
 class CellSerializer(serializers.Serializer):

@@ -82,20 +82,31 @@ def _plan(project: Project, *, allow_past_float: bool) -> LevellingPlan:
     calendar = work_calendar(project)
     rows = list(
         Task.objects.filter(project=project).values(
-            "id", "name", "duration", "constraint_date", "deadline", "actual_start", "actual_finish"
+            "id",
+            "name",
+            "duration",
+            "constraint_date",
+            "deadline",
+            "actual_start",
+            "actual_finish",
+            "priority",
         )
     )
-    tasks = [
-        engine.TaskInput(
-            id=row["id"],
-            duration=row["duration"],
-            constraint=_index(calendar, row["constraint_date"]),
-            deadline=_index(calendar, row["deadline"], end=True),
-            actual_start=_index(calendar, row["actual_start"]),
-            actual_finish=_index(calendar, row["actual_finish"], end=True),
+    tasks = []
+    for row in rows:
+        actual_start, actual_finish = calendar.actual_indexes(
+            row["actual_start"], row["actual_finish"]
         )
-        for row in rows
-    ]
+        tasks.append(
+            engine.TaskInput(
+                id=row["id"],
+                duration=row["duration"],
+                constraint=_index(calendar, row["constraint_date"]),
+                deadline=_index(calendar, row["deadline"], end=True),
+                actual_start=actual_start,
+                actual_finish=actual_finish,
+            )
+        )
     links = [
         engine.LinkInput(predecessor=p, successor=s, type=t, lag=lag)
         for p, s, t, lag in Dependency.objects.filter(project=project).values_list(
@@ -126,6 +137,7 @@ def _plan(project: Project, *, allow_past_float: bool) -> LevellingPlan:
             demands,
             capacity={pk: r.capacity_hours for pk, r in people.items()},
             days_off={pk: frozenset(days) for pk, days in days_off.items()},
+            priority={row["id"]: row["priority"] for row in rows},
             allow_past_float=allow_past_float,
         )
     except engine.CycleError:  # the services refuse loops; a plan read mid-edit is stale

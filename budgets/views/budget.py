@@ -1,5 +1,5 @@
 """The budget page (lines, variance per category, the approved budget and its trail, the burn
-chart), actual costs (list, add, edit, delete, CSV import and export) and commitments."""
+chart), actual costs (list, add, edit, delete, CSV import, CSV and Excel export) and commitments."""
 
 from __future__ import annotations
 
@@ -325,6 +325,20 @@ def actuals_export(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.cost_entries_csv(project), content_type="text/csv; charset=utf-8"
     )
     filename = f"{project.key}-cost-entries-{project_today(project):%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def actuals_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
+    response = HttpResponse(
+        selectors.cost_entries_xlsx(project),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"{project.key}-cost-entries-{project_today(project):%Y-%m-%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -81,33 +81,57 @@ DEFAULT_IMPACT_BUDGET_PERCENTS = [1, 5, 10, 20]
 IMPACT_NAMES = ["Negligible", "Minor", "Moderate", "Major", "Severe"]
 
 
+PROBABILITY_LABEL_MAX = 60
+
+
+def _is_number(value: object) -> bool:
+    # JSON booleans are ints in Python; a scale of true/false means nothing.
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def validate_probability_percents(value: object) -> None:
-    if (
-        not isinstance(value, list)
-        or len(value) != 5
-        or any(not isinstance(p, int) or not 1 <= p <= 99 for p in value)
-        or any(a >= b for a, b in zip(value, value[1:], strict=False))
-    ):
-        raise ValidationError(
-            "Give five rising whole percentages between 1 and 99, one per probability level."
-        )
+    """Five whole percentages, 1–99 (0 % is no risk, 100 % is an issue), rising strictly."""
+    if not isinstance(value, list) or len(value) != 5:
+        raise ValidationError("Give five percentages, one per probability level 1 to 5.")
+    for level, percent in enumerate(value, start=1):
+        if not _is_number(percent) or percent != int(percent) or not 1 <= percent <= 99:
+            raise ValidationError(
+                f"Level {level}: give a whole percentage from 1 to 99 (0% is no risk, 100% is "
+                "an issue)."
+            )
+    for level, (below, above) in enumerate(zip(value, value[1:], strict=False), start=2):
+        if above <= below:
+            raise ValidationError(
+                f"Level {level} ({above:g}%) must be more likely than level {level - 1} "
+                f"({below:g}%): the percentages rise from level 1 to 5."
+            )
 
 
 def validate_probability_labels(value: object) -> None:
-    if not isinstance(value, list) or len(value) != 5 or any(not isinstance(s, str) for s in value):
-        raise ValidationError("Give five labels, one per probability level.")
+    if not isinstance(value, list) or len(value) != 5:
+        raise ValidationError("Give five labels, one per probability level 1 to 5.")
+    for level, label in enumerate(value, start=1):
+        if not isinstance(label, str) or not label.strip():
+            raise ValidationError(f"Level {level}: give a label, e.g. “Likely”.")
+        if len(label) > PROBABILITY_LABEL_MAX:
+            raise ValidationError(
+                f"Level {level}: keep the label to {PROBABILITY_LABEL_MAX} characters."
+            )
 
 
 def validate_thresholds(value: object) -> None:
-    if (
-        not isinstance(value, list)
-        or len(value) != 4
-        or any(not isinstance(t, int | float) or t < 0 for t in value)
-        or any(a >= b for a, b in zip(value, value[1:], strict=False))
-    ):
-        raise ValidationError(
-            "Give four rising thresholds, the lower bounds of impact levels 2 to 5."
-        )
+    """Four rising numbers >= 0: the lower bounds of impact levels 2 to 5."""
+    if not isinstance(value, list) or len(value) != 4:
+        raise ValidationError("Give four thresholds, the lower bounds of impact levels 2 to 5.")
+    for level, threshold in enumerate(value, start=2):
+        if not _is_number(threshold) or threshold < 0:
+            raise ValidationError(f"Impact {level}: give a threshold of 0 or more.")
+    for level, (below, above) in enumerate(zip(value, value[1:], strict=False), start=3):
+        if above <= below:
+            raise ValidationError(
+                f"Impact {level}'s threshold ({above:g}) must be above impact {level - 1}'s "
+                f"({below:g}): the thresholds rise from impact 2 to 5."
+            )
 
 
 class RiskScale(models.Model):

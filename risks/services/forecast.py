@@ -107,6 +107,9 @@ def forecast_inputs(project: Project) -> ForecastInputs:
     for row in rows:
         cost = row["fixed_cost"] + row["labour_cost"]
         planned += cost
+        actual_start, actual_finish = calendar.actual_indexes(
+            row["actual_start"], row["actual_finish"]
+        )
         tasks.append(
             SimulationTask(
                 id=row["id"],
@@ -116,8 +119,8 @@ def forecast_inputs(project: Project) -> ForecastInputs:
                 pessimistic=row["pessimistic_duration"],
                 constraint=index(row["constraint_date"]),
                 deadline=index(row["deadline"], inclusive_end=True),
-                actual_start=index(row["actual_start"]),
-                actual_finish=index(row["actual_finish"], inclusive_end=True),
+                actual_start=actual_start,
+                actual_finish=actual_finish,
                 cost_per_day=cost / row["duration"] if row["duration"] else Decimal(0),
             )
         )
@@ -301,13 +304,24 @@ def forecast_run_compute(*, run_id: int) -> ForecastRun | None:
             finished_at=timezone.now(),
         )
     else:
-        finished.update(
-            status=ForecastRun.Status.DONE,
-            progress=100,
-            results=forecast_results(result, inputs),
-            error="",
-            finished_at=timezone.now(),
-        )
+        try:
+            results = forecast_results(result, inputs)
+        except (ValueError, OverflowError):
+            # Huge durations, estimates or impacts put some finishes past what a calendar holds.
+            finished.update(
+                status=ForecastRun.Status.FAILED,
+                error="Some simulated finishes fall after 31 Dec 9999: shorten the durations, "
+                "three-point estimates or risk impacts that are far too long.",
+                finished_at=timezone.now(),
+            )
+        else:
+            finished.update(
+                status=ForecastRun.Status.DONE,
+                progress=100,
+                results=results,
+                error="",
+                finished_at=timezone.now(),
+            )
     run.refresh_from_db()
     return run
 

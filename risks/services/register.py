@@ -24,7 +24,7 @@ from risks.services.common import (
     save,
     save_version,
 )
-from scheduling.models import Task
+from scheduling.models import MAX_WORKING_DAYS, Task
 
 RISK_FIELDS = (
     "title",
@@ -90,9 +90,12 @@ def _set_impacts(risk: Risk, impacts: Mapping[Task, int] | None) -> None:
         return
     for task, days in impacts.items():
         check_same_project(risk.project, task, "schedule_impacts")
-        if not isinstance(days, int) or days < 1:
+        if not isinstance(days, int) or not 1 <= days <= MAX_WORKING_DAYS:
             raise ValidationError(
-                {"schedule_impacts": f"“{task.name}”: give the impact as whole working days >= 1."}
+                {
+                    "schedule_impacts": f"“{task.name}”: give the impact as whole working days "
+                    f"from 1 to {MAX_WORKING_DAYS:,}."
+                }
             )
     RiskTaskImpact.objects.filter(risk=risk).exclude(task__in=list(impacts)).delete()
     existing = {i.task_id: i for i in RiskTaskImpact.objects.filter(risk=risk)}

@@ -99,6 +99,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "optimistic_duration",
             "most_likely_duration",
             "pessimistic_duration",
+            "priority",
             "fixed_cost",
             "planned_cost",
             *Task.COMPUTED_FIELDS,

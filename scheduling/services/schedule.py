@@ -45,6 +45,7 @@ TASK_FIELDS = (
     "optimistic_duration",
     "most_likely_duration",
     "pessimistic_duration",
+    "priority",
     "fixed_cost",
 )
 # Changing one of these can move dates, so the schedule is recomputed.
@@ -92,13 +93,14 @@ def _task_input(row: dict[str, Any], calendar: engine.WorkCalendar) -> engine.Ta
             return calendar.last_index_on_or_before(day)
         return calendar.date_to_index(day)
 
+    actual_start, actual_finish = calendar.actual_indexes(row["actual_start"], row["actual_finish"])
     return engine.TaskInput(
         id=row["id"],
         duration=row["duration"],
         constraint=index(row["constraint_date"]),
         deadline=index(row["deadline"], inclusive_end=True),
-        actual_start=index(row["actual_start"]),
-        actual_finish=index(row["actual_finish"], inclusive_end=True),
+        actual_start=actual_start,
+        actual_finish=actual_finish,
     )
 
 
@@ -106,6 +108,14 @@ def _cycle_message(error: engine.CycleError) -> str:
     names = dict(Task.objects.filter(pk__in=error.task_ids).values_list("pk", "name"))
     chain = " → ".join(f"“{names.get(pk, pk)}”" for pk in [*error.task_ids, error.task_ids[0]])
     return f"This would make a loop of dependencies: {chain}."
+
+
+def _out_of_calendar_message(task_id: int) -> str:
+    name = Task.objects.filter(pk=task_id).values_list("name", flat=True).first()
+    return (
+        f"“{name}” would be scheduled outside the years 1 to 9999: check its start-no-earlier-"
+        "than date, its duration and the lags of the links leading to it."
+    )
 
 
 # SQL types of Task.COMPUTED_FIELDS, in order, for the VALUES list of _write_computed.
@@ -192,7 +202,11 @@ def schedule_recompute(project: Project) -> int:
     changed: list[tuple] = []
     for row in rows:
         computed = result.tasks[row["id"]]
-        start, finish = calendar.shown_dates(computed.early_start, computed.early_finish)
+        try:
+            start, finish = calendar.shown_dates(computed.early_start, computed.early_finish)
+        except (ValueError, OverflowError):
+            # A date near 9999 plus a duration or lags puts a date beyond what a calendar holds.
+            raise ValidationError(_out_of_calendar_message(row["id"])) from None
         values = {
             "early_start": computed.early_start,
             "early_finish": computed.early_finish,

@@ -28,13 +28,18 @@ from stakeholders.services.common import (
 MEETING_FIELDS = (*Meeting.INVITATION_FIELDS, "organiser", "minutes")
 
 
-def _check_aware(fields: dict[str, Any]) -> None:
+def _check_times(fields: dict[str, Any]) -> None:
     for name in ("starts_at", "ends_at"):
         value = fields.get(name)
-        if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+        if not isinstance(value, datetime.datetime):
+            continue
+        if timezone.is_naive(value):
             raise ValidationError(
                 {name: "Give the time with its time zone (the project's, or UTC)."}
             )
+        # Shown in the project's time zone (pages, .ics), which overflows near year 1 or 9999.
+        if not 1900 <= value.year <= 2200:
+            raise ValidationError({name: "Give a time between the years 1900 and 2200."})
 
 
 def _set_attendees(
@@ -76,7 +81,7 @@ def meeting_create(
     attendees: Iterable[AbstractBaseUser] = (),
 ) -> Meeting:
     """Schedule a meeting; its organiser (the creator unless given) must be a member."""
-    _check_aware({"starts_at": starts_at, "ends_at": ends_at})
+    _check_times({"starts_at": starts_at, "ends_at": ends_at})
     organiser = organiser or by
     check_member(project, organiser, "organiser")
     meeting = save(
@@ -110,7 +115,7 @@ def meeting_update(
     """Edit a meeting. A change to what the invitation says (time, place, title, agenda,
     attendees) bumps its iCalendar SEQUENCE, so calendars replace the copy they hold."""
     refuse_unknown(changes, MEETING_FIELDS)
-    _check_aware(changes)
+    _check_times(changes)
     if "organiser" in changes:
         check_member(meeting.project, changes["organiser"], "organiser")
     current = Meeting.objects.select_for_update().get(pk=meeting.pk)

@@ -275,6 +275,15 @@ def test_backlog_items_are_added_at_the_bottom(api_for, member, project):
     assert first.json()["done_on"] is None and second.json()["done_on"]
 
 
+@pytest.mark.parametrize("points", [32_768, 2**63 - 1])
+def test_backlog_items_refuse_more_points_than_a_smallint(api_for, member, project, points):
+    """Story points above 32,767 are a 400 on the field: two of 2^63 − 1 overflowed a sum."""
+    body = {"title": "Epic", "story_points": points}
+    response = api_for(member).post(url(project, "backlog-items"), body)
+    assert response.status_code == 400 and list(response.json()) == ["story_points"]
+    assert not BacklogItem.objects.filter(project=project).exists()
+
+
 def test_backlog_items_refuse_a_foreign_sprint(api_for, member, project):
     """An item planned into another project's sprint is a 400 on `sprint`; nothing is created."""
     body = {"title": "Sneaky", "sprint": foreign_sprint().pk}

@@ -10,6 +10,7 @@ import datetime
 import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -243,6 +244,41 @@ def test_cost_export_is_an_attachment_with_formulas_defused(api_for, viewer, man
     assert rows[1][0:3] == ["2026-01-06", "cost", "10.00"]
     assert rows[1][6] == '\'=HYPERLINK("http://evil","x")'
     assert rows[1][8] == "'+1 taxi"
+
+
+def test_cost_export_xlsx_is_a_workbook_with_text_never_formulas(api_for, viewer, manager, project):
+    """The Excel export is an .xlsx attachment: amounts are numbers, ``=...`` is a plain string."""
+    services.cost_entry_create(
+        project=project,
+        by=manager,
+        date=D(2026, 1, 6),
+        amount="10.25",
+        category="travel",
+        vendor='=HYPERLINK("http://evil","x")',
+        note="+1 taxi",
+    )
+    response = api_for(viewer).get(url(project, "cost-entries", verb="export.xlsx"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{project.key}-cost-entries.xlsx"'
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert [c.value for c in sheet[1]][:4] == ["date", "kind", "amount", "category"]
+    row = sheet[2]
+    assert row[0].is_date and row[0].value.date() == D(2026, 1, 6)
+    assert row[2].data_type == "n" and row[2].value == 10.25
+    assert row[6].data_type == "s"
+    assert row[6].value == '\'=HYPERLINK("http://evil","x")'
+    assert row[8].data_type == "s" and row[8].value == "'+1 taxi"
+
+
+def test_cost_export_xlsx_is_refused_to_outsiders(api_for, project):
+    """Someone outside the project gets 404 for the Excel export, as for the CSV one."""
+    response = api_for(UserFactory()).get(url(project, "cost-entries", verb="export.xlsx"))
+    assert response.status_code == 404
 
 
 # --- budget lines and the budget ------------------------------------------------------------------
@@ -515,6 +551,14 @@ def test_evm_invalid_as_of_is_400_with_a_clear_message(api_for, viewer, project,
     }
 
 
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
+def test_evm_far_status_date_is_400_not_a_500_or_a_huge_curve(api_for, viewer, project, as_of):
+    """A status date outside 1900–2200 is a 400: 9999-12-31 overflowed the S-curve's weeks."""
+    response = api_for(viewer).get(url(project, "evm") + f"?as_of={as_of}&series=1")
+    assert response.status_code == 400
+    assert response.json() == {"as_of": ["Give a status date between the years 1900 and 2200."]}
+
+
 def test_evm_series_on_request(api_for, viewer, project, worked):
     """?series=1 adds the weekly S-curve: EV and AC stop at the status date, PV runs on."""
     body = api_for(viewer).get(url(project, "evm") + "?as_of=2026-01-14&series=1").json()
@@ -616,6 +660,9 @@ def test_cost_export_query_count_does_not_grow(api_for, viewer, manager, project
     small = queries(lambda: client.get(url(project, "cost-entries", verb="export")))
     _fill(project, manager, 10)
     assert queries(lambda: client.get(url(project, "cost-entries", verb="export"))) == small
+    small = queries(lambda: client.get(url(project, "cost-entries", verb="export.xlsx")))
+    _fill(project, manager, 5)
+    assert queries(lambda: client.get(url(project, "cost-entries", verb="export.xlsx"))) == small
 
 
 # --- utilisation and over-allocation --------------------------------------------------------------
@@ -673,6 +720,13 @@ def test_utilisation_grid_by_week(api_for, viewer, project, overbooked):
     assert (bad.status_code, list(bad.json())) == (400, ["weeks"])
 
 
+def test_utilisation_weeks_past_9999_are_400(api_for, viewer, project):
+    """Weeks that would run past 31 Dec 9999 are a 400 on start, not a 500."""
+    response = api_for(viewer).get(url(project, "utilisation") + "?start=9999-12-27&weeks=2")
+    assert response.status_code == 400
+    assert "9999" in response.json()["start"][0]
+
+
 # --- levelling ------------------------------------------------------------------------------------
 
 
@@ -725,6 +779,22 @@ def test_levelling_past_float_only_when_asked(api_for, manager, project, overboo
     assert past["finish_delay"] > 0
     assert past["remaining"] == []
     assert any(m["past_float"] for m in past["moves"])
+
+
+def test_levelling_preview_with_a_weekend_cutover_is_200(
+    api_for, viewer, manager, project, overbooked
+):
+    """A task done wholly on a weekend does not break the preview (it was a 500)."""
+    schedule_services.task_create(
+        project=project,
+        by=manager,
+        name="Cutover",
+        actual_start=D(2026, 1, 10),
+        actual_finish=D(2026, 1, 11),
+    )
+    preview = api_for(viewer).get(url(project, "levelling", verb="preview"))
+    assert preview.status_code == 200, preview.json()
+    assert preview.json()["conflicts_before"] == 2
 
 
 def test_levelling_apply_with_nothing_to_level_is_400(api_for, manager, project, task):

@@ -1,12 +1,14 @@
 """The risks API: the register, "this risk occurred", the issue log, the risk matrix and the
 Monte Carlo forecast with its runs. (Non-members get 404 on every route: test_access.py.)"""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from risks import services
-from risks.models import ForecastRun, Issue, Risk
+from risks.models import ForecastRun, Issue, Risk, RiskScale
 from scheduling import services as schedule_services
 from tests.factories import ProjectFactory, UserFactory
 
@@ -119,6 +121,20 @@ def test_risks_api_changing_kind_keeps_the_rule(api_for, member, project, make_r
     response = api_for(member).patch(url(project, "risks", risk.pk), {"kind": "opportunity"})
     assert response.status_code == 400
     assert "response_strategy" in response.json()
+
+
+@pytest.mark.parametrize("days", [10_001, 2**63])
+def test_risks_api_huge_schedule_impact_is_400_and_nothing_is_saved(
+    api_for, member, project, task, days
+):
+    """An impact of more than 10,000 working days is refused on schedule_impacts, not a 500."""
+    response = api_for(member).post(
+        url(project, "risks"),
+        {"title": "Forever", "schedule_impacts": [{"task": task.pk, "days": days}]},
+    )
+    assert response.status_code == 400
+    assert "10,000" in response.json()["schedule_impacts"][0]
+    assert not Risk.objects.filter(project=project).exists()
 
 
 def test_risks_api_foreign_ids_are_400(api_for, member, project, outsider, foreign_task):
@@ -305,6 +321,25 @@ def test_forecast_api_bad_estimates_are_400(api_for, member, project, manager):
     assert not ForecastRun.objects.exists()
 
 
+def test_forecast_api_finishes_past_the_calendar_fail_the_run_with_a_message(
+    api_for, member, project, manager, eager_tasks, django_capture_on_commit_callbacks
+):
+    """Estimates of millions of days (older data) fail the run with a message, not a 500."""
+    task = schedule_services.task_create(project=project, by=manager, name="Design", duration=5)
+    type(task).objects.filter(pk=task.pk).update(
+        optimistic_duration=3_000_000,
+        most_likely_duration=3_000_000,
+        pessimistic_duration=3_000_000,
+    )
+    client = api_for(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(project, "forecast"), {"iterations": 100, "seed": 7})
+    assert response.status_code == 202, response.json()
+    run = client.get(url(project, "forecast/runs", response.json()["id"])).json()
+    assert run["status"] == "failed"
+    assert "9999" in run["error"]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -329,3 +364,94 @@ def test_forecast_api_runs_list_query_count_is_constant(api_for, viewer, project
     for n in range(9):
         ForecastRun.objects.create(project=project, iterations=100, seed=n)
     assert queries(lambda: client.get(url(project, "forecast/runs"))) == one
+
+
+# --- risk scale -----------------------------------------------------------------------------------
+
+
+def test_risk_scale_api_viewer_reads_the_defaults_with_meanings(api_for, viewer, project):
+    """A viewer reads the scale; a project that never changed it shows the defaults."""
+    response = api_for(viewer).get(url(project, "risk-scale"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["probability_percents"] == [10, 30, 50, 70, 90]
+    assert body["impact_days"] == [2, 5, 20, 40]
+    assert body["version"] == 1
+    assert body["meanings"]["impact"][3] == "Major: > 20 working days or > 10% of budget"
+    assert body["meanings"]["probability"][0] == "Rare (< 20%), counted as 10%"
+    assert not RiskScale.objects.filter(project=project).exists()
+
+
+def test_risk_scale_api_only_the_manager_writes(api_for, viewer, member, project):
+    """Viewers and members get 403 on PATCH and PUT; nothing is saved."""
+    for user in (viewer, member):
+        client = api_for(user)
+        body = {"impact_days": [1, 2, 3, 4]}
+        assert client.patch(url(project, "risk-scale"), body, format="json").status_code == 403
+        assert client.put(url(project, "risk-scale"), body, format="json").status_code == 403
+    assert not RiskScale.objects.filter(project=project).exists()
+
+
+def test_risk_scale_api_manager_writes_and_emv_follows(api_for, manager, project, make_risk):
+    """A new percentage for a level recomputes the EMV of the project's risks at that level."""
+    threat = make_risk("Vendor slips", probability=4, cost_impact=Decimal("1000"))
+    chance = make_risk(
+        "Early delivery", kind="opportunity", probability=2, cost_impact=Decimal("500")
+    )
+    assert (threat.emv, chance.emv) == (Decimal("700.00"), Decimal("-150.00"))
+    response = api_for(manager).patch(
+        url(project, "risk-scale"),
+        {"probability_percents": [5, 25, 50, 75, 95], "impact_days": [1, 3.5, 10, 30]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["version"] == 2
+    assert body["probability_percents"] == [5, 25, 50, 75, 95]
+    assert body["impact_days"] == [1, 3.5, 10, 30]
+    assert body["meanings"]["probability"][3].endswith("counted as 75%")
+    assert body["meanings"]["impact"][2] == "Moderate: > 3.5 working days or > 5% of budget"
+    threat.refresh_from_db()
+    chance.refresh_from_db()
+    assert (threat.emv, chance.emv) == (Decimal("750.00"), Decimal("-125.00"))
+
+
+def test_risk_scale_api_stale_version_is_409(api_for, manager, project):
+    """An edit based on an old version is refused with 409 and changes nothing."""
+    services.risk_scale_update(project=project, by=manager, version=None, impact_days=[1, 2, 3, 4])
+    response = api_for(manager).patch(
+        url(project, "risk-scale"),
+        {"impact_days": [3, 6, 9, 12], "version": 1},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert RiskScale.objects.get(project=project).impact_days == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "says"),
+    [
+        ({"probability_percents": [10, 30, 30, 70, 90]}, "probability_percents", "Level 3"),
+        ({"probability_percents": [10, 30, 50, 70, 100]}, "probability_percents", "1 to 99"),
+        ({"probability_percents": [0, 30, 50, 70, 90]}, "probability_percents", "Level 1"),
+        ({"probability_percents": [10, 30, 50, 70]}, "probability_percents", "5 elements"),
+        ({"probability_labels": ["a", "b", " ", "d", "e"]}, "probability_labels", "Level 3"),
+        ({"impact_days": [2, 5, 4, 40]}, "impact_days", "Impact 4"),
+        ({"impact_days": [-1, 5, 20, 40]}, "impact_days", "0 or more"),
+        ({"impact_budget_percents": [1, 5, 10, 10]}, "impact_budget_percents", "Impact 5"),
+        ({"impact_budget_percents": ["x", 5, 10, 20]}, "impact_budget_percents", "number"),
+    ],
+)
+def test_risk_scale_api_refuses_bad_scales_per_field(
+    api_for, manager, project, make_risk, body, field, says
+):
+    """A scale that does not rise, leaves 1–99 % or has the wrong length is a 400 on its field."""
+    risk = make_risk(probability=3, cost_impact=Decimal("100"))
+    response = api_for(manager).patch(url(project, "risk-scale"), body, format="json")
+    assert response.status_code == 400, response.content
+    errors = response.json()
+    assert list(errors) == [field]
+    assert says in str(errors[field])
+    assert not RiskScale.objects.filter(project=project).exists()
+    risk.refresh_from_db()
+    assert risk.emv == Decimal("50.00")

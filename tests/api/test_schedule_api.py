@@ -151,6 +151,7 @@ def test_tasks_create_answers_with_every_field_and_the_computed_dates(api_for, m
         "optimistic_duration",
         "most_likely_duration",
         "pessimistic_duration",
+        "priority",
         "fixed_cost",
         "planned_cost",
         "early_start",
@@ -262,6 +263,22 @@ def test_tasks_three_point_estimates_must_be_ordered(api_for, member, project):
     assert not Task.objects.filter(project=project).exists()
 
 
+def test_tasks_priority_round_trips_and_stays_between_1_and_1000(api_for, member, project):
+    """A task starts at priority 500 (MS Project's default); 900 is saved and read back; 0 and
+    1001 are refused on the field and nothing changes."""
+    client = api_for(member)
+    created = client.post(url(project, "tasks"), {"name": "Cut over"}).json()
+    assert created["priority"] == 500
+    response = client.patch(url(project, "tasks", created["id"]), {"priority": 900})
+    assert response.status_code == 200, response.json()
+    assert client.get(url(project, "tasks", created["id"])).json()["priority"] == 900
+    for bad in (0, 1001):
+        response = client.patch(url(project, "tasks", created["id"]), {"priority": bad})
+        assert response.status_code == 400
+        assert list(response.json()) == ["priority"]
+    assert Task.objects.get(pk=created["id"]).priority == 900
+
+
 def test_tasks_filters_and_search(api_for, viewer, manager, project, plan):
     """Filter by critical flag, status, work package and owner; search the name."""
     package = project_services.work_package_add(project=project, by=manager, name="Build")
@@ -313,6 +330,53 @@ def test_tasks_list_query_count_is_constant(
 # --- dependencies ---------------------------------------------------------------------------------
 
 
+def test_tasks_done_wholly_on_a_weekend_counts_on_the_next_working_day(api_for, member, project):
+    """A cutover worked Saturday to Sunday is a 201 shown on the Monday, not a 500."""
+    body = {"name": "Cutover", "actual_start": "2026-01-10", "actual_finish": "2026-01-11"}
+    response = api_for(member).post(url(project, "tasks"), body)
+    assert response.status_code == 201, response.json()
+    row = response.json()
+    assert (row["status"], row["start_date"], row["finish_date"]) == (
+        "done",
+        "2026-01-12",
+        "2026-01-12",
+    )
+
+
+def test_tasks_deadline_on_the_last_date_there_is_is_kept(api_for, member, project):
+    """A deadline of 9999-12-31 is odd but valid: 201, not a 500 on the day after it."""
+    body = {"name": "Someday", "deadline": "9999-12-31"}
+    response = api_for(member).post(url(project, "tasks"), body)
+    assert response.status_code == 201, response.json()
+    assert response.json()["deadline"] == "9999-12-31"
+
+
+@pytest.mark.parametrize(
+    "field", ["duration", "optimistic_duration", "most_likely_duration", "pessimistic_duration"]
+)
+@pytest.mark.parametrize("days", [10_001, 2**31, 2**63])
+def test_tasks_days_beyond_ten_thousand_are_400_on_the_field(api_for, member, project, field, days):
+    """Durations and estimates above 10,000 working days are refused, not a 500."""
+    estimates = dict.fromkeys(
+        ("optimistic_duration", "most_likely_duration", "pessimistic_duration"), 1
+    )
+    body = {"name": "Forever", **estimates, field: days}
+    response = api_for(member).post(url(project, "tasks"), body)
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Task.objects.filter(project=project).exists()
+
+
+def test_tasks_dates_past_the_calendar_are_400_and_nothing_is_saved(api_for, member, project):
+    """A task that would end after 31 Dec 9999 is a 400 naming it, not a 500."""
+    body = {"name": "Forever", "constraint_date": "9999-12-31", "duration": 2}
+    response = api_for(member).post(url(project, "tasks"), body)
+    assert response.status_code == 400
+    [message] = response.json()["non_field_errors"]
+    assert "“Forever”" in message and "9999" in message
+    assert not Task.objects.filter(project=project).exists()
+
+
 def test_dependencies_loop_is_400_naming_the_tasks_and_nothing_is_saved(
     api_for, member, project, plan
 ):
@@ -340,6 +404,31 @@ def test_dependencies_foreign_task_is_400_on_the_field_and_nothing_is_written(
     assert list(response.json()) == [end]
     assert Dependency.objects.filter(project=project).count() == 4
     assert not Dependency.objects.filter(project=foreign.project).exists()
+
+
+@pytest.mark.parametrize("lag", [10_001, -10_001, 2**31, -(2**63)])
+def test_dependencies_lag_beyond_ten_thousand_is_400_on_lag(api_for, member, project, plan, lag):
+    """A lag or lead of more than 10,000 working days is refused on lag, not a 500."""
+    body = {"predecessor": plan["B"], "successor": plan["C"], "type": "FS", "lag": lag}
+    response = api_for(member).post(url(project, "dependencies"), body)
+    assert response.status_code == 400
+    assert list(response.json()) == ["lag"]
+    assert Dependency.objects.filter(project=project).count() == 4
+
+
+def test_dependencies_lag_past_the_calendar_is_400_and_nothing_is_saved(
+    api_for, member, project, plan
+):
+    """A lag that pushes C past 31 Dec 9999 is a 400 naming C, and the link is not kept."""
+    client = api_for(member)
+    response = client.patch(url(project, "tasks", plan["B"]), {"constraint_date": "9999-01-04"})
+    assert response.status_code == 200, response.json()
+    body = {"predecessor": plan["B"], "successor": plan["C"], "type": "FS", "lag": 10_000}
+    response = client.post(url(project, "dependencies"), body)
+    assert response.status_code == 400
+    [message] = response.json()["non_field_errors"]
+    assert "“C”" in message
+    assert Dependency.objects.filter(project=project).count() == 4
 
 
 def test_dependencies_duplicate_link_is_400_naming_the_tasks(api_for, member, project, plan):

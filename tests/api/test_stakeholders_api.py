@@ -356,6 +356,17 @@ def test_meetings_api_refuses_an_end_before_the_start(api_for, member, project):
     assert "ends_at" in response.json()
 
 
+def test_meetings_api_refuses_times_near_the_ends_of_the_calendar(api_for, member, project):
+    """A meeting on 31 Dec 9999 is a 400: shown east of UTC it would overflow into 10000."""
+    response = api_for(member).post(
+        url(project, "meetings/"),
+        {"title": "Last", "starts_at": "9999-12-31T22:00:00Z", "ends_at": "9999-12-31T23:00:00Z"},
+    )
+    assert response.status_code == 400
+    assert response.json()["starts_at"] == ["Give a time between the years 1900 and 2200."]
+    assert not project.meetings.exists()
+
+
 def test_action_items_api_marks_done_and_owner_must_be_a_member(api_for, member, outsider, project):
     """An outsider cannot own an action; PATCH status=done records when."""
     client = api_for(member)

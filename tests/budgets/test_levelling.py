@@ -240,6 +240,22 @@ def test_levelling_preview_names_moves_and_writes_nothing(project, office):
     assert not Baseline.objects.filter(project=project).exists()
 
 
+def test_levelling_preview_keeps_the_higher_priority_task_in_place(project, manager, office):
+    """Docs has more float but priority 700 over Tests' 500: Tests waits for Docs and starts
+    on Wednesday 7 Jan, while Docs keeps Monday 5 Jan."""
+    schedule_services.task_update(task=office["docs"], by=manager, version=None, priority=700)
+    result = services.levelling_preview(project=project)
+    (move,) = result.moves
+    assert (move.task_name, move.from_start, move.to_start, move.delay) == (
+        "Tests",
+        D(2026, 1, 5),
+        D(2026, 1, 7),
+        2,
+    )
+    assert result.remaining == []
+    assert result.finish_after == result.finish_before
+
+
 def test_levelling_apply_takes_a_baseline_first_and_clears_the_conflict(project, manager, office):
     """Apply: a "Before levelling" baseline with the old dates, Docs held to Thursday, the
     over-allocation gone, and the history says who levelled and why."""

@@ -2,9 +2,11 @@
 resources, utilisation and levelling."""
 
 import datetime
+import io
 import re
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -90,6 +92,7 @@ def _urls(project, money) -> list[tuple[str, str]]:
         ("cost_entry_delete", reverse("budgets:cost_entry_delete", args=[p, money["entry"].pk])),
         ("actuals_import", reverse("budgets:actuals_import", args=[p])),
         ("actuals_export", reverse("budgets:actuals_export", args=[p])),
+        ("actuals_export_xlsx", reverse("budgets:actuals_export_xlsx", args=[p])),
         ("commitments", reverse("budgets:commitments", args=[p])),
         (
             "commitment_close",
@@ -221,7 +224,7 @@ def test_budget_pages_render_for_a_manager(client_for, manager, project, money):
             continue
         response = client.get(url)
         assert response.status_code == 200, name
-        if name != "actuals_export":
+        if name not in {"actuals_export", "actuals_export_xlsx"}:
             assert 'id="nav-budget"' in response.content.decode(), name
 
 
@@ -494,6 +497,36 @@ def test_actuals_export_is_csv_guarded_against_formulas(client_for, viewer, mana
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment;" in response["Content-Disposition"]
     assert "'=HYPERLINK(1)" in response.content.decode()
+
+
+def test_actuals_export_xlsx_is_a_workbook_with_text_never_formulas(
+    client_for, viewer, manager, project
+):
+    """The Excel download has the header and rows; a vendor starting with = is a plain string."""
+    services.cost_entry_create(
+        project=project,
+        by=manager,
+        date=D(2026, 1, 5),
+        amount="1234.5",
+        category="other",
+        vendor='=HYPERLINK("http://evil.example","x")',
+    )
+    response = client_for(viewer).get(reverse("budgets:actuals_export_xlsx", args=[project.pk]))
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert ".xlsx" in response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == selectors.EXPORT_COLUMNS
+    assert len(rows) == 2
+    date, _, amount, *_ = sheet[2]
+    vendor = sheet.cell(row=2, column=7)
+    assert vendor.data_type == "s"
+    assert vendor.value == '\'=HYPERLINK("http://evil.example","x")'
+    assert date.value.date() == D(2026, 1, 5) and date.is_date
+    assert amount.data_type == "n" and amount.value == 1234.5
+    assert amount.number_format == "#,##0.00"
 
 
 def test_commitment_add_and_close(client_for, member, project, money):

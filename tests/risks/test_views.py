@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from risks import selectors, services
-from risks.models import ForecastRun, Issue, Risk, RiskAction
+from risks.models import ForecastRun, Issue, Risk, RiskAction, RiskScale
 from scheduling.models import Task
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,7 @@ def _urls(project, data) -> list[tuple[str, str]]:
         ("issues", reverse("risks:issues", args=[p])),
         ("issue_edit", reverse("risks:issue_edit", args=[p, data["issue"].pk])),
         ("heat_map", reverse("risks:heat_map", args=[p])),
+        ("scale", reverse("risks:scale", args=[p])),
         ("forecast", reverse("risks:forecast", args=[p])),
         ("forecast_progress", reverse("risks:forecast_progress", args=[p, data["run"].pk])),
     ]
@@ -79,6 +80,7 @@ def _snapshot(project) -> tuple:
         list(Issue.objects.filter(project=project).values_list("title", "status")),
         list(RiskAction.objects.values_list("title", "done")),
         ForecastRun.objects.filter(project=project).count(),
+        list(RiskScale.objects.filter(project=project).values_list("version", flat=True)),
     )
 
 
@@ -376,3 +378,79 @@ def test_forecast_bad_estimates_error_is_shown(client_for, member, project, netw
         response.content.decode()
     )
     assert not ForecastRun.objects.exists()
+
+
+# --- scale ----------------------------------------------------------------------------------------
+
+SCALE_DATA = {
+    **{
+        f"label_{n}": label
+        for n, label in enumerate("Rare Unlikely Possible Likely Sure".split(), 1)
+    },
+    **{f"percent_{n}": str(p) for n, p in enumerate((5, 25, 50, 75, 95), 1)},
+    **{f"days_{n}": str(d) for n, d in zip(range(2, 6), (1, 3.5, 10, 30), strict=True)},
+    **{f"budget_{n}": str(b) for n, b in zip(range(2, 6), (1, 5, 10, 20), strict=True)},
+}
+
+
+def test_scale_page_shows_what_each_level_means(client_for, viewer, project):
+    """Everyone reads the scale with the same meanings the risk form shows; a viewer gets no
+    inputs, and the register and the navigation link to it."""
+    client = client_for(viewer)
+    url = reverse("risks:scale", args=[project.pk])
+    html = client.get(url).content.decode()
+    assert "4 — Major: &gt; 20 working days or &gt; 10% of budget" in html
+    assert "2 — Unlikely (20–40%), counted as 30%" in html
+    assert 'name="percent_1"' not in html and "Save the scale" not in html
+    register = client.get(reverse("risks:register", args=[project.pk])).content.decode()
+    assert register.count(f'href="{url}"') == 2  # the register's note and the Risk nav group
+
+
+def test_scale_page_member_reads_but_gets_403_on_save(client_for, member, project, data):
+    """Only the manager changes the scale: a member's save is 403 and changes nothing."""
+    client = client_for(member)
+    url = reverse("risks:scale", args=[project.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, SCALE_DATA).status_code == 403
+    assert not RiskScale.objects.filter(project=project).exists()
+
+
+def test_scale_page_manager_saves_and_emv_follows(client_for, manager, project, data):
+    """The manager saves a new scale; the risks' EMV follow the new percentages."""
+    risk = data["risk"]
+    services.risk_update(risk=risk, by=manager, version=None, cost_impact=1000)
+    client = client_for(manager)
+    url = reverse("risks:scale", args=[project.pk])
+    assert 'name="percent_1"' in client.get(url).content.decode()
+    response = client.post(url, {**SCALE_DATA, "version": "1"})
+    assert response.status_code == 302 and response["Location"] == url
+    scale = RiskScale.objects.get(project=project)
+    assert scale.probability_percents == [5, 25, 50, 75, 95]
+    assert scale.impact_days == [1, 3.5, 10, 30]
+    assert scale.probability_labels[4] == "Sure"
+    risk.refresh_from_db()
+    assert str(risk.emv) == "750.00"  # probability 4 now counts as 75 %
+    html = client.get(url).content.decode()
+    assert "3 — Moderate: &gt; 3.5 working days or &gt; 5% of budget" in html
+
+
+def test_scale_page_stale_version_is_a_form_error(client_for, manager, project):
+    """A save based on an old version is refused with a message, not saved."""
+    services.risk_scale_update(project=project, by=manager, version=None, impact_days=[1, 2, 3, 4])
+    response = client_for(manager).post(
+        reverse("risks:scale", args=[project.pk]), {**SCALE_DATA, "version": "1"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert RiskScale.objects.get(project=project).impact_days == [1, 2, 3, 4]
+
+
+def test_scale_page_refuses_a_scale_that_does_not_rise(client_for, manager, project):
+    """Percentages that do not rise are refused with the model's message above the inputs."""
+    response = client_for(manager).post(
+        reverse("risks:scale", args=[project.pk]), {**SCALE_DATA, "percent_3": "25"}
+    )
+    assert response.status_code == 200
+    assert "probability_percents" in response.context["form"].group_errors
+    assert "Level 3 (25%) must be more likely than level 2 (25%)" in response.content.decode()
+    assert not RiskScale.objects.filter(project=project).exists()

@@ -403,6 +403,27 @@ def test_work_calendar_non_working_day_maps_to_next_or_previous(
     assert MLK.last_index_on_or_before(day) == on_or_before
 
 
+@pytest.mark.parametrize(
+    ("start", "finish", "indexes"),
+    [
+        (date(2026, 1, 10), date(2026, 1, 11), (5, 5)),  # Sat–Sun: done on Mon 12 Jan
+        (date(2026, 1, 6), date(2026, 1, 9), (1, 4)),  # Tue–Fri: as worked
+        (date(2026, 1, 6), None, (1, None)),
+        (None, None, (None, None)),
+    ],
+)
+def test_work_calendar_actual_indexes_never_finish_before_they_start(
+    start: date | None, finish: date | None, indexes: tuple[int | None, int | None]
+) -> None:
+    """Work done wholly on non-working days counts on the next working day."""
+    assert MLK.actual_indexes(start, finish) == indexes
+
+
+def test_work_calendar_last_index_on_or_before_the_last_date_there_is() -> None:
+    """31 Dec 9999 (a Friday) has an index as a deadline, the day after being no date."""
+    assert MLK.last_index_on_or_before(date.max) == MLK.date_to_index(date.max)
+
+
 def test_work_calendar_shown_dates_for_task_over_weekend_and_holiday() -> None:
     """An 8-day task starting Thu 8 Jan shows Thu 8 Jan to Tue 20 Jan (weekends, 19th off)."""
     assert MLK.shown_dates(3, 11) == (date(2026, 1, 8), date(2026, 1, 20))

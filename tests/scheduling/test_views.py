@@ -261,6 +261,7 @@ def test_task_edit_reports_three_point_order_next_to_the_field(client_for, membe
             "duration": 3,
             "percent_complete": 0,
             "fixed_cost": "0",
+            "priority": 500,
             "optimistic_duration": 5,
             "most_likely_duration": 3,
             "pessimistic_duration": 8,
@@ -282,6 +283,7 @@ def test_task_edit_reports_actual_finish_before_start(client_for, member, projec
             "duration": 3,
             "percent_complete": 0,
             "fixed_cost": "0",
+            "priority": 500,
             "actual_start": "2026-01-07",
             "actual_finish": "2026-01-06",
             "version": 1,
@@ -299,6 +301,7 @@ def test_task_edit_saves_and_redirects_to_the_task(client_for, member, project, 
             "duration": 3,
             "percent_complete": 40,
             "fixed_cost": "0",
+            "priority": 700,
             "constraint_date": "2026-01-07",
             "version": 1,
         },
@@ -306,6 +309,7 @@ def test_task_edit_saves_and_redirects_to_the_task(client_for, member, project, 
     )
     a = _reload(plan["A"])
     assert (a.start_date, a.percent_complete, a.status) == (D(2026, 1, 7), 40, "in_progress")
+    assert a.priority == 700
     assert "Saved “Alpha”: 7 Jan 2026 – 9 Jan 2026." in response.content.decode()
 
 
