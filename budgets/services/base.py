@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Model
 
 from projects.exceptions import StaleEdit
-from projects.models import Membership, Project
+from projects.services.common import check_member as check_member
+from projects.services.common import check_same_project as check_same_project
 
 # The largest amount a 14-digit, 2-place column holds.
 MAX_MONEY = Decimal("999999999999.99")
@@ -73,17 +74,6 @@ def parse_decimal(
     if not low < number <= high:
         raise ValidationError({field: f"{what} are more than {low} and at most {high}."})
     return number
-
-
-def check_same_project(project: Project, obj: Model | None, field: str) -> None:
-    """Refuse a reference to another project's record (an id from elsewhere in a form/API)."""
-    if obj is not None and obj.project_id != project.pk:
-        raise ValidationError({field: f"That belongs to another project, not {project.key}."})
-
-
-def check_member(project: Project, user: AbstractBaseUser | None, field: str) -> None:
-    if user is not None and not Membership.objects.filter(project=project, user=user).exists():
-        raise ValidationError({field: f"{user.get_username()} is not a member of {project.key}."})
 
 
 def refuse_unknown(changes: dict[str, Any], allowed: Sequence[str], message: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,51 +18,25 @@ from django.db import transaction
 from django.db.models import F, Max, Model
 from django.utils import timezone
 
-from projects.exceptions import StaleEdit
 from projects.models import (
     AcceptanceCriterion,
     ChangeRequest,
     Charter,
     Deliverable,
-    Membership,
     Objective,
     Project,
     Requirement,
     WorkPackage,
 )
+from projects.services.common import (
+    check_member,
+    check_same_project,
+    lock_project,
+    versioned_update,
+)
 from projects.signals import decision_gate
 
 # --- shared helpers -------------------------------------------------------------------------------
-
-
-def _lock_project(project: Project) -> None:
-    """Queue structural edits of one project (renumbering, numbering) instead of interleaving."""
-    Project.objects.select_for_update().filter(pk=project.pk).first()
-
-
-def _versioned_update(
-    instance: Model,
-    *,
-    by: AbstractBaseUser,
-    version: int | None,
-    allowed: Sequence[str],
-    changes: dict[str, Any],
-) -> Model:
-    """Lock the row, refuse a stale ``version``, apply ``changes`` to ``allowed`` fields, save."""
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise ValidationError({field: "This field cannot be changed here." for field in unknown})
-    current = type(instance).objects.select_for_update().get(pk=instance.pk)
-    if version is not None and current.version != version:
-        raise StaleEdit()
-    for field, value in changes.items():
-        setattr(current, field, value)
-    current.full_clean()
-    current.version = F("version") + 1
-    current._history_user = by
-    current.save()
-    current.refresh_from_db()
-    return current
 
 
 def _save(instance: Model, by: AbstractBaseUser, **clean_kwargs: Any) -> Model:
@@ -70,16 +44,6 @@ def _save(instance: Model, by: AbstractBaseUser, **clean_kwargs: Any) -> Model:
     instance._history_user = by
     instance.save()
     return instance
-
-
-def _check_member(project: Project, user: AbstractBaseUser | None, field: str) -> None:
-    if user is not None and not Membership.objects.filter(project=project, user=user).exists():
-        raise ValidationError({field: f"{user.get_username()} is not a member of {project.key}."})
-
-
-def _check_same_project(project: Project, obj: Model | None, field: str) -> None:
-    if obj is not None and obj.project_id != project.pk:
-        raise ValidationError({field: f"That belongs to another project, not {project.key}."})
 
 
 # --- charter --------------------------------------------------------------------------------------
@@ -96,7 +60,7 @@ def charter_update(
     *, project: Project, by: AbstractBaseUser, version: int | None, **changes: Any
 ) -> Charter:
     charter = charter_for(project)
-    return _versioned_update(
+    return versioned_update(
         charter, by=by, version=version, allowed=Charter.TEXT_FIELDS, changes=changes
     )
 
@@ -131,7 +95,7 @@ def objective_create(*, project: Project, by: AbstractBaseUser, **fields: Any) -
 def objective_update(
     *, objective: Objective, by: AbstractBaseUser, version: int | None, **changes: Any
 ) -> Objective:
-    return _versioned_update(
+    return versioned_update(
         objective, by=by, version=version, allowed=OBJECTIVE_FIELDS, changes=changes
     )
 
@@ -181,9 +145,9 @@ def work_package_add(
     position: int | None = None,
 ) -> WorkPackage:
     """Add a work package under ``parent`` (top level when None), last or at ``position``."""
-    _lock_project(project)
-    _check_same_project(project, parent, "parent")
-    _check_member(project, owner, "owner")
+    lock_project(project)
+    check_same_project(project, parent, "parent")
+    check_member(project, owner, "owner")
     siblings = WorkPackage.objects.filter(project=project, parent=parent)
     if position is None:
         position = siblings.count() + 1
@@ -212,8 +176,8 @@ def work_package_update(
 ) -> WorkPackage:
     """Rename or describe a work package, or change its owner (moves go through _move)."""
     if "owner" in changes:
-        _check_member(work_package.project, changes["owner"], "owner")
-    return _versioned_update(
+        check_member(work_package.project, changes["owner"], "owner")
+    return versioned_update(
         work_package,
         by=by,
         version=version,
@@ -232,8 +196,8 @@ def work_package_move(
 ) -> WorkPackage:
     """Move a work package (with its subtree) under ``parent`` at ``position`` (1-based)."""
     project = work_package.project
-    _lock_project(project)
-    _check_same_project(project, parent, "parent")
+    lock_project(project)
+    check_same_project(project, parent, "parent")
     parent_of = dict(WorkPackage.objects.filter(project=project).values_list("id", "parent_id"))
     ancestor = parent.pk if parent else None
     while ancestor is not None:
@@ -305,7 +269,7 @@ def work_package_shift(
 def work_package_delete(*, work_package: WorkPackage, by: AbstractBaseUser) -> None:
     """Delete a leaf work package; one with children must be emptied first."""
     project = work_package.project
-    _lock_project(project)
+    lock_project(project)
     if work_package.children.exists():
         raise ValidationError(
             f"{work_package.code} {work_package.name} has work packages under it; "
@@ -344,8 +308,8 @@ def wbs_import(
     *, project: Project, by: AbstractBaseUser, nodes: list[dict], parent: WorkPackage | None = None
 ) -> int:
     """Append a whole subtree (``[{"name", "children": [...]}]``) to the WBS; returns the count."""
-    _lock_project(project)
-    _check_same_project(project, parent, "parent")
+    lock_project(project)
+    check_same_project(project, parent, "parent")
     after = WorkPackage.objects.filter(project=project, parent=parent).count()
     created = _add_tree(project, by, nodes, parent, first_position=after + 1)
     wbs_renumber(project)
@@ -386,8 +350,8 @@ def deliverable_create(
     work_package: WorkPackage | None = None,
     criteria: Iterable[str] = (),
 ) -> Deliverable:
-    _check_member(project, owner, "owner")
-    _check_same_project(project, work_package, "work_package")
+    check_member(project, owner, "owner")
+    check_same_project(project, work_package, "work_package")
     deliverable = _save(
         Deliverable(
             project=project,
@@ -411,10 +375,10 @@ def deliverable_update(
     if deliverable.status == Deliverable.Status.ACCEPTED:
         raise ValidationError("An accepted deliverable cannot be changed.")
     if "owner" in changes:
-        _check_member(deliverable.project, changes["owner"], "owner")
+        check_member(deliverable.project, changes["owner"], "owner")
     if "work_package" in changes:
-        _check_same_project(deliverable.project, changes["work_package"], "work_package")
-    return _versioned_update(
+        check_same_project(deliverable.project, changes["work_package"], "work_package")
+    return versioned_update(
         deliverable, by=by, version=version, allowed=DELIVERABLE_FIELDS, changes=changes
     )
 
@@ -537,7 +501,7 @@ def _set_deliverables(requirement: Requirement, deliverables: Iterable[Deliverab
         return
     deliverables = list(deliverables)
     for deliverable in deliverables:
-        _check_same_project(requirement.project, deliverable, "deliverables")
+        check_same_project(requirement.project, deliverable, "deliverables")
     requirement.deliverables.set(deliverables)
 
 
@@ -554,7 +518,7 @@ def requirement_create(
     unknown = set(fields) - set(REQUIREMENT_FIELDS)
     if unknown:
         raise ValidationError({field: "Unknown field." for field in unknown})
-    _lock_project(project)
+    lock_project(project)
     requirement = _save(
         Requirement(
             project=project,
@@ -579,7 +543,7 @@ def requirement_update(
 ) -> Requirement:
     if "ref" in changes:
         changes["ref"] = changes["ref"].strip().upper()
-    updated = _versioned_update(
+    updated = versioned_update(
         requirement, by=by, version=version, allowed=REQUIREMENT_FIELDS, changes=changes
     )
     _set_deliverables(updated, deliverables)
@@ -615,7 +579,7 @@ def change_request_create(
     unknown = set(fields) - set(CHANGE_REQUEST_FIELDS)
     if unknown:
         raise ValidationError({field: "Unknown field." for field in unknown})
-    _lock_project(project)
+    lock_project(project)
     last = ChangeRequest.objects.filter(project=project).aggregate(m=Max("number"))["m"]
     fields.setdefault("requested_by", by.get_full_name() or by.get_username())
     return _save(
@@ -635,7 +599,7 @@ def change_request_update(
             f"{change_request.ref} is {change_request.get_status_display().lower()}; "
             "only drafts can be edited."
         )
-    return _versioned_update(
+    return versioned_update(
         change_request, by=by, version=version, allowed=CHANGE_REQUEST_FIELDS, changes=changes
     )
 

@@ -10,12 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Max, Model, QuerySet
 
 from projects.exceptions import StaleEdit
-from projects.models import Membership, Project
-
-
-def lock_project(project: Project) -> None:
-    """Queue writes that number records of one project instead of letting them collide."""
-    Project.objects.select_for_update().filter(pk=project.pk).first()
+from projects.services.common import check_member as check_member
+from projects.services.common import check_same_project as check_same_project
+from projects.services.common import lock_project as lock_project
 
 
 def next_number(rows: QuerySet) -> int:
@@ -52,13 +49,3 @@ def save_version(current: Model, by: AbstractBaseUser) -> Model:
     current.save()
     current.refresh_from_db()
     return current
-
-
-def check_member(project: Project, user: AbstractBaseUser | None, field: str) -> None:
-    if user is not None and not Membership.objects.filter(project=project, user=user).exists():
-        raise ValidationError({field: f"{user.get_username()} is not a member of {project.key}."})
-
-
-def check_same_project(project: Project, obj: Model | None, field: str) -> None:
-    if obj is not None and obj.project_id != project.pk:
-        raise ValidationError({field: f"That belongs to another project, not {project.key}."})

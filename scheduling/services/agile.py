@@ -13,26 +13,8 @@ from django.utils import timezone
 
 from projects.exceptions import StaleEdit
 from projects.models import Project
+from projects.services.common import lock_project, versioned_update
 from scheduling.models import BacklogItem, GateReview, Phase, Sprint
-from scheduling.services.schedule import lock_project
-
-
-def _versioned(model, instance, *, by, version, allowed, changes):
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise ValidationError({field: "This field cannot be changed here." for field in unknown})
-    current = model.objects.select_for_update().get(pk=instance.pk)
-    if version is not None and current.version != version:
-        raise StaleEdit()
-    for field, value in changes.items():
-        setattr(current, field, value)
-    current.full_clean()
-    current.version = F("version") + 1
-    current._history_user = by
-    current.save()
-    current.refresh_from_db()
-    return current
-
 
 # --- sprints --------------------------------------------------------------------------------------
 
@@ -59,9 +41,7 @@ def sprint_update(
 ) -> Sprint:
     if sprint.status == Sprint.Status.CLOSED:
         raise ValidationError(f"{sprint.name} is closed; its dates and capacity are history.")
-    return _versioned(
-        Sprint, sprint, by=by, version=version, allowed=SPRINT_FIELDS, changes=changes
-    )
+    return versioned_update(sprint, by=by, version=version, allowed=SPRINT_FIELDS, changes=changes)
 
 
 @transaction.atomic
@@ -265,7 +245,7 @@ def phase_create(*, project: Project, by: AbstractBaseUser, name: str, **fields:
 def phase_update(
     *, phase: Phase, by: AbstractBaseUser, version: int | None, **changes: Any
 ) -> Phase:
-    return _versioned(Phase, phase, by=by, version=version, allowed=PHASE_FIELDS, changes=changes)
+    return versioned_update(phase, by=by, version=version, allowed=PHASE_FIELDS, changes=changes)
 
 
 @transaction.atomic

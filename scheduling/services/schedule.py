@@ -13,10 +13,11 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Model
+from django.db.models import F, Max
 
 from projects.exceptions import StaleEdit
-from projects.models import Membership, Project
+from projects.models import Project
+from projects.services.common import check_member, check_same_project, lock_project
 from scheduling import engine
 from scheduling.models import (
     Baseline,
@@ -52,11 +53,6 @@ TASK_FIELDS = (
 SCHEDULE_FIELDS = frozenset(
     {"duration", "constraint_date", "deadline", "actual_start", "actual_finish"}
 )
-
-
-def lock_project(project: Project) -> Project:
-    """Take the project row lock that serialises schedule edits of one project."""
-    return Project.objects.select_for_update().get(pk=project.pk)
 
 
 def calendar_for(project: Project) -> Calendar:
@@ -227,16 +223,6 @@ def schedule_recompute(project: Project) -> int:
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _check_member(project: Project, user: AbstractBaseUser | None, field: str) -> None:
-    if user is not None and not Membership.objects.filter(project=project, user=user).exists():
-        raise ValidationError({field: f"{user.get_username()} is not a member of {project.key}."})
-
-
-def _check_same_project(project: Project, obj: Model | None, field: str) -> None:
-    if obj is not None and obj.project_id != project.pk:
-        raise ValidationError({field: f"That belongs to another project, not {project.key}."})
-
-
 def _derive_status(task: Task) -> None:
     """Status follows progress: actual finish or 100% is done; any start or progress is
     in progress. A finish implies 100%, and 100% without a recorded finish stays 100%."""
@@ -251,9 +237,9 @@ def _derive_status(task: Task) -> None:
 
 
 def _check_task_refs(project: Project, fields: dict[str, Any]) -> None:
-    _check_same_project(project, fields.get("work_package"), "work_package")
-    _check_same_project(project, fields.get("phase"), "phase")
-    _check_member(project, fields.get("owner"), "owner")
+    check_same_project(project, fields.get("work_package"), "work_package")
+    check_same_project(project, fields.get("phase"), "phase")
+    check_member(project, fields.get("owner"), "owner")
 
 
 # --- tasks ----------------------------------------------------------------------------------------
@@ -330,8 +316,8 @@ def dependency_add(
 ) -> Dependency:
     """Link two tasks of the project. A link that closes a loop is refused, naming the tasks."""
     lock_project(project)
-    _check_same_project(project, predecessor, "predecessor")
-    _check_same_project(project, successor, "successor")
+    check_same_project(project, predecessor, "predecessor")
+    check_same_project(project, successor, "successor")
     if predecessor.pk == successor.pk:
         raise ValidationError({"successor": "A task cannot depend on itself."})
     if Dependency.objects.filter(predecessor=predecessor, successor=successor).exists():

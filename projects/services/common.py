@@ -1,0 +1,59 @@
+"""Checks and write steps every app's services share (projects is the ground floor, so every
+app may import them): the project lock, same-project and membership checks, versioned edits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db.models import F, Model
+
+from projects.exceptions import StaleEdit
+from projects.models import Membership, Project
+
+
+def lock_project(project: Project) -> Project:
+    """Take the project row lock: edits of one project that renumber, number or reschedule its
+    records queue behind each other instead of interleaving (DESIGN §4)."""
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def check_member(project: Project, user: AbstractBaseUser | None, field: str) -> None:
+    """Refuse (on ``field``) a person who is not a member of the project."""
+    if user is not None and not Membership.objects.filter(project=project, user=user).exists():
+        raise ValidationError({field: f"{user.get_username()} is not a member of {project.key}."})
+
+
+def check_same_project(project: Project, obj: Model | None, field: str) -> None:
+    """Refuse (on ``field``) a reference to another project's record, e.g. an id smuggled into
+    a form or an API body."""
+    if obj is not None and obj.project_id != project.pk:
+        raise ValidationError({field: f"That belongs to another project, not {project.key}."})
+
+
+def versioned_update(
+    instance: Model,
+    *,
+    by: AbstractBaseUser,
+    version: int | None,
+    allowed: Sequence[str],
+    changes: dict[str, Any],
+) -> Model:
+    """Lock the row, refuse a stale ``version``, apply ``changes`` to ``allowed`` fields, save
+    with history; ``version=None`` skips the staleness check (a client that did not read)."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValidationError({field: "This field cannot be changed here." for field in unknown})
+    current = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if version is not None and current.version != version:
+        raise StaleEdit()
+    for field, value in changes.items():
+        setattr(current, field, value)
+    current.full_clean()
+    current.version = F("version") + 1
+    current._history_user = by
+    current.save()
+    current.refresh_from_db()
+    return current
