@@ -8,11 +8,12 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import F, Model
+from django.db.models import Model
 
-from projects.exceptions import StaleEdit
 from projects.services.common import check_member as check_member
 from projects.services.common import check_same_project as check_same_project
+from projects.services.common import locked_current as locked_current
+from projects.services.common import save_versioned as save_versioned
 
 # The largest amount a 14-digit, 2-place column holds.
 MAX_MONEY = Decimal("999999999999.99")
@@ -80,23 +81,6 @@ def refuse_unknown(changes: dict[str, Any], allowed: Sequence[str], message: str
     unknown = set(changes) - set(allowed)
     if unknown:
         raise ValidationError({field: message for field in sorted(unknown)})
-
-
-def locked_current(instance: Model, version: int | None) -> Model:
-    """The row, locked, refusing a stale ``version`` (None skips the check, as in projects)."""
-    current = type(instance).objects.select_for_update().get(pk=instance.pk)
-    if version is not None and current.version != version:
-        raise StaleEdit()
-    return current
-
-
-def save_versioned(current: Model, by: AbstractBaseUser) -> Model:
-    current.full_clean()
-    current.version = F("version") + 1
-    current._history_user = by
-    current.save()
-    current.refresh_from_db()
-    return current
 
 
 def save_new(instance: Model, by: AbstractBaseUser) -> Model:

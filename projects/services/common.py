@@ -33,6 +33,25 @@ def check_same_project(project: Project, obj: Model | None, field: str) -> None:
         raise ValidationError({field: f"That belongs to another project, not {project.key}."})
 
 
+def locked_current(instance: Model, version: int | None) -> Model:
+    """The row, locked for the edit; a stale ``version`` is refused with StaleEdit (DESIGN §3),
+    ``None`` skips the check (a client that did not read first)."""
+    current = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if version is not None and current.version != version:
+        raise StaleEdit()
+    return current
+
+
+def save_versioned(current: Model, by: AbstractBaseUser) -> Model:
+    """Validate, bump the version, save with ``by`` as the history's author, and re-read."""
+    current.full_clean()
+    current.version = F("version") + 1
+    current._history_user = by
+    current.save()
+    current.refresh_from_db()
+    return current
+
+
 def versioned_update(
     instance: Model,
     *,
@@ -42,18 +61,11 @@ def versioned_update(
     changes: dict[str, Any],
 ) -> Model:
     """Lock the row, refuse a stale ``version``, apply ``changes`` to ``allowed`` fields, save
-    with history; ``version=None`` skips the staleness check (a client that did not read)."""
+    with history (the common case of ``locked_current`` + ``save_versioned``)."""
     unknown = set(changes) - set(allowed)
     if unknown:
         raise ValidationError({field: "This field cannot be changed here." for field in unknown})
-    current = type(instance).objects.select_for_update().get(pk=instance.pk)
-    if version is not None and current.version != version:
-        raise StaleEdit()
+    current = locked_current(instance, version)
     for field, value in changes.items():
         setattr(current, field, value)
-    current.full_clean()
-    current.version = F("version") + 1
-    current._history_user = by
-    current.save()
-    current.refresh_from_db()
-    return current
+    return save_versioned(current, by)

@@ -7,12 +7,13 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import F, Max, Model, QuerySet
+from django.db.models import Max, Model, QuerySet
 
-from projects.exceptions import StaleEdit
 from projects.services.common import check_member as check_member
 from projects.services.common import check_same_project as check_same_project
 from projects.services.common import lock_project as lock_project
+from projects.services.common import locked_current as locked_current
+from projects.services.common import save_versioned as save_versioned
 
 
 def next_number(rows: QuerySet) -> int:
@@ -32,20 +33,3 @@ def save(instance: Model, by: AbstractBaseUser | None) -> Model:
     instance._history_user = by
     instance.save()
     return instance
-
-
-def locked_current(instance: Model, version: int | None) -> Model:
-    """The row, locked; a stale ``version`` is refused (DESIGN §3)."""
-    current = type(instance).objects.select_for_update().get(pk=instance.pk)
-    if version is not None and current.version != version:
-        raise StaleEdit()
-    return current
-
-
-def save_version(current: Model, by: AbstractBaseUser) -> Model:
-    current.full_clean()
-    current.version = F("version") + 1
-    current._history_user = by
-    current.save()
-    current.refresh_from_db()
-    return current

@@ -19,7 +19,7 @@ from risks.services.common import (
     next_number,
     refuse_unknown,
     save,
-    save_version,
+    save_versioned,
 )
 
 ISSUE_FIELDS = ("title", "description", "priority", "owner", "due_date", "status", "resolution")
@@ -72,4 +72,4 @@ def issue_update(
         current.resolved_on = None
     elif was_unresolved:
         current.resolved_on = today or timezone.localdate()
-    return save_version(current, by)
+    return save_versioned(current, by)

@@ -22,7 +22,7 @@ from risks.services.common import (
     next_number,
     refuse_unknown,
     save,
-    save_version,
+    save_versioned,
 )
 from scheduling.models import MAX_WORKING_DAYS, Task
 
@@ -73,7 +73,7 @@ def risk_scale_update(
     current = locked_current(risk_scale_for(project), version)
     for field, value in changes.items():
         setattr(current, field, value)
-    scale = save_version(current, by)
+    scale = save_versioned(current, by)
     risks = list(Risk.objects.filter(project=project))
     for risk in risks:
         risk.derive(scale)
@@ -156,7 +156,7 @@ def risk_update(
     _check_refs(current.project, changes)
     for field, value in changes.items():
         setattr(current, field, value)
-    current = save_version(current, by)
+    current = save_versioned(current, by)
     _set_impacts(current, schedule_impacts)
     return current
 
@@ -189,7 +189,7 @@ def risk_occurred(
     lock_project(project)
     if current.status != Status.OCCURRED:
         current.status = Status.OCCURRED
-        save_version(current, by)
+        save_versioned(current, by)
     parts = [
         f"{current.reference} occurred: {current.event or current.title}",
         f"Effect: {current.effect}" if current.effect else "",
@@ -243,7 +243,7 @@ def risk_action_update(
     _check_action_refs(current.risk, changes)
     for field, value in changes.items():
         setattr(current, field, value)
-    return save_version(current, by)
+    return save_versioned(current, by)
 
 
 @transaction.atomic
@@ -258,4 +258,4 @@ def risk_action_set_done(
     current = locked_current(action, None)
     current.done = done
     current.done_on = (today or timezone.localdate()) if done else None
-    return save_version(current, by)
+    return save_versioned(current, by)
