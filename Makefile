@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+	@scripts/ensure-system-libs
 
 ## make run: install, migrate, load demo data, serve on http://127.0.0.1:8000
 run: install

@@ -148,7 +148,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,  # hourly
     },
     "refresh-kpi-snapshots": {
-        "task": "reports.tasks.refresh_all_kpi_snapshots",
+        "task": "reports.tasks.kpi.refresh_all_kpi_snapshots",
         "schedule": crontab(hour=2, minute=15),  # nightly, after the day's work is in
     },
 }

@@ -6,7 +6,7 @@ from django import forms
 
 from projects.forms import PortfolioFilterForm
 from reports.models import Rag
-from reports.selectors import DASHBOARD_SORTS, NOT_COMPUTED
+from reports.selectors.kpi import DASHBOARD_SORTS, NOT_COMPUTED
 
 
 class DashboardFilterForm(PortfolioFilterForm):

@@ -55,3 +55,10 @@ def test_beat_schedules_the_token_purge_hourly():
     entry = settings.CELERY_BEAT_SCHEDULE["purge-expired-api-tokens"]
     assert entry["task"] in app.tasks
     assert entry["schedule"] == 3600
+
+
+def test_every_beat_schedule_entry_names_a_registered_task():
+    """A renamed task must not leave the beat schedule pointing at nothing."""
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks, entry["task"]

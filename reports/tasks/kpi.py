@@ -19,7 +19,7 @@ def project_today(project: Project) -> datetime.date:
 @shared_task
 def refresh_kpi_snapshot(project_id: int, as_of: str | None = None) -> int | None:
     """Compute one project's snapshot (for ``as_of``, ISO date, or today in its time zone)."""
-    from reports.services import kpi_snapshot_refresh
+    from reports.services.kpi import kpi_snapshot_refresh
 
     project = Project.objects.filter(pk=project_id).first()
     if project is None:  # deleted since the refresh was queued

@@ -17,7 +17,7 @@ from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Value, W
 from projects.models import Project
 from projects.selectors import User, projects_for
 from reports.models import KpiSnapshot, Rag
-from reports.services import kpi_snapshot_refresh
+from reports.services.kpi import kpi_snapshot_refresh
 from risks.models import Risk
 from scheduling.models import Task
 from stakeholders import selectors as stakeholder_selectors
