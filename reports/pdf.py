@@ -31,6 +31,4 @@ def html_to_pdf(html: str) -> bytes:
     css = finders.find("css/print.css")
     if css:
         stylesheets.append(weasyprint.CSS(filename=css))
-    return weasyprint.HTML(string=html, url_fetcher=_no_network).write_pdf(
-        stylesheets=stylesheets
-    )
+    return weasyprint.HTML(string=html, url_fetcher=_no_network).write_pdf(stylesheets=stylesheets)

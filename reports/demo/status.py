@@ -1,0 +1,9 @@
+"""Demo status data (filled in by the status work)."""
+
+from __future__ import annotations
+
+from projects.demo import DemoContext
+
+
+def seed(context: DemoContext) -> None:
+    return None

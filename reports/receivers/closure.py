@@ -1,0 +1,1 @@
+"""Receivers of closure: the sponsor's approval of the closure closes the project."""

@@ -1,0 +1,1 @@
+"""Receivers that queue a KPI refresh soon after a relevant change (debounced)."""

@@ -1,0 +1,1 @@
+"""Celery tasks of closure: the post-implementation review reminder."""

@@ -1,0 +1,1 @@
+"""Celery tasks of weekly status reports: the hourly due finder and each delivery."""
