@@ -4,10 +4,15 @@ The suite runs on PostgreSQL when DATABASE_URL is set (CI always sets it) and on
 otherwise; Redis, SMTP and the browser are real, never mocked.
 """
 
+import email
 import os
+import socket
 import uuid
+from email import policy
 
 import pytest
+from aiosmtpd.controller import Controller
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from rest_framework.test import APIClient
 
@@ -93,3 +98,84 @@ def api_for(api_client):
         return api_client
 
     return login
+
+
+# --- real components: an SMTP server on loopback, a Celery worker on Redis -------------------
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    @property
+    def messages(self) -> list[tuple[list[str], email.message.EmailMessage]]:
+        return [
+            (list(e.rcpt_tos), email.message_from_bytes(e.content, policy=policy.default))
+            for e in self.envelopes
+        ]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, and Django's SMTP backend pointed at it."""
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process even when REDIS_URL points the app at a broker: the test
+    must see what the task did, and no worker of this test's database is running."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def worker_queue():
+    """A real Celery worker on Redis consuming a queue of this test's own.
+
+    Parallel test processes share one Redis; a private queue keeps each one's tasks on the worker
+    that can see its test database.
+    """
+    if not settings.REDIS_URL:
+        if os.environ.get("CI"):
+            pytest.fail("REDIS_URL is not set: CI must test Celery against a real Redis.")
+        pytest.skip("REDIS_URL is not set; Celery runs eagerly (the embedded default).")
+    from config.celery import app as celery_app
+
+    queue = f"charter-test-{uuid.uuid4().hex}"
+    with start_worker(
+        celery_app, queues=[queue], perform_ping_check=False, pool="solo", shutdown_timeout=20
+    ):
+        yield queue

@@ -1,35 +1,14 @@
 """Celery with a real worker on Redis: tasks queued by the app run in a worker process' thread."""
 
 import datetime
-import os
-import uuid
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.utils import timezone
 from knox.models import AuthToken
 
 from config.celery import app
 from projects.tasks import purge_expired_api_tokens
-
-
-@pytest.fixture
-def worker_queue():
-    """A real Celery worker on Redis consuming a queue of this test's own.
-
-    Parallel test processes share one Redis; a private queue keeps each one's tasks on the worker
-    that can see its test database.
-    """
-    if not settings.REDIS_URL:
-        if os.environ.get("CI"):
-            pytest.fail("REDIS_URL is not set: CI must test Celery against a real Redis.")
-        pytest.skip("REDIS_URL is not set; Celery runs eagerly (the embedded default).")
-    queue = f"charter-test-{uuid.uuid4().hex}"
-    with start_worker(
-        app, queues=[queue], perform_ping_check=False, pool="solo", shutdown_timeout=20
-    ):
-        yield queue
 
 
 @pytest.mark.celery
