@@ -19,6 +19,9 @@ from projects.api import deliverables as deliverables_api
 from projects.api import projects as projects_api
 from projects.api import scope as scope_api
 from reports import api as reports_api
+from reports.api import closure as closure_api
+from reports.api import lessons as lessons_api
+from reports.api import status as status_reports_api
 from risks import api as risks_api
 from scheduling.api import agile as agile_api
 from scheduling.api import baselines as baselines_api
@@ -181,6 +184,20 @@ router.register(f"{PROJECT}/forecast", risks_api.ForecastViewSet, basename="proj
 # reports
 router.register(f"{PROJECT}/kpis", reports_api.KpiViewSet, basename="project-kpis")
 router.register(f"{PROJECT}/health", reports_api.HealthViewSet, basename="project-health")
+# items before the closure: "closure/items/" must not be read as one of its actions.
+router.register(
+    f"{PROJECT}/closure/items", closure_api.ClosureItemViewSet, basename="project-closure-item"
+)
+router.register(f"{PROJECT}/closure", closure_api.ClosureViewSet, basename="project-closure")
+router.register(
+    f"{PROJECT}/status-reports",
+    status_reports_api.StatusReportViewSet,
+    basename="project-status-report",
+)
+router.register(
+    f"{PROJECT}/lessons-learned", lessons_api.LessonViewSet, basename="project-lesson-learned"
+)
+router.register("lessons-learned", lessons_api.LessonSearchViewSet, basename="lesson-learned")
 
 urlpatterns = [
     path("me/", auth_api.MeView.as_view(), name="me"),

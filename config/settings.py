@@ -142,6 +142,11 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=14 * 60)
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A change that moves a project's KPIs queues one snapshot refresh this many seconds later;
+# further changes to the project inside the window ride on it (reports/receivers/kpi.py). 0
+# refreshes right after each committing change: the embedded default, where tasks run in-process
+# and a countdown could not wait.
+KPI_REFRESH_DEBOUNCE = env.int("KPI_REFRESH_DEBOUNCE", default=30 if REDIS_URL else 0)
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-api-tokens": {
         "task": "projects.tasks.purge_expired_api_tokens",
@@ -150,6 +155,16 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-kpi-snapshots": {
         "task": "reports.tasks.kpi.refresh_all_kpi_snapshots",
         "schedule": crontab(hour=2, minute=15),  # nightly, after the day's work is in
+    },
+    "remind-post-implementation-reviews": {
+        "task": "reports.tasks.closure.remind_post_implementation_reviews",
+        "schedule": crontab(hour=7, minute=30),  # daily, before the working day starts
+    },
+    # Each project's report goes out at its own weekday and hour in its own time zone, so the
+    # finder runs every hour (at :05, clear of the hour's other jobs) and picks the due ones.
+    "send-due-status-reports": {
+        "task": "reports.tasks.status.send_due_status_reports",
+        "schedule": crontab(minute=5),
     },
 }
 
@@ -291,6 +306,8 @@ SPECTACULAR_SETTINGS = {
         "ApprovalVerdictEnum": "stakeholders.api.approvals.VERDICTS",
         "GateDecisionEnum": "scheduling.models.GateReview.Decision",
         "RagEnum": "reports.models.Rag",
+        "StatusReportStatusEnum": "reports.models.StatusReport.Status",
+        "LessonCategoryEnum": "reports.models.LessonLearned.Category",
         "RiskStatusEnum": "risks.models.Status",
         "RiskCategoryEnum": "risks.models.Category",
         # A risk's level and an issue's priority share one choice set (low … critical).
@@ -311,4 +328,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint and fontTools narrate every PDF step at INFO.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

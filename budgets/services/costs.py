@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from budgets import signals
 from budgets.models import Category, Commitment, CostEntry
 from budgets.services.base import (
     check_same_project,
@@ -272,6 +273,7 @@ def cost_entries_import(
     if not entries:
         return ImportReport(errors=[RowError(2, "file", "The file has no rows to import.")])
     created = bulk_create_with_history(entries, CostEntry, batch_size=500, default_user=by)
+    signals.cost_entries_imported.send(sender=CostEntry, project=project, entries=created)
     return ImportReport(created=created)
 
 

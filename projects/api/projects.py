@@ -246,6 +246,8 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     def save_as_template(self, request, *args: Any, **kwargs: Any) -> Response:
         """Its objectives, WBS, deliverables and requirement categories become a new template."""
+        if self.project.is_closed:  # as on the page: a closed project is read-only
+            raise exceptions.PermissionDenied(f"{self.project.key} is closed and read-only.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         template = template_from_project(

@@ -12,7 +12,14 @@ from simple_history.models import HistoricalRecords
 
 from projects.models.project import Project
 
-SECTIONS = ("objectives", "work_packages", "deliverables", "requirement_categories")
+SECTIONS = (
+    "objectives",
+    "work_packages",
+    "deliverables",
+    "requirement_categories",
+    # The items people tick when the project closes (reports adds the ones it checks itself).
+    "closure_checklist",
+)
 
 
 def validate_template_content(content: Any) -> None:
@@ -45,6 +52,16 @@ def validate_template_content(content: Any) -> None:
     for item in need_list("requirement_categories"):
         if not isinstance(item, str) or not item.strip():
             raise ValidationError({"content": "Requirement categories must be non-empty text."})
+    for i, item in enumerate(need_list("closure_checklist"), start=1):
+        title = item.get("title", "") if isinstance(item, dict) else item
+        if not isinstance(title, str) or not title.strip():
+            raise ValidationError(
+                {"content": f"Closure checklist item {i} needs a title (text or {{“title”}})."}
+            )
+        if isinstance(item, dict) and not isinstance(item.get("help_text", ""), str):
+            raise ValidationError(
+                {"content": f"Closure checklist item {i}: “help_text” must be text."}
+            )
 
     def walk(nodes: Any, where: str) -> None:
         if not isinstance(nodes, list):
@@ -359,7 +376,8 @@ class ProjectTemplate(models.Model):
         {"objectives": [{"description", "measure", "unit"}],
          "work_packages": [{"name", "children": [...]}],
          "deliverables": [{"name", "description", "criteria": ["..."]}],
-         "requirement_categories": ["Functional", ...]}
+         "requirement_categories": ["Functional", ...],
+         "closure_checklist": ["Support hand-over done", {"title", "help_text"}, ...]}
     """
 
     name = models.CharField(max_length=200, unique=True)

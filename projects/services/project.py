@@ -103,6 +103,28 @@ def project_create(
     return project
 
 
+def _check_stage_change(current: Project, stage: str) -> None:
+    """Closing and reopening are not edits (DESIGN §3, §4 "Closure"): a project closes when its
+    sponsor signs the closure off, and a manager reopens it with a reason, both on its Closure
+    page, so that the sign-off and the reason are on record."""
+    if stage == current.stage:
+        return
+    if stage == Project.Stage.CLOSED:
+        raise ValidationError(
+            {
+                "stage": "A project closes when its sponsor signs off the closure report; "
+                "start the closure on the project's Closure page."
+            }
+        )
+    if current.stage == Project.Stage.CLOSED:
+        raise ValidationError(
+            {
+                "stage": f"{current.key} is closed; a manager reopens it on its Closure page "
+                "(or POST …/closure/reopen/), giving a reason."
+            }
+        )
+
+
 @transaction.atomic
 def project_update(
     *, project: Project, by: AbstractBaseUser, version: int | None, **changes: Any
@@ -118,6 +140,7 @@ def project_update(
     current = Project.objects.select_for_update().get(pk=project.pk)
     if version is not None and current.version != version:
         raise StaleEdit()
+    _check_stage_change(current, changes.get("stage", current.stage))
     for field, value in changes.items():
         setattr(current, field, value)
     _full_clean(current)

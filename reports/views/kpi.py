@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -66,7 +67,11 @@ def _spark(
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = DashboardFilterForm(request.GET)
     today = timezone.localdate()
-    rows = selectors.dashboard_rows(request.user, today=today, **form.filters())
+    page, rows = selectors.dashboard_rows(
+        request.user, today=today, page=request.GET.get("page") or 1, **form.filters()
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     start = today - datetime.timedelta(days=selectors.TREND_DAYS)
     for row in rows:
         row.sparks = [
@@ -85,8 +90,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "rows": rows,
+        "page": page,
+        "query": query.urlencode(),
         "today": today,
         "trend_weeks": selectors.TREND_DAYS // 7,
+        "refresh_seconds": settings.KPI_REFRESH_DEBOUNCE,
         "sort": form.current_sort,
         "is_filtered": form.is_filtered,
         # An empty list costs one more query, to tell "no projects yet" from "no matches".
@@ -162,6 +170,58 @@ def _tiles(
     return tiles
 
 
+def _figures(snapshot: KpiSnapshot, currency: str) -> list[tuple[str, str, str]]:
+    """Every KPI of DESIGN §4 the tiles do not show, as (name, explanation, value) rows."""
+
+    def cash(value: Decimal | None, *, sign: bool = False) -> str:
+        return money(value, currency, sign=sign)
+
+    def day(value: datetime.date | None) -> str:
+        return f"{value.day} {value:%b %Y}" if value else "—"
+
+    levels = snapshot.open_risks_by_level or {}
+    return [
+        ("BAC", "Budget at completion", cash(snapshot.bac)),
+        ("PV", "Planned value: budgeted cost of the work scheduled so far", cash(snapshot.pv)),
+        ("EV", "Earned value: budgeted cost of the work done", cash(snapshot.ev)),
+        ("AC", "Actual cost so far", cash(snapshot.ac)),
+        ("SV", "Schedule variance (EV − PV)", cash(snapshot.sv, sign=True)),
+        ("CV", "Cost variance (EV − AC)", cash(snapshot.cv, sign=True)),
+        ("EAC", "Estimate at completion (BAC ÷ CPI)", cash(snapshot.eac)),
+        ("VAC", "Variance at completion (BAC − EAC)", cash(snapshot.vac, sign=True)),
+        (
+            "Forecast finish",
+            "The schedule's finish, against the performance baseline's",
+            f"{day(snapshot.forecast_finish)} (baseline {day(snapshot.baseline_finish)})"
+            if snapshot.baseline_finish
+            else f"{day(snapshot.forecast_finish)} (no baseline)",
+        ),
+        ("Milestones missed", "Open milestones past their date", str(snapshot.milestones_missed)),
+        (
+            "Milestones due",
+            f"Open milestones due in the next {selectors.DUE_SOON_DAYS} days",
+            str(snapshot.milestones_due_14d),
+        ),
+        (
+            "Open risks",
+            "Live risks by level",
+            " · ".join(
+                f"{levels.get(level, 0)} {level}" for level in ("critical", "high", "medium", "low")
+            ),
+        ),
+        (
+            "Change requests",
+            "Submitted and waiting for a decision",
+            str(snapshot.pending_change_requests),
+        ),
+        (
+            "Deliverables accepted",
+            "Accepted of all deliverables",
+            f"{snapshot.deliverables_accepted} of {snapshot.deliverables_total}",
+        ),
+    ]
+
+
 @login_required
 @require_http_methods(["GET"])
 def project_kpis(request: HttpRequest, pk: int) -> HttpResponse:
@@ -179,6 +239,7 @@ def project_kpis(request: HttpRequest, pk: int) -> HttpResponse:
         "today": today,
         "tiles": _tiles(snapshot, panel["previous"], panel["history"], project.currency),
         "dimensions": dimensions,
+        "figures": _figures(snapshot, project.currency),
         **panel,
     }
     template = "reports/project_dashboard.html"

@@ -18,7 +18,7 @@ from django.db.models import F, Max
 from projects.exceptions import StaleEdit
 from projects.models import Project
 from projects.services.common import check_member, check_same_project, lock_project
-from scheduling import engine
+from scheduling import engine, signals
 from scheduling.models import (
     Baseline,
     BaselineTask,
@@ -217,6 +217,7 @@ def schedule_recompute(project: Project) -> int:
         if any(row[name] != value for name, value in values.items()):
             changed.append((row["id"], *(values[name] for name in Task.COMPUTED_FIELDS)))
     _write_computed(changed)
+    signals.schedule_recomputed.send(sender=Task, project=project, changed=len(changed))
     return len(changed)
 
 

@@ -113,6 +113,8 @@ def approval_detail(request: HttpRequest, pk: int, approval_pk: int) -> HttpResp
     if refused:
         return refused
     approval = selectors.get_approval(project, approval_pk)
+    if request.method == "POST" and project.is_closed:  # the approver may be a viewer
+        raise PermissionDenied(f"{project.key} is closed and read-only.")
     if request.method == "POST" and approval.approver_id != request.user.pk:
         raise PermissionDenied(
             f"Only {display_name(approval.approver)} can decide this approval; "

@@ -336,7 +336,9 @@ def action_status(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse
     if refused:
         return refused
     action = get_object_or_404(ActionItem.objects.filter(project=project), pk=action_pk)
-    if not (can(project) or (action.owner_id == request.user.pk and not project.is_closed)):
+    if project.is_closed:
+        raise PermissionDenied(f"{project.key} is closed and read-only.")
+    if not can(project) and action.owner_id != request.user.pk:
         raise PermissionDenied("Only members and the action's owner can change its status.")
     form = ActionStatusForm(request.POST)
     if form.is_valid():

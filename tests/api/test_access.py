@@ -15,6 +15,8 @@ from budgets import services as budget_services
 from config.api_router import router
 from projects import services
 from projects.models import Membership, Project, Role
+from reports.services import lessons as lesson_services
+from reports.services.status import status_report_build
 from risks import services as risk_services
 from risks.models import ForecastRun
 from scheduling import services as scheduling_services
@@ -225,6 +227,28 @@ def _forecast_run_of(project: Project) -> int:
     return ForecastRun.objects.create(project=project, iterations=100, seed=1).pk
 
 
+def _status_report_of(project: Project) -> int:
+    return status_report_build(project=project, by=_manager(project)).pk
+
+
+def _closure_item_of(project: Project) -> int:
+    from reports.services.closure import closure_start
+
+    closure = closure_start(project=project, by=_manager(project))
+    return closure.items.filter(rule="").order_by("pk").first().pk
+
+
+def _lesson_of(project: Project) -> int:
+    return lesson_services.lesson_create(
+        project=project,
+        by=_manager(project),
+        category="vendors",
+        title="Vendor slipped",
+        what_happened="The vendor delivered late.",
+        recommendation="Put penalties in the contract.",
+    ).pk
+
+
 # For every project-scoped router basename with detail routes: the id of one of its records in the
 # given project. A new nested resource adds a line here (the test below fails until it does).
 DETAIL_OBJECTS = {
@@ -258,6 +282,9 @@ DETAIL_OBJECTS = {
     "project-risk": _risk_of,
     "project-issue": _issue_of,
     "project-forecast-run": _forecast_run_of,
+    "project-status-report": _status_report_of,
+    "project-lesson-learned": _lesson_of,
+    "project-closure-item": _closure_item_of,
 }
 
 

@@ -310,15 +310,27 @@ def test_projects_delete_is_not_offered(api_for, manager, project):
 
 
 def test_projects_closed_project_only_reopens(api_for, manager, project):
-    """A closed project refuses edits except its manager moving it out of closed."""
+    """A closed project refuses edits; even its stage is not edited out of closed: a manager
+    reopens it through the closure, with a reason (reports' closure/reopen)."""
     Project.objects.filter(pk=project.pk).update(stage=Project.Stage.CLOSED)
     client = api_for(manager)
     response = client.patch(detail(project), {"name": "Sneaky"})
     assert response.status_code == 403
     assert "closed" in response.json()["detail"]
     response = client.patch(detail(project), {"stage": "executing"})
-    assert response.status_code == 200
-    assert response.json()["stage"] == "executing"
+    assert response.status_code == 400
+    assert "reopens it on its Closure page" in response.json()["stage"][0]
+    project.refresh_from_db()
+    assert project.stage == Project.Stage.CLOSED
+
+
+def test_projects_stage_closed_is_not_an_edit(api_for, manager, project):
+    """Only the sponsor's sign-off closes a project: editing the stage to closed is refused."""
+    response = api_for(manager).patch(detail(project), {"stage": "closed"})
+    assert response.status_code == 400
+    assert "sponsor signs off" in response.json()["stage"][0]
+    project.refresh_from_db()
+    assert project.stage != Project.Stage.CLOSED
 
 
 # --- authentication ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from budgets import services as budget_services
 from projects import services as project_services
 from reports.models import HealthThresholds, KpiSnapshot
 from reports.services import kpi_snapshot_refresh
+from reports.services.kpi import kpi_snapshot_backfill
 from reports.tasks import refresh_all_kpi_snapshots, refresh_kpi_snapshot
 from risks import services as risk_services
 from scheduling import services as schedule_services
@@ -111,3 +112,87 @@ def test_refresh_all_kpi_snapshots_skips_closed_projects(measured, manager):
     )
     assert refresh_all_kpi_snapshots.apply().get() >= 1
     assert not KpiSnapshot.objects.filter(project=closed).exists()
+
+
+# --- history rebuilt from the records ------------------------------------------------------------
+
+
+def _recorded_on(model, when: datetime.datetime, **filters) -> None:
+    """Date the matching history rows as if the change had been made at ``when``."""
+    assert model.history.filter(**filters).update(history_date=when)
+
+
+def test_kpi_snapshot_backfill_rebuilds_past_weeks_from_the_records(measured, manager):
+    """Each past Sunday counts the progress, costs and risks recorded by its end, nothing later:
+    before the plan nothing; on 11 Jan Build's 50% (reported 8 Jan) against PV 1,000 and the
+    800 spent on 8 Jan; on 18 Jan the same progress against PV 2,000, Build and Test overdue."""
+    from risks.models import Risk
+    from scheduling.models import Task
+
+    build = Task.objects.get(project=measured, name="Build")
+    reported = datetime.datetime(2026, 1, 8, 12, tzinfo=datetime.UTC)
+    _recorded_on(Task, reported, id=build.pk, percent_complete=50)
+    risk = risk_services.risk_create(
+        project=measured, by=manager, title="Vendor goes bust", probability=5, impact=5
+    )
+    _recorded_on(Risk, datetime.datetime(2026, 1, 10, 12, tzinfo=datetime.UTC), id=risk.pk)
+
+    before, first, second = kpi_snapshot_backfill(
+        project=measured, days=[D(2026, 1, 4), D(2026, 1, 11), D(2026, 1, 18)], today=D(2026, 1, 20)
+    )
+    assert (before.pv, before.ev, before.ac, before.spi) == (Decimal("0.00"),) * 3 + (None,)
+    assert before.percent_complete == Decimal("0.0")
+    assert before.open_risks_by_level["critical"] == 0 and before.health_risk == "green"
+
+    assert (first.pv, first.ev, first.ac) == (
+        Decimal("1000.00"),
+        Decimal("500.00"),
+        Decimal("800.00"),
+    )
+    assert (first.spi, first.cpi) == (Decimal("0.5000"), Decimal("0.6250"))
+    assert first.eac == Decimal("3200.00") and first.vac == Decimal("-1200.00")
+    assert first.percent_complete == Decimal("25.0")
+    assert (first.overdue_tasks, first.milestones_due_14d, first.milestones_missed) == (1, 1, 0)
+    assert first.forecast_finish == D(2026, 1, 19) and first.finish_slip_days == 0
+    assert first.open_risks_by_level["critical"] == 1 and first.risk_exposure == risk.emv
+
+    assert (second.pv, second.ev, second.spi) == (
+        Decimal("2000.00"),
+        Decimal("500.00"),
+        Decimal("0.2500"),
+    )
+    assert second.overdue_tasks == 2
+    assert KpiSnapshot.objects.filter(project=measured).count() == 3
+
+
+def test_kpi_snapshot_backfill_reruns_the_schedule_on_the_actuals_of_the_day(measured, manager):
+    """Build finished two days late (reported Tue 13 Jan): the 18 Jan snapshot forecasts go-live
+    two working days later than the 11 Jan one, when the delay was not known yet."""
+    from scheduling.models import Task
+
+    build = Task.objects.get(project=measured, name="Build")
+    schedule_services.task_update(
+        task=build, by=manager, version=None, actual_start=MONDAY, actual_finish=D(2026, 1, 13)
+    )
+    _recorded_on(
+        Task,
+        datetime.datetime(2026, 1, 13, 18, tzinfo=datetime.UTC),
+        id=build.pk,
+        actual_finish=D(2026, 1, 13),
+    )
+    first, second = kpi_snapshot_backfill(
+        project=measured, days=[D(2026, 1, 11), D(2026, 1, 18)], today=D(2026, 1, 25)
+    )
+    assert first.forecast_finish == D(2026, 1, 19) and first.finish_slip_days == 0
+    assert second.forecast_finish == D(2026, 1, 21) and second.finish_slip_days == 2
+    # The fixture's 50% was reported today, long after: on 11 Jan nothing was reported yet.
+    assert first.percent_complete == Decimal("0.0")
+    assert second.percent_complete == Decimal("50.0")
+
+
+def test_kpi_snapshot_backfill_refuses_days_it_cannot_rebuild(measured):
+    """Only Sundays before today: today's snapshot is computed live."""
+    with pytest.raises(ValueError):
+        kpi_snapshot_backfill(project=measured, days=[D(2026, 1, 12)], today=D(2026, 1, 20))
+    with pytest.raises(ValueError):
+        kpi_snapshot_backfill(project=measured, days=[D(2026, 1, 18)], today=D(2026, 1, 18))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from projects.models import Membership, Project, Role
 from reports.charts import sparkline
 from reports.models import KpiSnapshot
+from reports.selectors.kpi import DASHBOARD_PAGE_SIZE
 from risks import services as risk_services
 from scheduling import services as schedule_services
 from stakeholders import services as stakeholder_services
@@ -208,11 +209,43 @@ def test_dashboard_query_count_is_the_same_for_3_and_200_projects(client_for, ma
     few_htmx = _queries(client, "/?sort=-health&health=green", **HTMX)
     add(197)
     response = client.get("/")
-    assert len(response.context["rows"]) == 200
+    assert response.context["page"].paginator.count == 200
+    assert len(response.context["rows"]) == DASHBOARD_PAGE_SIZE
     assert all(len(row.history) == 8 for row in response.context["rows"])
     assert _queries(client, "/") == few
     assert _queries(client, "/?sort=-health&health=green", **HTMX) == few_htmx
-    assert few <= 6  # session, user, projects, latest snapshots, history (+ switcher)
+    assert _queries(client, "/?page=4") == few
+    assert few <= 7  # session, user, count, page, latest snapshots, history (+ switcher)
+
+
+def test_dashboard_pages_through_a_large_portfolio_keeping_filters_and_sort(client_for, manager):
+    """Sorting and filtering apply to every project, then the table shows a page of them with
+    links to the others that keep the filters and the sort."""
+    projects = ProjectFactory.create_batch(DASHBOARD_PAGE_SIZE + 5)
+    Membership.objects.bulk_create(
+        [Membership(project=p, user=manager, role=Role.MANAGER) for p in projects]
+    )
+    KpiSnapshot.objects.bulk_create(
+        [
+            _snapshot(p, timezone.localdate(), health="red" if n < 3 else "green")
+            for n, p in enumerate(projects)
+        ]
+    )
+    client = client_for(manager)
+    first = client.get("/", {"sort": "health"})
+    assert [row.snapshot.health for row in first.context["rows"][:4]] == ["red"] * 3 + ["green"]
+    html = first.content.decode()
+    assert f"{DASHBOARD_PAGE_SIZE + 5} projects · 1–{DASHBOARD_PAGE_SIZE} shown" in html
+    assert 'href="?sort=health&amp;page=2"' in html and "Page 1 of 2" in html
+    second = client.get("/", {"sort": "health", "page": 2})
+    assert len(second.context["rows"]) == 5
+    assert {row.snapshot.health for row in second.context["rows"]} == {"green"}
+    shown = {row.project.pk for row in first.context["rows"]} | {
+        row.project.pk for row in second.context["rows"]
+    }
+    assert shown == {p.pk for p in projects}
+    red = client.get("/", {"health": "red", "page": 2})  # past the end: the last page
+    assert len(red.context["rows"]) == 3
 
 
 def test_dashboard_empty_state_invites_a_newcomer(client_for):
@@ -316,6 +349,46 @@ def test_kpi_panel_lists_milestones_overdue_work_risks_and_waiting_decisions(
     assert "Build API" in html  # finished before today, not done: overdue
     assert "Vendor goes bust" in html
     assert "Approval</span>" in html and "Send the minutes" in html
+
+
+def test_kpi_panel_shows_every_kpi_of_the_snapshot(client_for, viewer, project):
+    """Beyond the tiles, the panel lists the snapshot's other KPIs: earned value in money, the
+    forecast against the baseline, milestones, risks by level, change requests, deliverables."""
+    _snapshot(
+        project,
+        timezone.localdate(),
+        bac=Decimal("2000.00"),
+        eac=Decimal("3200.00"),
+        vac=Decimal("-1200.00"),
+        cv=Decimal("-300.00"),
+        forecast_finish=D(2026, 1, 21),
+        baseline_finish=D(2026, 1, 19),
+        milestones_missed=1,
+        milestones_due_14d=2,
+        open_risks_by_level={"critical": 1, "high": 0, "medium": 2, "low": 0},
+        pending_change_requests=3,
+        deliverables_accepted=1,
+        deliverables_total=4,
+    ).save()
+    response = client_for(viewer).get(reverse("reports:project_kpis", args=[project.pk]), **HTMX)
+    figures = {name: value for name, _, value in response.context["figures"]}
+    assert figures["BAC"] == "€2,000.00" and figures["EAC"] == "€3,200.00"
+    assert figures["VAC"] == "−€1,200.00" and figures["CV"] == "−€300.00"
+    assert figures["Forecast finish"] == "21 Jan 2026 (baseline 19 Jan 2026)"
+    assert (figures["Milestones missed"], figures["Milestones due"]) == ("1", "2")
+    assert figures["Open risks"] == "1 critical · 0 high · 2 medium · 0 low"
+    assert figures["Change requests"] == "3"
+    assert figures["Deliverables accepted"] == "1 of 4"
+    assert 'data-kpi-figure="EAC">€3,200.00</td>' in response.content.decode()
+
+
+def test_dashboard_says_when_snapshots_are_computed(client_for, manager, project, settings):
+    """The help text tells the truth: nightly and shortly after a change, debounced."""
+    settings.KPI_REFRESH_DEBOUNCE = 45
+    _snapshot(project, timezone.localdate()).save()
+    html = client_for(manager).get(reverse("reports:dashboard")).content.decode()
+    assert "computed nightly and again shortly after a change" in html
+    assert "at most one refresh per project every 45 seconds" in html
 
 
 def test_kpi_panel_query_budget(client_for, viewer, project, django_assert_max_num_queries):

@@ -1,15 +1,12 @@
 """Fixtures of the risks tests: a small task network, a risk maker, Celery routing."""
 
 import datetime
-import os
-import uuid
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 
 from risks import services
 from scheduling import services as schedule_services
+from tests.workers import tasks_routed_to
 
 
 @pytest.fixture
@@ -66,30 +63,10 @@ def eager_tasks():
 
 
 @pytest.fixture
-def forecast_worker():
-    """A real Celery worker on Redis consuming a queue of this test's own, with the forecast
-    task routed to it (parallel runs share one Redis; the queue keeps each run's tasks on the
-    worker that can see its test database)."""
-    if not settings.REDIS_URL:
-        if os.environ.get("CI"):
-            pytest.fail("REDIS_URL is not set: CI must test Celery against a real Redis.")
-        pytest.skip("REDIS_URL is not set; Celery runs eagerly (the embedded default).")
-    from config.celery import app
-
-    queue = f"charter-test-{uuid.uuid4().hex}"
-    previous = app.conf.task_routes
-    app.conf.task_routes = {"risks.tasks.run_forecast": {"queue": queue}}
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)  # the cached router holds the old routes
-    try:
-        with start_worker(
-            app, queues=[queue], perform_ping_check=False, pool="solo", shutdown_timeout=20
-        ):
-            yield queue
-    finally:
-        app.conf.task_routes = previous
-        app.amqp.flush_routes()
-        app.amqp.__dict__.pop("router", None)
+def forecast_worker(worker_queue):
+    """A real Celery worker on Redis (``worker_queue``) with the forecast task routed to it."""
+    with tasks_routed_to(worker_queue, "risks.tasks.run_forecast"):
+        yield worker_queue
 
 
 MONDAY = datetime.date(2026, 1, 5)
