@@ -1,4 +1,6 @@
-"""Money as the budget pages show it: ``{{ amount|money:project.currency }}`` → “€1,234.50”."""
+"""Money as the budget pages show it: ``{{ amount|money:project.currency }}`` → “€1,234.50”.
+
+Amounts may also be the strings that frozen report content holds (``"1234.50"``)."""
 
 from __future__ import annotations
 
@@ -11,25 +13,36 @@ from budgets import charts
 register = template.Library()
 
 
+def _amount(value: Decimal | str | None) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    if value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
 @register.filter
 def money(value: Decimal | None, currency: str) -> str:
-    return charts.money(value, currency)
+    return charts.money(_amount(value), currency)
 
 
 @register.filter
 def money0(value: Decimal | None, currency: str) -> str:
     """Whole units, for dense tables and tiles (the cents are in the CSV and the API)."""
-    return charts.money(value, currency, places=0)
+    return charts.money(_amount(value), currency, places=0)
 
 
 @register.filter
 def signed_money(value: Decimal | None, currency: str) -> str:
-    return charts.money(value, currency, sign=True)
+    return charts.money(_amount(value), currency, sign=True)
 
 
 @register.filter
 def signed_money0(value: Decimal | None, currency: str) -> str:
-    return charts.money(value, currency, places=0, sign=True)
+    return charts.money(_amount(value), currency, places=0, sign=True)
 
 
 @register.filter
