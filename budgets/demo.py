@@ -3,8 +3,9 @@ and a cloud service, assignments on every task, budget lines, the cost baseline,
 costs and logged time from the project start up to today (3–6 months for the running projects).
 
 The story the numbers tell: SOC2 is over budget (the MFA vendor's invoices and the team's hours
-run about 30% over plan), and PORTAL is behind schedule (the identity-provider integration is
-blocked, so recent work is only partly done). Called by ``manage.py seed_demo`` after the
+run about 30% over plan), PORTAL is behind schedule (the identity-provider integration is
+blocked, so recent work is only partly done), and WAN finished about 3.5% over its cost
+baseline with every purchase order invoiced. Called by ``manage.py seed_demo`` after the
 scheduling demo; a project that already has resources is left alone.
 """
 
@@ -19,8 +20,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from budgets import services
-from budgets.models import BudgetBaseline, Category, CostEntry, Resource, TimeEntry
-from projects.demo import DemoContext
+from budgets.models import BudgetBaseline, Category, Commitment, CostEntry, Resource, TimeEntry
+from projects.demo import DemoContext, is_finished
 from projects.models import Membership, Project
 from scheduling import services as schedule_services
 from scheduling.models import Baseline, BaselineTask, Task
@@ -42,8 +43,8 @@ SPEND = {
     Project.Type.OTHER: Category.OTHER,
 }
 # How actual cost runs against plan: SOC2 overspends; PORTAL's team was partly lent to other
-# work while the integration was blocked.
-COST_FACTOR = {"SOC2": Decimal("1.30"), "PORTAL": Decimal("0.80")}
+# work while the integration was blocked; WAN (finished) ended a little over budget.
+COST_FACTOR = {"SOC2": Decimal("1.30"), "PORTAL": Decimal("0.80"), "WAN": Decimal("1.01")}
 CENT = Decimal("0.01")
 
 
@@ -235,7 +236,8 @@ def _actuals(
                 created_by=by,
             )
         )
-    months = (today - project.start_date).days // 30
+    # The test environment is billed until the work ends (a finished project stopped paying).
+    months = (min(today, project.target_finish) - project.start_date).days // 30
     for month in range(months):
         invoices.append(
             CostEntry(
@@ -262,6 +264,9 @@ def _actuals(
             invoice_reference=f"CN-{project.key}-0001",
             note="Credit note: duplicate line on the first invoice.",
         )
+    if is_finished(project, today):
+        _closed_orders(project, context, category, factor)
+        return
     upcoming = Task.objects.filter(
         project=project, actual_start__isnull=True, fixed_cost__gt=0
     ).order_by("early_start", "id")[:3]
@@ -276,3 +281,24 @@ def _actuals(
             reference=f"PO-{project.key}-{n + 1:03d}",
             note=f"Ordered for “{task.name}”.",
         )
+
+
+def _closed_orders(project: Project, context: DemoContext, category: str, factor: Decimal) -> None:
+    """A finished project's purchase orders for its largest fixed costs, placed two weeks
+    before the work started and all invoiced since: none is left open at closure."""
+    by = context.manager
+    largest = Task.objects.filter(project=project, fixed_cost__gt=0).order_by("-fixed_cost", "id")[
+        :4
+    ]
+    for n, task in enumerate(largest):
+        order = services.commitment_create(
+            project=project,
+            by=by,
+            date=max(project.start_date, task.actual_start - datetime.timedelta(days=14)),
+            amount=(task.fixed_cost * factor).quantize(CENT),
+            category=category,
+            vendor="Contoso Ltd",
+            reference=f"PO-{project.key}-{n + 1:03d}",
+            note=f"Ordered for “{task.name}”.",
+        )
+        services.commitment_close(commitment=order, by=by, to=Commitment.Status.INVOICED)

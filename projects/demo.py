@@ -1,6 +1,7 @@
-"""Demo scope for the four demo projects: charter, objectives, WBS, deliverables, requirements
-and change requests in different states. Called by ``manage.py seed_demo``; each app that has
-demo data provides a ``demo.py`` with ``seed(context)`` the same way.
+"""Demo scope for the five demo projects: charter, objectives, WBS, deliverables, requirements
+and change requests in different states (in a finished project, all delivered and decided).
+Called by ``manage.py seed_demo``; each app that has demo data provides a ``demo.py`` with
+``seed(context)`` the same way.
 
 Seeding a project's scope happens once: a project that already has a WBS is left alone.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 
 from projects import services
 from projects.models import Project, ProjectTemplate
@@ -25,6 +27,11 @@ class DemoContext:
     users: dict[str, AbstractBaseUser]
     projects: dict[str, Project]
     manager: AbstractBaseUser
+
+
+def is_finished(project: Project, today: datetime.date) -> bool:
+    """A demo project whose target finish has passed: all its work is done (WAN)."""
+    return project.target_finish is not None and project.target_finish < today
 
 
 CHARTERS = {
@@ -74,6 +81,21 @@ CHARTERS = {
         "constraints": "Go-live only at the start of a fiscal quarter; budget €2.4m.",
         "success_criteria": "All three countries live by January 2028; month-end close in 4 days.",
     },
+    "WAN": {
+        "business_case": "The MPLS contract for 38 branches ends in October 2026 and the branch "
+        "routers are out of support. SD-WAN over dual broadband costs £410k once and saves "
+        "£260k a year in circuit rental, with four times the bandwidth per site.",
+        "in_scope": "38 UK branch offices: dual circuits, SD-WAN edge appliances, branch Wi-Fi "
+        "access points, central orchestration and monitoring, cease of the MPLS circuits.",
+        "out_of_scope": "Head office and data-centre core network; telephony handsets; "
+        "overseas offices.",
+        "assumptions": "Carriers deliver circuits within 60 working days of order; branch "
+        "managers give access for surveys and out-of-hours cut-overs.",
+        "constraints": "No cut-overs in the retail peak (November–December) nor in the "
+        "quarter-end change freezes; every branch cut over before the MPLS cease date.",
+        "success_criteria": "All 38 branches on SD-WAN by September 2026 with no branch down "
+        "for more than one trading hour; MPLS ceased with no early-termination charge.",
+    },
 }
 
 REQUIREMENTS = {
@@ -118,6 +140,14 @@ REQUIREMENTS = {
         ("VAT returns in the format of each country.", "Regulatory", "must"),
         ("Management reports available on the first working day.", "Reporting", "should"),
         ("Historical balances for five years migrated.", "Data", "could"),
+    ],
+    "WAN": [
+        ("Every branch has two circuits from different carriers.", "Resilience", "must"),
+        ("Fail-over between circuits within 3 seconds, calls kept up.", "Performance", "must"),
+        ("Point-of-sale traffic prioritised over guest Wi-Fi.", "Network policy", "must"),
+        ("Branch devices managed only from the central orchestrator.", "Security", "must"),
+        ("Alerts for a lost circuit reach the NOC within 2 minutes.", "Operations", "should"),
+        ("Guest Wi-Fi separated from the corporate network.", "Security", "must"),
     ],
 }
 
@@ -209,11 +239,43 @@ CHANGE_REQUESTS = {
             "rejected",
         ),
     ],
+    # Closed: every change decided (the closure checklist checks it).
+    "WAN": [
+        (
+            "Add 4G back-up at the six rural branches",
+            "Only one carrier offers fibre there; a second fixed line would take five months.",
+            0,
+            "7800",
+            "implemented",
+        ),
+        (
+            "Move the Glasgow and Aberdeen cut-overs after the June freeze",
+            "The carrier missed the circuit date for both sites.",
+            5,
+            "2400",
+            "implemented",
+        ),
+        (
+            "Replace the branch Wi-Fi access points too",
+            "The old access points cannot be managed from the SD-WAN orchestrator.",
+            10,
+            "38000",
+            "approved",
+        ),
+        (
+            "Keep MPLS at head office for another year",
+            "The core network is out of scope; no business need after the cut-overs.",
+            0,
+            "52000",
+            "rejected",
+        ),
+    ],
 }
 
 
 def seed(context: DemoContext) -> None:
     by = context.manager
+    today = timezone.localdate()
     install_builtin_templates()
     templates = {t.type: t for t in ProjectTemplate.objects.order_by("pk")}
     for key, project in context.projects.items():
@@ -223,10 +285,13 @@ def seed(context: DemoContext) -> None:
         if template:
             services.template_apply(project=project, by=by, template=template)
         services.charter_update(project=project, by=by, version=None, **CHARTERS[key])
-        _progress_deliverables(project, by)
+        finished = is_finished(project, today)
+        _progress_deliverables(project, by, finished)
         deliverables = list(project.deliverables.order_by("pk"))
         for i, (text, category, priority) in enumerate(REQUIREMENTS[key]):
             status = ("approved", "implemented", "verified", "proposed")[i % 4]
+            if finished:
+                status = "verified"
             traced = [deliverables[i % len(deliverables)]] if deliverables and i % 5 != 4 else []
             services.requirement_create(
                 project=project,
@@ -250,8 +315,9 @@ DELIVERABLE_PROGRESS = (
 )
 
 
-def _progress_deliverables(project: Project, by: AbstractBaseUser) -> None:
-    """Spread due dates over the project; in started projects move the first ones along."""
+def _progress_deliverables(project: Project, by: AbstractBaseUser, finished: bool) -> None:
+    """Spread due dates over the project; in started projects move the first ones along, in a
+    finished one accept them all."""
     deliverables = list(project.deliverables.order_by("pk"))
     span = (project.target_finish - project.start_date).days
     for index, deliverable in enumerate(deliverables):
@@ -261,12 +327,16 @@ def _progress_deliverables(project: Project, by: AbstractBaseUser) -> None:
         deliverable = services.deliverable_update(
             deliverable=deliverable, by=by, version=None, due_date=due
         )
-        if project.stage == Project.Stage.INITIATING or index >= len(DELIVERABLE_PROGRESS):
+        if finished:
+            steps = DELIVERABLE_PROGRESS[0]
+        elif project.stage == Project.Stage.INITIATING or index >= len(DELIVERABLE_PROGRESS):
             continue
-        if "accepted" in DELIVERABLE_PROGRESS[index]:
+        else:
+            steps = DELIVERABLE_PROGRESS[index]
+        if "accepted" in steps:
             for criterion in deliverable.criteria.all():
                 services.criterion_set_met(criterion=criterion, by=by, met=True)
-        for status in DELIVERABLE_PROGRESS[index]:
+        for status in steps:
             deliverable = services.deliverable_transition(deliverable=deliverable, by=by, to=status)
 
 

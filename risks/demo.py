@@ -2,7 +2,8 @@
 (threats and a few opportunities, with causes, responses, actions, residual ratings, schedule
 impacts on the project's tasks and cost impacts), two that occurred and became issues, a
 closed one, three-point estimates on most unfinished tasks, and one finished Monte Carlo
-forecast. Called by ``manage.py seed_demo`` after the budgets demo; a project that already has
+forecast. A finished project's risks are closed but those handed over to operations, its issues
+closed. Called by ``manage.py seed_demo`` after the budgets demo; a project that already has
 risks is left alone.
 """
 
@@ -17,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from projects.demo import DemoContext
+from projects.demo import DemoContext, is_finished
 from projects.models import Membership, Project
 from risks import services
 from risks.models import Category, Kind, Risk, Status, Strategy
@@ -218,6 +219,61 @@ RISKS = [
         "Supplier confirms a later ship date.", 12_000, 15, BUILD, (2, 3),
         ("Place a second order with another supplier",), only=("SOC2",),
     ),
+    DemoRisk(
+        "Carrier circuit lead times exceed the plan", C.VENDOR, 4, 4,
+        "Fibre and broadband orders need carrier surveys and, at some sites, wayleaves.",
+        "Circuits at some branches are delivered after their planned cut-over week.",
+        "Cut-overs move; the MPLS cease date is at risk and with it an overlap of rental.",
+        S.MITIGATE, "Order all circuits in the first month; weekly order review with the carrier.",
+        "Re-sequence cut-overs; 4G back-up as an interim second path.",
+        "Carrier moves a committed delivery date.", 24_000, 10, BUILD, (3, 3),
+        ("Place every circuit order in the first month",
+         "Agree a weekly order review with the carrier account team"),
+        only=("WAN",),
+    ),
+    DemoRisk(
+        "Branch cut-over fails during trading hours", C.TECHNICAL, 3, 5,
+        "Each cut-over swaps the branch's only router for the night.",
+        "A branch has no network when it opens after a cut-over.",
+        "Tills and stock systems offline; lost sales and complaints.",
+        S.MITIGATE, "Cut-overs after close of trading; tested rollback to MPLS within 30 minutes.",
+        "Roll back to the old router and MPLS; re-plan the site.",
+        "Post-cut-over tests not passed by 05:00.", 15_000, 4, TEST, (1, 5),
+        ("Write and rehearse the rollback runbook at the pilot branch",),
+        only=("WAN",),
+    ),
+    DemoRisk(
+        "Site surveys miss cabling and power problems", C.SCHEDULE, 3, 3,
+        "Survey templates focus on the comms cabinet, not the building.",
+        "Install day finds no spare power, no cable route or asbestos warnings.",
+        "Second site visits and delayed cut-overs.",
+        S.MITIGATE, "Survey checklist with photos of power, cable routes and access.",
+        "Book electricians from the facilities framework at short notice.",
+        "Install team reports a blocked site.", 9_000, 5, DESIGN, (2, 2),
+        ("Add power, cable route and access photos to the survey checklist",),
+        only=("WAN",),
+    ),
+    DemoRisk(
+        "Early-life faults on new circuits", C.TECHNICAL, 3, 3,
+        "New circuits and appliances fail more often in their first months.",
+        "Circuit faults at several branches in the first three months after go-live.",
+        "Branches run on one path; the service desk gets more calls.",
+        S.MITIGATE, "Dual circuits from different carriers; fault alerts to the NOC.",
+        "Carrier escalation path in the NOC runbook.",
+        "More than three circuit faults a month.", 6_000, 0, (), (2, 2),
+        ("Hand circuit fault handling to the NOC",),
+        only=("WAN",),
+    ),
+    DemoRisk(
+        "Bundle discount for dual circuits", C.COST, 3, 3,
+        "The carrier offers a discount for ordering both circuits at all sites together.",
+        "We place one bundled order and get the discount.",
+        "Lower circuit rental for the whole contract term.",
+        S.ENHANCE, "Procurement negotiates a single order for all 76 circuits.",
+        trigger="Carrier's quarter-end offer.", cost=18_000, residual=(4, 3),
+        actions=("Ask procurement to negotiate the bundled order",),
+        kind=Kind.OPPORTUNITY, only=("WAN",),
+    ),
 ]
 # fmt: on
 
@@ -227,8 +283,11 @@ OCCURRED = {
     "CLOUD": ("Test environment not ready",),
     "SOC2": ("Hardware security keys", "Vendor delivery slips"),
     "ERP": ("Key person leaves",),
+    "WAN": ("Carrier circuit lead times", "Site surveys miss"),
 }
 CLOSED = {"PORTAL": "Regulatory change", "SOC2": "Contractor fixed-price", "CLOUD": "Key person"}
+# A finished project closed every risk but these, handed over to operations with the service.
+HANDED_OVER = ("Early-life faults", "Cloud cost overrun")
 
 
 def seed(context: DemoContext) -> None:
@@ -264,8 +323,12 @@ def _estimates(project: Project, rng: random.Random) -> None:
     )
 
 
-def _open_tasks(project: Project, steps: tuple[str, ...]) -> list[Task]:
-    open_tasks = Task.objects.filter(project=project, actual_finish__isnull=True, duration__gt=0)
+def _open_tasks(project: Project, steps: tuple[str, ...], finished: bool) -> list[Task]:
+    """The unfinished tasks a risk's schedule impact falls on; in a finished project, the tasks
+    it fell on while they were still ahead."""
+    open_tasks = Task.objects.filter(project=project, duration__gt=0)
+    if not finished:
+        open_tasks = open_tasks.filter(actual_finish__isnull=True)
     for step in steps:
         found = list(open_tasks.filter(name__startswith=f"{step}:").order_by("id"))
         if found:
@@ -287,6 +350,9 @@ def _register(
     scale = {"GBP": Decimal("0.85"), "USD": Decimal("1.10")}.get(project.currency, Decimal(1))
     made: list[Risk] = []
     skipped = 0
+    finished = is_finished(project, today)
+    # When risks are reviewed: a finished project's register was last reviewed during the work.
+    review = project.start_date + datetime.timedelta(days=60) if finished else today
     for spec in RISKS:
         if spec.only and project.key not in spec.only:
             continue
@@ -294,7 +360,7 @@ def _register(
             skipped += 1  # not every project has every common risk
             continue
         probability = min(5, max(1, spec.probability + rng.choice([-1, 0, 0, 0, 1])))
-        tasks = _open_tasks(project, spec.steps) if spec.days else []
+        tasks = _open_tasks(project, spec.steps, finished) if spec.days else []
         impacts = {task: spec.days for task in rng.sample(tasks, min(len(tasks), 2))}
         residual = spec.residual or (None, None)
         risk = services.risk_create(
@@ -310,7 +376,7 @@ def _register(
             effect=spec.effect,
             owner=rng.choice(people),
             trigger=spec.trigger,
-            proximity=today + datetime.timedelta(days=rng.randint(10, 150)),
+            proximity=review + datetime.timedelta(days=rng.randint(10, 150)),
             status=Status.MONITORING if rng.random() < 0.2 else Status.OPEN,
             response_strategy=spec.strategy,
             response_plan=spec.response,
@@ -326,26 +392,43 @@ def _register(
                 by=by,
                 title=title,
                 owner=rng.choice(people),
-                due_date=today + datetime.timedelta(days=7 + 14 * n + rng.randint(-10, 10)),
+                due_date=review + datetime.timedelta(days=7 + 14 * n + rng.randint(-10, 10)),
                 task=next(iter(impacts), None) if n == 0 else None,
             )
-            if rng.random() < 0.3:
+            if finished or rng.random() < 0.3:
                 services.risk_action_set_done(action=action, by=by, today=today)
         made.append(risk)
+    issues = []
     for risk in made:
         if risk.title.startswith(OCCURRED.get(project.key, ())):
             issue = services.risk_occurred(
-                risk=risk, by=by, due_date=today + datetime.timedelta(days=14)
+                risk=risk, by=by, due_date=review + datetime.timedelta(days=14)
             )
-            services.issue_update(issue=issue, by=by, version=None, status="in_progress")
-        elif risk.title.startswith(CLOSED.get(project.key, "-")):
+            issues.append(
+                services.issue_update(issue=issue, by=by, version=None, status="in_progress")
+            )
+        elif risk.title.startswith(CLOSED.get(project.key, "-")) or (
+            finished and not risk.title.startswith(HANDED_OVER)
+        ):
             services.risk_update(risk=risk, by=by, version=None, status=Status.CLOSED)
-    services.issue_create(
-        project=project,
-        by=by,
-        title="Steering committee date clashes with the release",
-        description="The monthly steering committee falls on release day; move one of them.",
-        priority="low",
-        owner=by,
-        due_date=today + datetime.timedelta(days=10),
+    issues.append(
+        services.issue_create(
+            project=project,
+            by=by,
+            title="Steering committee date clashes with the release",
+            description="The monthly steering committee falls on release day; move one of them.",
+            priority="low",
+            owner=by,
+            due_date=review + datetime.timedelta(days=10),
+        )
     )
+    if finished:  # every issue dealt with before the work ended
+        for issue in issues:
+            services.issue_update(
+                issue=issue,
+                by=by,
+                version=None,
+                status="closed",
+                resolution="Worked around and closed at the go-live review.",
+                today=min(issue.due_date, project.target_finish),
+            )

@@ -1,7 +1,8 @@
 """Demo schedules for the demo projects: a task network under every WBS leaf (all four link
-types, lags and leads, milestones), progress up to today, a performance baseline taken before
-the progress, phases with gate reviews (waterfall, PRINCE2, hybrid) and, for Scrum, sprints and
-a backlog. Called by ``manage.py seed_demo``; a project that already has tasks is left alone.
+types, lags and leads, milestones), progress up to today (a finished project a few days late),
+a performance baseline taken before the progress, phases with gate reviews (waterfall, PRINCE2,
+hybrid) and, for Scrum, sprints and a backlog. Called by ``manage.py seed_demo``; a project that
+already has tasks is left alone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 from django.db.models import F
 from django.utils import timezone
 
-from projects.demo import DemoContext
+from projects.demo import DemoContext, is_finished
 from projects.models import Project, WorkPackage
 from scheduling import services
 from scheduling.models import BacklogItem, Dependency, Task
@@ -37,6 +38,9 @@ STEPS = {
     ],
     Project.Type.OTHER: [("Plan", 2), ("Do", 5), ("Check", 2), ("Act", 1)],
 }
+
+# Working days a finished demo project's last tasks ran past their baselined finish.
+FINAL_SLIP = 4
 
 BACKLOG = [
     ("As a customer I sign in with my company account", 8),
@@ -185,6 +189,15 @@ def _progress(project: Project, today: datetime.date, rng: random.Random) -> Non
             task.percent_complete = max(5, min(95, round(100 * worked / span) - rng.randint(0, 20)))
             task.status = Task.Status.IN_PROGRESS
         changed.append(task)
+    if is_finished(project, today) and changed:
+        # A finished project: its last tasks ran a few working days past the baseline.
+        last = max(t.finish_date for t in changed)
+        finish = min(calendar.index_to_date(calendar.date_to_index(last) + FINAL_SLIP), today)
+        for task in changed:
+            if task.finish_date == last:
+                task.actual_finish = finish
+                if task.duration == 0:
+                    task.actual_start = finish
     Task.objects.bulk_update(
         changed, ["actual_start", "actual_finish", "percent_complete", "status"]
     )

@@ -1,8 +1,8 @@
 """Demo stakeholder data for the demo projects: a register across the four power/interest
 quadrants, a RACI for the top of the WBS, a communication plan (the weekly status report with
 its audience), meetings with decisions and actions (some overdue) and pending approvals
-addressed to demo users. Called by ``manage.py seed_demo``; a project that already has
-stakeholders is left alone.
+addressed to demo users; a finished project has only past meetings and done actions. Called by
+``manage.py seed_demo``; a project that already has stakeholders is left alone.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from projects.demo import DemoContext
+from projects.demo import DemoContext, is_finished
 from projects.models import ChangeRequest, Deliverable, Membership, Project, Role
 from stakeholders import services
 from stakeholders.models import CommunicationPlanItem, Engagement, Meeting, Quadrant, Stakeholder
@@ -126,6 +126,32 @@ PEOPLE = {
          1, 4, E.NEUTRAL, E.SUPPORTIVE,
          "Purchase order process changes."),
     ],
+    "WAN": [
+        ("Branch Managers", "Retail operations", "Regional branch managers", "internal",
+         3, 5, E.RESISTANT, E.SUPPORTIVE,
+         "Cut-over dates per branch four weeks ahead; who to call on the night."),
+        ("Carrier Account Team", "Openreach partner", "Account Manager", "external",
+         3, 4, E.NEUTRAL, E.SUPPORTIVE,
+         "Circuit order status per site; escalations for missed dates."),
+        ("SD-WAN Integrator", "Netbridge Ltd", "Delivery Lead", "external",
+         2, 4, E.SUPPORTIVE, E.LEADING,
+         "Site survey results, build packs and cut-over runbooks."),
+        ("Rachel Green", "Procurement", "Head of Procurement", "internal",
+         4, 2, E.NEUTRAL, E.SUPPORTIVE,
+         "MPLS cease notice and early-termination terms."),
+        ("Information Security", "Security", "CISO", "internal",
+         4, 3, E.NEUTRAL, E.SUPPORTIVE,
+         "Segmentation design and firewall policy reviews."),
+        ("Network Operations Centre", "IT Operations", "NOC Manager", "internal",
+         2, 5, E.NEUTRAL, E.LEADING,
+         "Monitoring hand-over, alert routing and support runbooks."),
+        ("Facilities", "Estates", "Facilities Manager", "internal",
+         2, 2, E.UNAWARE, E.NEUTRAL,
+         "Comms room access and power for new equipment."),
+        ("Branch Staff", "Retail operations", "Staff", "internal",
+         1, 1, E.UNAWARE, E.NEUTRAL,
+         "Notice of overnight work and what to do if the till is offline."),
+    ],
 }
 # fmt: on
 
@@ -139,7 +165,11 @@ def seed(context: DemoContext) -> None:
         team = _team(project)
         people = _register(project, by, key)
         _raci(project, by, people, team)
-        _plan(project, by, people, team, today)
+        finished = is_finished(project, today)
+        _plan(project, by, people, team, today, finished)
+        if finished:
+            _finished_meetings(project, by, people, team)
+            continue  # nothing left to approve but the closure (reports.demo.closure)
         _meetings(project, by, people, team, today)
         _approvals(project, by, people, team)
 
@@ -155,10 +185,17 @@ def _team(project: Project) -> list[AbstractBaseUser]:
 
 def _register(project: Project, by: AbstractBaseUser, key: str) -> list[Stakeholder]:
     people = []
-    # The sponsor is a demo viewer with an account, so they can approve.
-    sponsor = (
-        Membership.objects.filter(project=project, role=Role.VIEWER).select_related("user").first()
+    # The sponsor is a demo viewer with an account, so they can approve: the one the project
+    # names as its sponsor, else the first viewer.
+    viewers = list(
+        Membership.objects.filter(project=project, role=Role.VIEWER)
+        .select_related("user")
+        .order_by("pk")
     )
+    named = [
+        m for m in viewers if m.user.get_full_name() and m.user.get_full_name() in project.sponsor
+    ]
+    sponsor = (named or viewers or [None])[0]
     if sponsor is not None:
         people.append(
             services.stakeholder_create(
@@ -214,7 +251,7 @@ def _raci(project, by, people, team) -> None:
         services.raci_set_row(project=project, by=by, row=package, cells=cells)
 
 
-def _plan(project, by, people, team, today) -> None:
+def _plan(project, by, people, team, today, finished=False) -> None:
     C = CommunicationPlanItem
     weekly = [p for p in people if p.quadrant in (Quadrant.MANAGE_CLOSELY, Quadrant.KEEP_INFORMED)]
     powerful = [p for p in people if p.power >= 3]
@@ -254,6 +291,8 @@ def _plan(project, by, people, team, today) -> None:
         ),
     ]
     for kind, title, audience, frequency, channel, next_due in items:
+        if finished:  # the plan ran its course: nothing more is due
+            next_due = None
         services.communication_item_create(
             project=project,
             by=by,
@@ -353,6 +392,100 @@ def _meetings(project, by, people, team, today) -> None:
         )
         if days <= -20:
             services.action_item_set_status(action=action, by=by, status="done")
+
+
+def _finished_meetings(project, by, people, team) -> None:
+    """A finished project's meetings, all past: kick-off, a steering committee that agreed a
+    change, the go-live review; their decisions taken and their actions done."""
+    board = [p for p in people if p.power >= 4][:4]
+    start, finish = project.start_date, project.target_finish
+    middle = start + (finish - start) // 2
+    meetings = [
+        (
+            Meeting.Kind.KICK_OFF,
+            f"{project.key} kick-off",
+            start,
+            "1. Why this project\n2. Scope and milestones\n3. Roles (RACI)\n4. Ways of working",
+            "Charter walked through; RACI agreed; pilot branches chosen.",
+        ),
+        (
+            Meeting.Kind.STEERING_COMMITTEE,
+            "Steering committee",
+            middle,
+            "1. Status and RAG\n2. Change requests\n3. Top risks\n4. Decisions needed",
+            "Two circuits late from the carrier; cut-overs re-sequenced, end date held.",
+        ),
+        (
+            Meeting.Kind.STEERING_COMMITTEE,
+            "Go-live review",
+            finish - datetime.timedelta(days=3),
+            "1. Last cut-overs\n2. Open defects\n3. MPLS cease\n4. Closure plan",
+            "Every branch live on SD-WAN; MPLS cease confirmed; closure to start.",
+        ),
+    ]
+    made = []
+    for kind, title, day, agenda, minutes in meetings:
+        made.append(
+            services.meeting_create(
+                project=project,
+                by=by,
+                kind=kind,
+                title=title,
+                starts_at=_at(project, day, 10),
+                ends_at=_at(project, day, 11, 30),
+                location="Main boardroom" if kind == Meeting.Kind.KICK_OFF else "Video call",
+                agenda=agenda,
+                minutes=minutes,
+                stakeholders=board,
+                attendees=team,
+            )
+        )
+    decisions = [
+        (
+            "Weekly status reports go out on the project's report day",
+            "Kick-off meeting",
+            0,
+            "One fixed day lets stakeholders plan their reading.",
+        ),
+        (
+            "Re-sequence cut-overs around late circuits rather than move the end date",
+            "Steering committee",
+            1,
+            "The MPLS cease date is fixed; other branches were ready to go first.",
+        ),
+        (
+            "Serve the MPLS cease notice",
+            "Go-live review",
+            2,
+            "All branches have run on SD-WAN for two weeks without a priority-1 incident.",
+        ),
+    ]
+    for title, decided_by, index, rationale in decisions:
+        services.decision_record(
+            project=project,
+            by=by,
+            title=title,
+            decided_by=decided_by,
+            date=made[index].starts_at.date(),
+            rationale=rationale,
+            meeting=made[index],
+        )
+    owners = team[1:] or team
+    actions = [
+        ("Share the RACI with every stakeholder", team[0], 0, 14),
+        ("Chase the carrier for the Glasgow and Aberdeen circuits", owners[0], 1, 7),
+        ("Hand the monitoring runbooks to the NOC", owners[-1], 2, 5),
+    ]
+    for title, owner, index, days in actions:
+        action = services.action_item_create(
+            project=project,
+            by=by,
+            title=title,
+            owner=owner,
+            due_date=made[index].starts_at.date() + datetime.timedelta(days=days),
+            meeting=made[index],
+        )
+        services.action_item_set_status(action=action, by=by, status="done")
 
 
 def _approvals(project, by, people, team) -> None:

@@ -16,7 +16,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from projects.demo import DemoContext
+from projects.demo import DemoContext, is_finished
 from projects.models import Project
 from reports.models import DeliveryAttempt, KpiSnapshot, StatusReport, StatusReportDelivery
 from reports.services.status import (
@@ -36,10 +36,14 @@ LAST_WEEK_SUMMARY = (
 def seed(context: DemoContext) -> None:
     now = timezone.now()
     for project in context.projects.values():
-        if project.is_closed:
+        # A closed project, or one whose work finished months ago (closed next, by the closure
+        # demo), has no week to report on.
+        if project.is_closed or is_finished(project, timezone.localdate()):
             continue
         _sent_last_week(project, now)
-        status_report_build(project=project, by=context.manager, now=now)
+        this_week = week_start_for(project, now)
+        if not StatusReport.objects.filter(project=project, week_start=this_week).exists():
+            status_report_build(project=project, by=context.manager, now=now)
 
 
 @transaction.atomic

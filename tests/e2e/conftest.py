@@ -69,7 +69,7 @@ def snap():
 
 @pytest.fixture
 def demo_data(transactional_db):
-    """The demo data a newcomer gets: user demo / charter-demo managing four projects."""
+    """The demo data a newcomer gets: user demo / charter-demo managing five projects."""
     from django.core.management import call_command
 
     call_command("seed_demo", verbosity=0)

@@ -12,7 +12,7 @@ from tests.e2e.helpers import htmx_idle
 
 pytestmark = pytest.mark.e2e
 
-DEMO_KEYS = ["PORTAL", "CLOUD", "SOC2", "ERP"]
+DEMO_KEYS = ["PORTAL", "CLOUD", "SOC2", "ERP", "WAN"]
 WORDS = {"green": "Green", "amber": "Amber", "red": "Red"}
 
 
@@ -36,7 +36,7 @@ def test_dashboard_journey_health_trends_filter_sort_search(browser_tab: Page, d
     expect(page.get_by_text("computed nightly and again shortly after a change")).to_be_visible()
     table = page.locator("#project-table table")
     rows = table.locator("tbody tr")
-    expect(rows).to_have_count(4)
+    expect(rows).to_have_count(len(DEMO_KEYS))
     health = _latest_health()
     assert sorted(health) == sorted(DEMO_KEYS)
 
@@ -68,7 +68,7 @@ def test_dashboard_journey_health_trends_filter_sort_search(browser_tab: Page, d
     for key in expected:
         expect(table.get_by_role("link", name=key, exact=True)).to_be_visible()
     page.get_by_role("link", name="Clear filters").click()
-    expect(rows).to_have_count(4)
+    expect(rows).to_have_count(len(DEMO_KEYS))
 
     # Sort by health: worst first, then reversed.
     htmx_idle(page)

@@ -8,10 +8,11 @@ from projects.selectors import projects_for
 
 
 @pytest.mark.django_db
-def test_seed_demo_loads_four_projects_for_the_demo_manager_and_is_idempotent(
+def test_seed_demo_loads_five_projects_for_the_demo_manager_and_is_idempotent(
     django_user_model,
 ):
-    """seed_demo gives `demo` four projects (one per type) and running it twice adds nothing."""
+    """seed_demo gives `demo` five projects (every type, one of them closed) and running it
+    twice adds nothing."""
     call_command("seed_demo", verbosity=0)
     counts = (
         Project.objects.count(),
@@ -28,7 +29,7 @@ def test_seed_demo_loads_four_projects_for_the_demo_manager_and_is_idempotent(
     demo = django_user_model.objects.get(username="demo")
     assert demo.check_password("charter-demo")
     mine = projects_for(demo)
-    assert sorted(mine.values_list("key", flat=True)) == ["CLOUD", "ERP", "PORTAL", "SOC2"]
+    assert sorted(mine.values_list("key", flat=True)) == ["CLOUD", "ERP", "PORTAL", "SOC2", "WAN"]
     assert {p.my_role for p in mine} == {Role.MANAGER}
     assert set(mine.values_list("type", flat=True)) >= {
         "software",
@@ -37,6 +38,7 @@ def test_seed_demo_loads_four_projects_for_the_demo_manager_and_is_idempotent(
         "digital_transformation",
     }
     assert Membership.objects.filter(role=Role.VIEWER).exists()
+    assert set(mine.values_list("stage", flat=True)) >= {"closing", "closed"}
 
 
 @pytest.mark.django_db
@@ -77,10 +79,14 @@ def test_seed_demo_records_progress_history_and_todays_health():
     """The demo's earned value has a past (progress reported over the weeks) and every demo
     project opens the dashboard with today's snapshot."""
     from reports.models import KpiSnapshot
+    from reports.tasks import project_today
     from scheduling.models import Task
 
     call_command("seed_demo", verbosity=0)
     soc2 = Project.objects.get(key="SOC2")
     reported = Task.history.filter(project_id=soc2.pk, percent_complete=100)
     assert reported.dates("history_date", "month").count() >= 3
-    assert KpiSnapshot.objects.filter(project__in=Project.objects.all()).count() == 4
+    # Today's snapshot of each project (in its time zone) ends its weeks of KPI history.
+    for project in Project.objects.all():
+        latest = KpiSnapshot.objects.filter(project=project).latest()
+        assert latest.as_of == project_today(project)

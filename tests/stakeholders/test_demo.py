@@ -14,8 +14,9 @@ def test_seed_demo_gives_every_project_stakeholders_raci_plan_meetings_and_appro
     django_user_model,
 ):
     """Each demo project has 8–20 stakeholders in all four quadrants, a valid RACI for the top
-    of the WBS, a weekly report audience, meetings with decisions and overdue actions, and demo
-    users have approvals waiting; running the seed again adds nothing."""
+    of the WBS, a weekly report audience, meetings with decisions and overdue actions (the closed
+    one only past meetings and done actions), and demo users have approvals waiting; running the
+    seed again adds nothing."""
     call_command("seed_demo", verbosity=0)
     counts = (Stakeholder.objects.count(), Approval.objects.count(), ActionItem.objects.count())
     call_command("seed_demo", verbosity=0)
@@ -38,7 +39,12 @@ def test_seed_demo_gives_every_project_stakeholders_raci_plan_meetings_and_appro
         assert not any(r["problem"] for r in matrix["rows"])
         assert selectors.weekly_report_recipients(project).exists()
         assert project.meetings.count() >= 3 and project.decisions.exists()
-        assert ActionItem.objects.for_project(project).overdue(today).exists()
+        actions = ActionItem.objects.for_project(project)
+        if project.is_closed:
+            assert actions.exists() and not actions.exclude(status="done").exists()
+            assert not project.meetings.filter(starts_at__date__gte=today).exists()
+        else:
+            assert actions.overdue(today).exists()
     for username in ("demo", "helen", "omar"):
         user = django_user_model.objects.get(username=username)
         assert selectors.approvals_waiting_for(user).exists(), username

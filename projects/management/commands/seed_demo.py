@@ -1,4 +1,5 @@
-"""Load Charter's demo data: four realistic IT projects, a demo manager, team members and viewers.
+"""Load Charter's demo data: five realistic IT projects (one of them closed), a demo manager,
+team members and viewers.
 
 The users, projects and memberships are made here; then each Charter app that has a ``demo``
 module (``projects/demo.py``, later ``scheduling/demo.py``, ...) adds its part through
@@ -132,6 +133,31 @@ PROJECTS = [
             "payroll and banking, training and a phased go-live by country."
         ),
         members={"lucas": Role.MEMBER, "priya": Role.MEMBER, "helen": Role.VIEWER},
+    ),
+    # Finished in September; ``reports.demo.closure`` closes it with the sponsor's sign-off and
+    # records its lessons, which CLOUD (same type, in planning) is offered.
+    DemoProject(
+        key="WAN",
+        name="Branch network refresh (SD-WAN)",
+        type=Project.Type.INFRASTRUCTURE,
+        methodology=Project.Methodology.WATERFALL,
+        stage=Project.Stage.EXECUTING,
+        sponsor="Omar Haddad, CIO",
+        start=datetime.date(2026, 2, 2),
+        finish=datetime.date(2026, 9, 25),
+        currency="GBP",
+        time_zone="Europe/London",
+        description=(
+            "Replace the MPLS network and end-of-life branch routers at 38 UK offices with "
+            "SD-WAN: dual broadband or fibre circuits per site, new edge appliances and Wi-Fi, "
+            "cut over site by site outside trading hours, then cease the MPLS contract."
+        ),
+        members={
+            "tomasz": Role.MEMBER,
+            "aisha": Role.MEMBER,
+            "omar": Role.VIEWER,
+            "helen": Role.VIEWER,
+        },
     ),
 ]
 
