@@ -53,8 +53,15 @@ def _page_patterns() -> list[tuple[str, URLPattern]]:
     return found
 
 
-PAGES = _page_patterns()
+# The writes a closed project accepts (reopen, the post-implementation review, lessons learned)
+# have tests of their own; the sweeps cover every other one.
+PAGES = [(n, p) for n, p in _page_patterns() if n not in ALLOWED_PAGES and not _is_lessons(n)]
 PAGE_IDS = [name for name, _ in PAGES]
+REFUSING_ROUTES = [
+    route
+    for route in api_probe.SCOPED_ROUTES
+    if route.name not in ALLOWED_API and not _is_lessons(route.name)
+]
 
 
 def _manager(project: Project):
@@ -214,8 +221,6 @@ def _body(project: Project, manager) -> dict:
 @pytest.mark.parametrize(("name", "pattern"), PAGES, ids=PAGE_IDS)
 def test_closed_pages_refuse_every_write(name, pattern, closed, manager, client_for):
     """Every page refuses a manager's write on a closed project with a 4xx; nothing changes."""
-    if name in ALLOWED_PAGES or _is_lessons(name):
-        pytest.skip("A write a closed project accepts.")
     url = page_url(name, pattern, closed)
     before = api_probe.snapshot(closed)
     client = client_for(manager)
@@ -227,13 +232,10 @@ def test_closed_pages_refuse_every_write(name, pattern, closed, manager, client_
     assert api_probe.snapshot(closed) == before, f"{name} changed rows"
 
 
-@pytest.mark.parametrize("pattern", api_probe.SCOPED_ROUTES, ids=api_probe.ROUTE_IDS)
+@pytest.mark.parametrize("pattern", REFUSING_ROUTES, ids=[r.name for r in REFUSING_ROUTES])
 def test_closed_api_refuses_every_write(pattern, closed, manager, api_for, monkeypatch):
     """Every API route refuses a manager's write on a closed project with a 4xx; nothing
     changes."""
-    name = pattern.name
-    if name in ALLOWED_API or _is_lessons(name):
-        pytest.skip("A write a closed project accepts.")
     # The access probe's approval and status report cannot be made on a closed project.
     monkeypatch.setitem(api_probe.DETAIL_OBJECTS, "project-approval", _pending_approval_of)
     monkeypatch.setitem(api_probe.DETAIL_OBJECTS, "project-status-report", _status_report_of)
@@ -245,7 +247,7 @@ def test_closed_api_refuses_every_write(pattern, closed, manager, api_for, monke
         assert 400 <= response.status_code < 500, f"{method.upper()} {url}: {response.status_code}"
         if response.status_code == 403:
             assert "closed and read-only" in response.json()["detail"]
-    assert api_probe.snapshot(closed) == before, f"{name} changed rows"
+    assert api_probe.snapshot(closed) == before, f"{pattern.name} changed rows"
 
 
 def test_closed_project_accepts_reopen_and_the_review(closed, manager, client_for):
