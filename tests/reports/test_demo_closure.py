@@ -38,7 +38,7 @@ def _fingerprint() -> dict[str, tuple[int, int | None]]:
 
 
 def test_seed_demo_closes_wan_with_the_sponsors_sign_off_and_lessons(
-    client, django_capture_on_commit_callbacks
+    client, eager_tasks, django_capture_on_commit_callbacks
 ):
     """WAN is closed: every task done a few working days past the baseline, deliverables
     accepted, issues and orders closed, the checklist done and signed off through Omar's
@@ -116,7 +116,7 @@ def test_seed_demo_closes_wan_with_the_sponsors_sign_off_and_lessons(
         assert any(title in panel.content.decode() for title in titles)
 
 
-def test_seed_demo_again_changes_nothing(django_capture_on_commit_callbacks):
+def test_seed_demo_again_changes_nothing(eager_tasks, django_capture_on_commit_callbacks):
     """A second run adds and mails nothing: every model of the demo apps (history included)
     keeps its rows, the closed project stays closed with one closure and one approval."""
     with django_capture_on_commit_callbacks(execute=True):
