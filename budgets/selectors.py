@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -391,7 +390,7 @@ def evm_series(project: Project, as_of: datetime.date) -> list[evm.SeriesPoint]:
         first = last = project.start_date
     days = sorted(set(evm.week_ends(min(first, as_of), max(last, as_of))) | {as_of})
     points = [(day, calendar.last_index_on_or_before(day)) for day in days]
-    zone = zoneinfo.ZoneInfo(project.time_zone)
+    zone = project.zone
     progress = [
         evm.ProgressReport(task_id=pk, date=when.astimezone(zone).date(), percent_complete=pct)
         for pk, when, pct in Task.history.filter(project_id=project.pk)

@@ -6,7 +6,6 @@ each in a fixed number of queries. Callers pass projects they got through the ac
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -176,7 +175,7 @@ def risk_trend(
     the project's time zone; the current week up to now), from the risks' history. One query.
 
     Each point: ``week`` (its Monday), then a count per level."""
-    zone = zoneinfo.ZoneInfo(project.time_zone)
+    zone = project.zone
     today = today or datetime.datetime.now(zone).date()
     monday = today - datetime.timedelta(days=today.weekday())
     mondays = [monday - datetime.timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]

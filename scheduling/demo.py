@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import random
-import zoneinfo
 from decimal import Decimal
 
 from django.db.models import F
@@ -203,7 +202,7 @@ def _progress(project: Project, today: datetime.date, rng: random.Random) -> Non
     )
     # The progress history earned value reads week by week: each report dated when it was
     # made (a finished task at the end of its last day), as if the team had kept it up.
-    zone = zoneinfo.ZoneInfo(project.time_zone)
+    zone = project.zone
     for task in changed:
         reported = task.actual_finish or today
         task._history_date = datetime.datetime.combine(reported, datetime.time(17), zone)

@@ -8,7 +8,6 @@ addressed to demo users; a finished project has only past meetings and done acti
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
@@ -307,7 +306,7 @@ def _plan(project, by, people, team, today, finished=False) -> None:
 
 
 def _at(project: Project, day: datetime.date, hour: int, minutes: int = 0) -> datetime.datetime:
-    tz = zoneinfo.ZoneInfo(project.time_zone)
+    tz = project.zone
     return datetime.datetime.combine(day, datetime.time(hour, minutes), tzinfo=tz)
 
 

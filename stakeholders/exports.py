@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import zoneinfo
 
 import icalendar
 from django.conf import settings
@@ -61,7 +60,7 @@ def meeting_ics(meeting: Meeting) -> bytes:
     show the same local time; UID is the meeting's for life and SEQUENCE its revision, so a
     re-sent invitation updates the one already in the calendar."""
     project = meeting.project
-    tz = zoneinfo.ZoneInfo(project.time_zone)
+    tz = project.zone
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Charter//Project meetings//EN")
     calendar.add("version", "2.0")

@@ -7,7 +7,6 @@ money held back for the unknown, and moving it is a decision about the approved 
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -39,7 +38,7 @@ RESERVES = frozenset({Category.CONTINGENCY, Category.MANAGEMENT_RESERVE})
 
 def today_in(project: Project) -> datetime.date:
     """Today where the project is (its status date when none is given)."""
-    return datetime.datetime.now(zoneinfo.ZoneInfo(project.time_zone)).date()
+    return datetime.datetime.now(project.zone).date()
 
 
 # --- budget lines ---------------------------------------------------------------------------------
@@ -335,7 +334,7 @@ class EarnedValueViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
     def retrieve(self, request, *args: Any, **kwargs: Any) -> Response:
         query = EvmQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        as_of = query.validated_data.get("as_of") or today_in(self.project)
+        as_of = query.validated_data.get("as_of") or self.project.today()
         result = selectors.evm_for(self.project, as_of)
         data: dict[str, Any] = {
             name: getattr(result, name)

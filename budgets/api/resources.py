@@ -20,7 +20,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from budgets import selectors, services
-from budgets.api.budget import today_in
 from budgets.api.fields import (
     ConflictSerializer,
     MoneyField,
@@ -439,7 +438,7 @@ class UtilisationViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
     def retrieve(self, request, *args: Any, **kwargs: Any) -> Response:
         query = UtilisationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        start = query.validated_data.get("start") or today_in(self.project)
+        start = query.validated_data.get("start") or self.project.today()
         grid = selectors.utilisation_grid(
             self.project, start=start, weeks=query.validated_data["weeks"]
         )

@@ -9,7 +9,6 @@ change with the reason ``Levelling (baseline <id>)``, which is what ``levelling_
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -199,7 +198,7 @@ def levelling_preview(*, project: Project, allow_past_float: bool = False) -> Le
 
 
 def _baseline_name(project: Project) -> str:
-    today = datetime.datetime.now(zoneinfo.ZoneInfo(project.time_zone)).date()
+    today = datetime.datetime.now(project.zone).date()
     name = f"Before levelling {today.isoformat()}"
     taken = set(
         Baseline.objects.filter(project=project, name__startswith=name).values_list(

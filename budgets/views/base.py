@@ -8,13 +8,10 @@ resources and their rates, levelling). Rules live in ``budgets.services``.
 
 from __future__ import annotations
 
-import datetime
-import zoneinfo
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.utils import timezone
 
 from projects.models import Project, Role
 from projects.selectors import get_project_for
@@ -48,10 +45,6 @@ def can(project: Project, need: Role) -> bool:
 
 def rights(project: Project) -> dict[str, bool]:
     return {"can_edit": can(project, Role.MEMBER), "can_manage": can(project, Role.MANAGER)}
-
-
-def project_today(project: Project) -> datetime.date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
 
 
 def message_of(error: ValidationError) -> str:

@@ -32,7 +32,6 @@ from budgets.views.base import (
     WRITE,
     door,
     message_of,
-    project_today,
     query_without,
     rights,
 )
@@ -51,7 +50,7 @@ ENTRY_FIELDS = ["date", "kind", "amount", "category", "task", "vendor", "invoice
 def burn(project: Project, approved: Decimal) -> dict[str, Any]:
     """The burn chart: cumulative actual cost and the planned spend (PV) per week, against the
     approved budget, from the same weekly series as the S-curve and the API."""
-    today = project_today(project)
+    today = project.today()
     points = selectors.evm_series(project, today)
     dates = [p.date for p in points]
     chart = charts.time_chart(
@@ -201,7 +200,7 @@ def _actuals_context(request: HttpRequest, project: Project, **extra: Any) -> di
     }
     if context["can_edit"] and "add_form" not in context:
         context["add_form"] = CostEntryForm(
-            project=project, prefix="new", initial={"date": project_today(project)}
+            project=project, prefix="new", initial={"date": project.today()}
         )
     return context
 
@@ -324,7 +323,7 @@ def actuals_export(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(
         selectors.cost_entries_csv(project), content_type="text/csv; charset=utf-8"
     )
-    filename = f"{project.key}-cost-entries-{project_today(project):%Y-%m-%d}.csv"
+    filename = f"{project.key}-cost-entries-{project.today():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -338,7 +337,7 @@ def actuals_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.cost_entries_xlsx(project),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    filename = f"{project.key}-cost-entries-{project_today(project):%Y-%m-%d}.xlsx"
+    filename = f"{project.key}-cost-entries-{project.today():%Y-%m-%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -360,7 +359,7 @@ def _render_commitments(request: HttpRequest, project: Project, **extra: Any) ->
         **extra,
     }
     if context["can_edit"] and "add_form" not in context:
-        context["add_form"] = CommitmentForm(prefix="new", initial={"date": project_today(project)})
+        context["add_form"] = CommitmentForm(prefix="new", initial={"date": project.today()})
     template = "budgets/commitment_list.html"
     if request.htmx:
         template += "#commitments-region"

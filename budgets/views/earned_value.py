@@ -13,7 +13,7 @@ from django.shortcuts import render
 
 from budgets import charts, evm, selectors
 from budgets.forms import StatusDateForm
-from budgets.views.base import READ, door, project_today, rights
+from budgets.views.base import READ, door, rights
 from projects.models import Project, WorkPackage
 
 # DESIGN §4 "KPIs, health": SPI/CPI >= 0.95 green, >= 0.85 amber, else red.
@@ -242,7 +242,7 @@ def earned_value(request: HttpRequest, pk: int) -> HttpResponse:
     project, refused = door(request, pk, READ)
     if refused:
         return refused
-    today = project_today(project)
+    today = project.today()
     form = StatusDateForm(request.GET if "as_of" in request.GET else None, initial={"as_of": today})
     as_of = (form.cleaned_data.get("as_of") if form.is_valid() else None) or today
     ev = selectors.evm_for(project, as_of)

@@ -25,7 +25,7 @@ from budgets.forms import (
     monday_of,
 )
 from budgets.models import Assignment, DayOff, Resource
-from budgets.views.base import READ, READ_WRITE, WRITE, door, message_of, project_today, rights
+from budgets.views.base import READ, READ_WRITE, WRITE, door, message_of, rights
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
@@ -360,7 +360,7 @@ def utilisation(request: HttpRequest, pk: int) -> HttpResponse:
     project, refused = door(request, pk, READ)
     if refused:
         return refused
-    today = project_today(project)
+    today = project.today()
     default_start = monday_of(today) - datetime.timedelta(weeks=2)
     form = UtilisationForm(
         request.GET if request.GET else None, initial={"start": default_start, "weeks": 12}

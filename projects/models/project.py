@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 from functools import cache
 
@@ -11,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from projects.currencies import CURRENCY_CHOICES
@@ -188,6 +190,15 @@ class Project(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.stage == self.Stage.CLOSED
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The project's time zone: its days, report hours and deadlines are local to it."""
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self) -> datetime.date:
+        """Today in the project's time zone."""
+        return timezone.localdate(timezone=self.zone)
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Model
 
 from projects.exceptions import StaleEdit
-from projects.models import Membership, Project
+from projects.models import Membership, Project, Role
 
 
 def lock_project(project: Project) -> Project:
@@ -24,6 +24,15 @@ def check_member(project: Project, user: AbstractBaseUser | None, field: str) ->
     """Refuse (on ``field``) a person who is not a member of the project."""
     if user is not None and not Membership.objects.filter(project=project, user=user).exists():
         raise ValidationError({field: f"{user.get_username()} is not a member of {project.key}."})
+
+
+def check_manager(project: Project, user: AbstractBaseUser | None, action: str) -> None:
+    """Refuse (PermissionDenied) anyone but a manager of the project or a superuser; ``None`` is
+    the system itself (a scheduled task). ``action`` completes "Only a manager of KEY can …"."""
+    if user is None or user.is_superuser:
+        return
+    if not Membership.objects.filter(project=project, user=user, role=Role.MANAGER).exists():
+        raise PermissionDenied(f"Only a manager of {project.key} can {action}.")
 
 
 def check_same_project(project: Project, obj: Model | None, field: str) -> None:

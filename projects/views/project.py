@@ -20,7 +20,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from projects.exceptions import StaleEdit
@@ -131,7 +130,7 @@ def project_overview(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_project_for(request.user, pk)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
-    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
+    today = project.today()
     team: dict[str, list[Membership]] = {}
     for membership in members_of(project):
         team.setdefault(membership.get_role_display(), []).append(membership)

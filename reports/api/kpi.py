@@ -3,10 +3,8 @@ under ``/api/v1/projects/{project_pk}/`` (DESIGN §5 ``/kpis/``, ``/health/``)."
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
@@ -101,10 +99,6 @@ class HealthSerializer(serializers.Serializer):
     dimensions = DimensionsSerializer()
 
 
-def _today(project) -> Any:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
-
-
 @extend_schema(tags=TAGS)
 class KpiViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
     """The project's KPIs from its latest snapshot (computed now when it has none yet)."""
@@ -128,7 +122,7 @@ class KpiViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
     def retrieve(self, request, *args: Any, **kwargs: Any) -> Response:
         query = KpisQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        snapshot = selectors.current_snapshot(self.project, _today(self.project))
+        snapshot = selectors.current_snapshot(self.project, self.project.today())
         days = query.validated_data["days"]
         snapshot.trend = (
             selectors.kpi_history(self.project, until=snapshot.as_of, days=days) if days else []
@@ -146,7 +140,7 @@ class HealthViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
 
     @extend_schema(summary="A project's health", responses={200: HealthSerializer})
     def retrieve(self, request, *args: Any, **kwargs: Any) -> Response:
-        snapshot = selectors.current_snapshot(self.project, _today(self.project))
+        snapshot = selectors.current_snapshot(self.project, self.project.today())
         reasons = snapshot.health_reasons
 
         def rating(rag: str, name: str) -> dict[str, str]:

@@ -17,7 +17,6 @@ import datetime
 from projects.demo import DemoContext
 from reports.models import KpiSnapshot
 from reports.services.kpi import kpi_snapshot_backfill, kpi_snapshot_refresh
-from reports.tasks import project_today
 
 HISTORY_WEEKS = 12  # today's snapshot and the eleven week ends before it
 
@@ -30,7 +29,7 @@ def week_ends_before(today: datetime.date, count: int) -> list[datetime.date]:
 
 def seed(context: DemoContext) -> None:
     for project in context.projects.values():
-        today = project_today(project)
+        today = project.today()
         taken = set(
             KpiSnapshot.objects.filter(project=project, as_of__lt=today).values_list(
                 "as_of", flat=True

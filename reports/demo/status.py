@@ -20,7 +20,6 @@ from projects.demo import DemoContext, is_finished
 from projects.models import Project
 from reports.models import DeliveryAttempt, KpiSnapshot, StatusReport, StatusReportDelivery
 from reports.services.status import (
-    project_zone,
     status_report_build,
     status_report_content,
     week_start_for,
@@ -63,7 +62,7 @@ def _sent_last_week(project: Project, now: datetime.datetime) -> None:
     if snapshot is None:  # no history that week: nothing honest to report
         return
     when = datetime.datetime.combine(
-        snapshot.as_of, datetime.time(project.report_hour), tzinfo=project_zone(project)
+        snapshot.as_of, datetime.time(project.report_hour), tzinfo=project.zone
     )
     report = StatusReport.objects.create(
         project=project,

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime
 import logging
-import zoneinfo
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import transaction
 from django.db.models import F
@@ -27,6 +26,7 @@ from django.utils import timezone
 
 from projects.models import Membership, Objective, Project, ProjectTemplate, Role
 from projects.services.common import (
+    check_manager,
     lock_project,
     locked_current,
     save_versioned,
@@ -113,11 +113,6 @@ TYPE_ITEMS: dict[str, list[tuple[str, str]]] = {
 }
 
 REASON_MAX = 90  # the history keeps 100 characters of a reason, with "Reopened: " before it
-
-
-def project_today(project: Project) -> datetime.date:
-    """Today in the project's time zone."""
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
 
 
 def template_checklist(project: Project) -> list[dict[str, str]] | None:
@@ -315,7 +310,7 @@ def closure_submit(
         stakeholder=sponsor,
         note=note or "Please review the closure report and sign the project off.",
     )
-    current.report = closure_selectors.closure_report(current, as_of=project_today(project))
+    current.report = closure_selectors.closure_report(current, as_of=project.today())
     current.status = Closure.Status.AWAITING_SIGN_OFF
     current.submitted_at = timezone.now()
     current.approval = approval
@@ -359,7 +354,7 @@ def closure_decided(
         closure.status = Closure.Status.SIGNED_OFF
         closure.signed_off_at = now
         closure = save_versioned(closure, by)
-        due_on = project_today(project) + datetime.timedelta(weeks=closure.pir_weeks)
+        due_on = project.today() + datetime.timedelta(weeks=closure.pir_weeks)
         PostImplementationReview.objects.update_or_create(
             project=project, defaults={"due_on": due_on, "reminded_at": None}
         )
@@ -384,10 +379,7 @@ def closure_reopen(*, project: Project, by: AbstractBaseUser, reason: str) -> Cl
             {"reason": f"Keep the reason to {REASON_MAX} characters; it goes into the history."}
         )
     project = lock_project(project)
-    if not Membership.objects.filter(project=project, user=by, role=Role.MANAGER).exists() and (
-        not by.is_superuser
-    ):
-        raise PermissionDenied(f"Only a manager of {project.key} can reopen it.")
+    check_manager(project, by, "reopen it")
     if not project.is_closed:
         raise ValidationError({"stage": f"{project.key} is not closed."})
     closure = Closure.objects.select_for_update().filter(project=project).first()
@@ -420,7 +412,7 @@ def review_record(
         raise ValidationError(
             {"held_on": "The review is scheduled once the closure is signed off."}
         )
-    if held_on > project_today(project):
+    if held_on > project.today():
         raise ValidationError({"held_on": "A review is recorded once held, not in the future."})
     objectives = {o.pk: o for o in Objective.objects.filter(project=project)}
     unknown = set(benefits) - set(objectives)
@@ -532,7 +524,7 @@ def review_remind(*, review_id: int) -> bool:
         if review is None or review.reminded_at is not None or review.held_on is not None:
             return False
         project = review.project
-        if review.due_on > project_today(project):
+        if review.due_on > project.today():
             return False
         managers = [
             m.user

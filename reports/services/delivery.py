@@ -30,22 +30,21 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
-import zoneinfo
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.core.mail.utils import DNS_NAME
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from projects.models import Membership, Project, Role
-from projects.services.common import lock_project
+from projects.models import Project
+from projects.services.common import check_manager, lock_project
 from reports.models import CLAIM_TIMEOUT, DeliveryAttempt, StatusReport, StatusReportDelivery
 from reports.services.status import status_report_build, week_start_for
 from stakeholders.models import Stakeholder
@@ -73,13 +72,6 @@ def retry_delay(retries: int) -> datetime.timedelta:
 
 
 # --- sending: one delivery per recipient ----------------------------------------------------------
-
-
-def _check_manager(project: Project, by: AbstractBaseUser | None) -> None:
-    if by is None or by.is_superuser:  # None: the weekly schedule
-        return
-    if not Membership.objects.filter(project=project, user=by, role=Role.MANAGER).exists():
-        raise PermissionDenied(f"Only a manager of {project.key} can send its status report.")
 
 
 def _recipients(project: Project) -> list[tuple[str, str, Stakeholder]]:
@@ -139,7 +131,7 @@ def status_report_send(
         project = lock_project(report.project)
         if project.is_closed:
             raise ValidationError(f"{project.key} is closed and read-only.")
-        _check_manager(project, by)
+        check_manager(project, by, "send its status report")
         report = StatusReport.objects.select_for_update().get(pk=report.pk, project=project)
         now = timezone.now()
         deliveries = {d.email.lower(): d for d in report.deliveries.all()}
@@ -366,7 +358,7 @@ def is_report_due(project: Project, now: datetime.datetime) -> bool:
     covers an hour the clocks skip (01:00 on a spring-forward Sunday in London) and a late or
     missed run; an hour the clocks repeat is harmless because a sent report is not sent again.
     """
-    local = now.astimezone(zoneinfo.ZoneInfo(project.time_zone))
+    local = now.astimezone(project.zone)
     return local.isoweekday() == project.report_weekday and local.hour >= project.report_hour
 
 

@@ -10,7 +10,6 @@ call it): after the commit, at most once per project per ``KPI_REFRESH_DEBOUNCE`
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -402,7 +401,7 @@ def kpi_snapshot_backfill(
         raise ValueError("Backfill week ends (Sundays) before today; today is computed live.")
     if not days:
         return []
-    zone = zoneinfo.ZoneInfo(project.time_zone)
+    zone = project.zone
     cutoffs = [
         datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), zone)
         for day in days

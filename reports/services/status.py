@@ -14,12 +14,11 @@ of them shows the same frozen numbers.
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
@@ -27,7 +26,12 @@ from django.utils import timezone
 from budgets import selectors as budget_selectors
 from projects.exceptions import StaleEdit
 from projects.models import ChangeRequest, Membership, Project, Role
-from projects.services.common import lock_project, locked_current, save_versioned
+from projects.services.common import (
+    check_manager,
+    lock_project,
+    locked_current,
+    save_versioned,
+)
 from reports.models import KpiSnapshot, StatusReport
 from reports.selectors.kpi import change
 from reports.services.kpi import DUE_SOON_DAYS, kpi_snapshot_refresh
@@ -70,15 +74,11 @@ ISSUE_PRIORITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 # --- the reporting week ---------------------------------------------------------------------------
 
 
-def project_zone(project: Project) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(project.time_zone)
-
-
 def week_start_for(project: Project, when: datetime.datetime) -> datetime.date:
     """Monday of the week ``when`` falls in, in the project's time zone."""
     if timezone.is_naive(when):
         raise ValueError("week_start_for needs a timezone-aware datetime.")
-    day = when.astimezone(project_zone(project)).date()
+    day = when.astimezone(project.zone).date()
     return day - datetime.timedelta(days=day.weekday())
 
 
@@ -445,7 +445,7 @@ def status_report_build(
     """
     now = now or timezone.now()
     week_start = week_start_for(project, now)
-    as_of = now.astimezone(project_zone(project)).date()
+    as_of = now.astimezone(project.zone).date()
     with transaction.atomic():
         project = lock_project(project)
         report = StatusReport.objects.filter(project=project, week_start=week_start).first()
@@ -468,20 +468,13 @@ def status_report_build(
     return report
 
 
-def _is_manager(project_id: int, user: AbstractBaseUser) -> bool:
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(project_id=project_id, user=user, role=Role.MANAGER).exists()
-
-
 @transaction.atomic
 def status_report_update_summary(
     *, report: StatusReport, by: AbstractBaseUser, summary: str, version: int | None
 ) -> StatusReport:
     """The manager's summary of the week, while the report is a draft. A stale ``version``
     (someone saved since the editor read it) is refused with StaleEdit."""
-    if not _is_manager(report.project_id, by):
-        raise PermissionDenied("Only a manager of the project can write the report's summary.")
+    check_manager(report.project, by, "write the report's summary")
     summary = (summary or "").replace("\r\n", "\n").strip()
     if len(summary) > SUMMARY_MAX_CHARS:
         raise ValidationError(
@@ -501,7 +494,6 @@ def status_report_update_summary(
 __all__ = [
     "KPI_SPECS",
     "StaleEdit",
-    "project_zone",
     "status_report_build",
     "status_report_content",
     "status_report_update_summary",

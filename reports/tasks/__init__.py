@@ -2,6 +2,6 @@
 package, so every task module is imported here."""
 
 from reports.tasks import closure, status  # noqa: F401 (registers their tasks)
-from reports.tasks.kpi import project_today, refresh_all_kpi_snapshots, refresh_kpi_snapshot
+from reports.tasks.kpi import refresh_all_kpi_snapshots, refresh_kpi_snapshot
 
-__all__ = ["project_today", "refresh_all_kpi_snapshots", "refresh_kpi_snapshot"]
+__all__ = ["refresh_all_kpi_snapshots", "refresh_kpi_snapshot"]

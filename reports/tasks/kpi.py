@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 
 from celery import shared_task
-from django.utils import timezone
 
 from projects.models import Project
-
-
-def project_today(project: Project) -> datetime.date:
-    """Today in the project's time zone: the day a snapshot belongs to."""
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
 
 
 @shared_task
@@ -24,7 +17,7 @@ def refresh_kpi_snapshot(project_id: int, as_of: str | None = None) -> int | Non
     project = Project.objects.filter(pk=project_id).first()
     if project is None:  # deleted since the refresh was queued
         return None
-    day = datetime.date.fromisoformat(as_of) if as_of else project_today(project)
+    day = datetime.date.fromisoformat(as_of) if as_of else project.today()
     return kpi_snapshot_refresh(project=project, as_of=day).pk
 
 

@@ -8,7 +8,6 @@ the full page without htmx and just the panel with it.
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -226,7 +225,7 @@ def _figures(snapshot: KpiSnapshot, currency: str) -> list[tuple[str, str, str]]
 @require_http_methods(["GET"])
 def project_kpis(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_project_for(request.user, pk)
-    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
+    today = project.today()
     panel = selectors.project_panel(project, today)
     snapshot = panel["snapshot"]
     dimensions = [

@@ -6,12 +6,9 @@ and closing a sprint and ordering the backlog are actions with small input seria
 
 from __future__ import annotations
 
-import datetime
-import zoneinfo
 from typing import Any
 
 from django.db.models import Q, Sum
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -228,15 +225,12 @@ class SprintViewSet(
         sprint = self.get_object()
         query = BurndownQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        days = sprint_burndown(sprint, query.validated_data.get("as_of") or self._today())
+        days = sprint_burndown(sprint, query.validated_data.get("as_of") or self.project.today())
         data = {
             "sprint": sprint.pk,
             "days": [{"day": d.day, "ideal": d.ideal, "remaining": d.remaining} for d in days],
         }
         return Response(BurndownSerializer(data).data)
-
-    def _today(self) -> datetime.date:
-        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.project.time_zone))
 
     @action(detail=False, methods=["get"], serializer_class=VelocitySerializer)
     def velocity(self, request, *args: Any, **kwargs: Any) -> Response:

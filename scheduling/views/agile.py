@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import zoneinfo
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
@@ -62,10 +60,6 @@ def _door(
     if request.method not in methods:
         return project, HttpResponseNotAllowed(methods)
     return project, None
-
-
-def _today(project: Project) -> datetime.date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
 
 
 def _can(project: Project, need: Role) -> bool:
@@ -141,7 +135,7 @@ def backlog(request: HttpRequest, pk: int) -> HttpResponse:
         }
         try:
             item = services.backlog_item_create(
-                project=project, by=request.user, today=_today(project), **fields
+                project=project, by=request.user, today=project.today(), **fields
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -172,7 +166,7 @@ def backlog_item_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
                 item=item,
                 by=request.user,
                 version=form.cleaned_data["version"],
-                today=_today(project),
+                today=project.today(),
                 **form.changes(),
             )
         except StaleEdit as error:
@@ -254,7 +248,7 @@ def sprint_list(request: HttpRequest, pk: int) -> HttpResponse:
             "area": "sprints",
             "sprints": sprints,
             "active": active,
-            "today": _today(project),
+            "today": project.today(),
             "can_edit": _can(project, Role.MEMBER),
         },
     )
@@ -289,7 +283,7 @@ def sprint_create(request: HttpRequest, pk: int) -> HttpResponse:
 def _next_sprint_dates(project: Project) -> dict[str, Any]:
     """Suggest the next two-week sprint: the Monday after the last sprint, or from today."""
     last = Sprint.objects.filter(project=project).order_by("-finish_date").first()
-    start = _today(project)
+    start = project.today()
     if last:
         start = max(start, last.finish_date + datetime.timedelta(days=1))
     start += datetime.timedelta(days=(7 - start.weekday()) % 7)
@@ -407,7 +401,7 @@ def _board_context(project: Project, sprint: Sprint | None) -> dict[str, Any]:
         )
     committed = sum(i.story_points or 0 for i in items)
     done = columns[2]["points"]
-    today = _today(project)
+    today = project.today()
     return {
         "project": project,
         "area": "board",
@@ -477,7 +471,7 @@ def board_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                 item=item,
                 by=request.user,
                 version=None,
-                today=_today(project),
+                today=project.today(),
                 status=form.cleaned_data["status"],
             )
         except ValidationError as error:
@@ -499,7 +493,7 @@ def sprint_burndown(request: HttpRequest, pk: int, sprint_pk: int) -> HttpRespon
         return refused
     sprint = get_object_or_404(Sprint.objects.filter(project=project), pk=sprint_pk)
     sprint.project = project  # the one read through the door; spares a query
-    today = _today(project)
+    today = project.today()
     days = selectors.sprint_burndown(sprint, today)
     committed = selectors.sprint_points(project).get(sprint.pk, {}).get("committed", 0)
     latest = next((d for d in reversed(days) if d.remaining is not None), None)
@@ -639,7 +633,7 @@ def _render_phase(
     status = next(r for r in selectors.phase_status(project) if r["phase"].pk == phase.pk)
     can_decide = _can(project, Role.MANAGER)
     if form is None and can_decide:
-        form = GateReviewForm(initial={"date": _today(project)})
+        form = GateReviewForm(initial={"date": project.today()})
     return render(
         request,
         "scheduling/agile/phase_detail.html",

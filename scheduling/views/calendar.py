@@ -25,7 +25,7 @@ from scheduling.forms import (
     country_choices,
 )
 from scheduling.models import Calendar, Holiday
-from scheduling.views.schedule import can_manage, project_today
+from scheduling.views.schedule import can_manage
 
 
 @login_required
@@ -71,7 +71,7 @@ def _render_calendar(
     import_form: HolidayImportForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    today = project_today(project)
+    today = project.today()
     holidays = list(calendar.holidays.order_by("date"))
     years: dict[int, list[Holiday]] = {}
     for holiday in holidays:

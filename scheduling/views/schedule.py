@@ -10,8 +10,6 @@ a response that follows an edit already shows the new dates.
 from __future__ import annotations
 
 import copy
-import datetime
-import zoneinfo
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -23,7 +21,6 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django_htmx.http import reswap, retarget
 
@@ -74,10 +71,6 @@ _STATUS_RANK = {Task.Status.NOT_STARTED: 0, Task.Status.IN_PROGRESS: 1, Task.Sta
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def project_today(project: Project) -> datetime.date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
 
 
 def can_edit(project: Project) -> bool:
@@ -516,7 +509,7 @@ def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
     params = request.GET
     zoom = params.get("zoom") if params.get("zoom") in gantt.ZOOMS else gantt.DEFAULT_ZOOM
     collapsed = {int(v) for v in params.get("collapsed", "").split(",") if v.strip().isdigit()}
-    today = project_today(project)
+    today = project.today()
 
     tasks = selectors.schedule_rows(project)
     packages = _packages(project)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
@@ -253,7 +251,7 @@ class ActionItemSerializer(serializers.ModelSerializer):
 
     def get_is_overdue(self, action: ActionItem) -> bool:
         project = self.context.get("project") or action.project
-        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
+        today = project.today()
         return action.is_overdue(today)
 
 

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import datetime
-import zoneinfo
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.utils import timezone
 
 from projects.models import Project, Role
 from projects.selectors import get_project_for
@@ -37,14 +33,6 @@ def door(
 
 def can(project: Project, need: Role = Role.MEMBER) -> bool:
     return Role(project.my_role).covers(need) and not project.is_closed
-
-
-def today_in(project: Project) -> datetime.date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
-
-
-def project_zone(project: Project) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(project.time_zone)
 
 
 def message_of(error: ValidationError) -> str:

@@ -27,8 +27,6 @@ from stakeholders.views.common import (
     can,
     door,
     message_of,
-    project_zone,
-    today_in,
 )
 
 # --- meetings -------------------------------------------------------------------------------------
@@ -71,7 +69,7 @@ def meeting_new(request: HttpRequest, pk: int) -> HttpResponse:
     if refused:
         return refused
     # Times are typed and shown in the project's time zone.
-    with timezone.override(project_zone(project)):
+    with timezone.override(project.zone):
         form = MeetingForm(
             request.POST or None, project=project, initial={"organiser": request.user}
         )
@@ -94,7 +92,7 @@ def meeting_edit(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse
     if refused:
         return refused
     meeting = get_object_or_404(Meeting.objects.filter(project=project), pk=meeting_pk)
-    with timezone.override(project_zone(project)):
+    with timezone.override(project.zone):
         form = MeetingForm(
             request.POST or None,
             instance=copy.copy(meeting),
@@ -133,7 +131,7 @@ def meeting_detail(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRespon
     if refused:
         return refused
     meeting = get_object_or_404(selectors.meetings_of(project), pk=meeting_pk)
-    today = today_in(project)
+    today = project.today()
     actions = list(
         ActionItem.objects.filter(meeting=meeting)
         .select_related("owner")
@@ -204,7 +202,7 @@ def decision_list(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         project=project,
         prefix="decision",
-        initial={"date": today_in(project)},
+        initial={"date": project.today()},
     )
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -279,7 +277,7 @@ def action_list(request: HttpRequest, pk: int) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ActionItem.Status.values:
         status = ""
-    today = today_in(project)
+    today = project.today()
     actions = list(selectors.action_items_of(project, status=status))
     for action in actions:
         action.overdue = action.is_overdue(today)

@@ -342,9 +342,8 @@ def test_budget_burn_chart_and_table_come_from_the_weekly_series(
     assert '<svg class="chart money-chart"' in html and "series-actual" in html
     table = re.search(r'<table class="data compact burn-table">(.*?)</table>', html, re.S)
     rows = re.findall(r"<tr><th scope=\"row\"", table.group(1))
-    from budgets.views.base import project_today
 
-    assert len(rows) == len(selectors.evm_series(project, project_today(project)))
+    assert len(rows) == len(selectors.evm_series(project, project.today()))
 
 
 # --- actual costs ---------------------------------------------------------------------------------
@@ -622,10 +621,9 @@ def test_earned_value_tile_wording_follows_the_numbers():
 
 def test_earned_value_defaults_to_today_in_the_project_time_zone(client_for, viewer, project):
     """Without a status date the page measures at today where the project is."""
-    from budgets.views.base import project_today
 
     response = client_for(viewer).get(reverse("budgets:earned_value", args=[project.pk]))
-    assert response.context["as_of"] == project_today(project)
+    assert response.context["as_of"] == project.today()
 
 
 def test_earned_value_s_curve_table_matches_the_series(client_for, viewer, project, money):

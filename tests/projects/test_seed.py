@@ -79,7 +79,6 @@ def test_seed_demo_records_progress_history_and_todays_health():
     """The demo's earned value has a past (progress reported over the weeks) and every demo
     project opens the dashboard with today's snapshot."""
     from reports.models import KpiSnapshot
-    from reports.tasks import project_today
     from scheduling.models import Task
 
     call_command("seed_demo", verbosity=0)
@@ -89,4 +88,4 @@ def test_seed_demo_records_progress_history_and_todays_health():
     # Today's snapshot of each project (in its time zone) ends its weeks of KPI history.
     for project in Project.objects.all():
         latest = KpiSnapshot.objects.filter(project=project).latest()
-        assert latest.as_of == project_today(project)
+        assert latest.as_of == project.today()

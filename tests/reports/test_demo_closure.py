@@ -16,7 +16,6 @@ from budgets.models import Commitment, CostEntry, TimeEntry
 from projects.models import Project
 from reports.models import Closure, LessonLearned, PostImplementationReview
 from reports.selectors import closure as closure_selectors
-from reports.services.closure import project_today
 from risks.models import Issue
 from scheduling.models import BaselineTask, Task
 from stakeholders.models import Approval
@@ -46,7 +45,7 @@ def test_seed_demo_closes_wan_with_the_sponsors_sign_off_and_lessons(
     with django_capture_on_commit_callbacks(execute=True):  # the mails go out on commit
         call_command("seed_demo", verbosity=0)
     wan = Project.objects.get(key="WAN")
-    today = project_today(wan)
+    today = wan.today()
     assert wan.stage == Project.Stage.CLOSED and wan.target_finish < today
 
     tasks = Task.objects.filter(project=wan)

@@ -11,7 +11,6 @@ from django.urls import reverse
 from reports.demo.kpi import HISTORY_WEEKS, week_ends_before
 from reports.models import KpiSnapshot
 from reports.selectors import TREND_DAYS
-from reports.tasks import project_today
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +41,7 @@ def test_seed_demo_gives_every_project_weeks_of_kpi_history(client):
     call_command("seed_demo", verbosity=0)
     for key in DEMO_KEYS:
         history = _history(key)
-        today = project_today(history[-1].project)
+        today = history[-1].project.today()
         assert [s.as_of for s in history] == [*week_ends_before(today, HISTORY_WEEKS - 1), today]
         recent = [s for s in history if s.as_of > today - datetime.timedelta(days=TREND_DAYS)]
         assert len(recent) >= 8
@@ -73,13 +72,13 @@ def test_seed_demo_again_keeps_the_history(client):
     before = {
         (s.project_id, s.as_of): (s.pk, s.computed_at)
         for s in KpiSnapshot.objects.all()
-        if s.as_of < project_today(s.project)
+        if s.as_of < s.project.today()
     }
     call_command("seed_demo", verbosity=0)
     after = {
         (s.project_id, s.as_of): (s.pk, s.computed_at)
         for s in KpiSnapshot.objects.all()
-        if s.as_of < project_today(s.project)
+        if s.as_of < s.project.today()
     }
     assert len(before) == len(DEMO_KEYS) * (HISTORY_WEEKS - 1)
     assert after == before
