@@ -6,7 +6,6 @@ money held back for the unknown, and moving it is a decision about the approved 
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -29,16 +28,11 @@ from projects.api.base import (
     edit_responses,
     version_field,
 )
-from projects.models import Project, Role, WorkPackage
+from projects.models import Role, WorkPackage
 from scheduling.models import Phase
 
 TAGS = ["budgets"]
 RESERVES = frozenset({Category.CONTINGENCY, Category.MANAGEMENT_RESERVE})
-
-
-def today_in(project: Project) -> datetime.date:
-    """Today where the project is (its status date when none is given)."""
-    return datetime.datetime.now(project.zone).date()
 
 
 # --- budget lines ---------------------------------------------------------------------------------
