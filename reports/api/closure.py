@@ -178,7 +178,7 @@ class ClosureViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
         review = selectors.review_of(project)
         final = selectors.final_review(
             project,
-            as_of=services.project.today(),
+            as_of=project.today(),
             narrative=closure.narrative if closure else "",
         )
         return {

@@ -56,7 +56,7 @@ def _page(
     tick_errors: dict[int, str] | None = None,
 ) -> HttpResponse:
     closure = selectors.closure_of(project)
-    today = services.project.today()
+    today = project.today()
     rows = selectors.checklist(closure) if closure else []
     review = selectors.review_of(project) if project.is_closed else None
     rights = _rights(project, closure)
@@ -268,7 +268,7 @@ def closure_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _report_context(project: Project) -> dict:
     closure = _closure_or_404(project)
-    report, frozen = selectors.report_of(closure, as_of=services.project.today())
+    report, frozen = selectors.report_of(closure, as_of=project.today())
     return {
         "project": project,
         "area": "closure",

@@ -245,7 +245,7 @@ def test_sign_off_only_by_the_sponsors_approval(project, manager, member, viewer
     assert project.stage == Project.Stage.CLOSED
     assert closure.status == Closure.Status.SIGNED_OFF
     review = PostImplementationReview.objects.get(project=project)
-    assert review.due_on == services.project.today() + datetime.timedelta(weeks=8)
+    assert review.due_on == project.today() + datetime.timedelta(weeks=8)
 
 
 def test_rejection_opens_the_checklist_again(project, manager, viewer):

@@ -33,7 +33,7 @@ def test_pir_is_scheduled_at_sign_off(project, manager, viewer):
     services.closure_update(closure=closure, by=manager, version=None, pir_weeks=3)
     closure = sign_off(project, manager, sponsor_of(project, viewer))
     review = PostImplementationReview.objects.get(project=project)
-    signed = services.project.today()
+    signed = project.today()
     assert review.due_on == signed + datetime.timedelta(weeks=3)
     assert review.reminded_at is None
 
@@ -43,7 +43,7 @@ def test_pir_reminder_is_sent_once(project, manager, viewer, smtp_server, eager_
     """Due today: the daily task e-mails the managers once; running it again sends nothing."""
     sign_off(project, manager, sponsor_of(project, viewer))
     review = PostImplementationReview.objects.get(project=project)
-    PostImplementationReview.objects.filter(pk=review.pk).update(due_on=services.project.today())
+    PostImplementationReview.objects.filter(pk=review.pk).update(due_on=project.today())
     assert remind_post_implementation_reviews.delay().get() == [review.pk]
     assert remind_post_implementation_reviews.delay().get() == []
     reminders = _reminders(smtp_server)
@@ -57,7 +57,7 @@ def test_pir_reminder_is_sent_once(project, manager, viewer, smtp_server, eager_
 def test_pir_not_due_or_held_is_not_reminded(project, manager, viewer, smtp_server, eager_tasks):
     """A review due tomorrow, or already held, sends nothing."""
     sign_off(project, manager, sponsor_of(project, viewer))
-    today = services.project.today()
+    today = project.today()
     review = PostImplementationReview.objects.get(project=project)
     PostImplementationReview.objects.filter(pk=review.pk).update(
         due_on=today + datetime.timedelta(days=1)
@@ -82,7 +82,7 @@ def test_pir_records_benefits_per_objective(project, manager, viewer, outsider):
         target_value=Decimal("500"),
     )
     sign_off(project, manager, sponsor_of(project, viewer))
-    today = services.project.today()
+    today = project.today()
     review = services.review_record(
         project=project,
         by=manager,
@@ -157,7 +157,7 @@ def test_a_real_worker_mails_the_report_and_reminds_once(
 
     review = PostImplementationReview.objects.get(project=project)
     PostImplementationReview.objects.filter(pk=review.pk).update(
-        due_on=services.project.today() - datetime.timedelta(days=1)
+        due_on=project.today() - datetime.timedelta(days=1)
     )
     runs = [remind_post_implementation_reviews.apply_async() for _ in range(2)]
     outcomes = [run.get(timeout=120) for run in runs]
