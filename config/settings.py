@@ -200,6 +200,9 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# Freeze Charter's clock (projects/clock.py) at an ISO 8601 instant, e.g. 2026-11-26T12:00:00+00:00:
+# the test suite does; unset, the clock is the system's.
+CHARTER_NOW = env.str("CHARTER_NOW", default="") or None
 
 # --- Static files --------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ The suite runs on PostgreSQL when DATABASE_URL is set (CI always sets it) and on
 otherwise; Redis, SMTP and the browser are real, never mocked.
 """
 
+import datetime
 import email
 import os
 import socket
@@ -20,6 +21,21 @@ from tests.factories import UserFactory, project_with
 
 PASSWORD = "correct horse battery staple"
 
+# The suite's clock (projects/clock.py): every test sees the same "now", whatever the calendar
+# says, so a test never passes on one day and fails on another. ``--clock-shift-days=N`` moves
+# it; the tests marked ``date_sensitive`` (the demo's figures, anything seeded relative to
+# today) are run again at +30 and +365 days by ``make test`` to prove they do not depend on it.
+FROZEN_NOW = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.UTC)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-shift-days",
+        type=int,
+        default=0,
+        help="Move the suite's frozen clock this many days from its fixed instant.",
+    )
+
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     db = settings.DATABASES["default"]
@@ -27,6 +43,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({where})",
         f"celery broker: {settings.CELERY_BROKER_URL.split('@')[-1]}",
+        f"clock frozen at: {settings.CHARTER_NOW.isoformat()}",
     ]
 
 
@@ -38,6 +55,8 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.CACHES["default"]["KEY_PREFIX"] = f"charter-test-{worker}-{uuid.uuid4().hex[:8]}"
     # Password hashing is deliberately slow; the suite creates hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    shift = datetime.timedelta(days=config.getoption("--clock-shift-days"))
+    settings.CHARTER_NOW = FROZEN_NOW + shift
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from projects import clock
 from projects.currencies import CURRENCY_CHOICES
 
 
@@ -197,8 +197,8 @@ class Project(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     def today(self) -> datetime.date:
-        """Today in the project's time zone."""
-        return timezone.localdate(timezone=self.zone)
+        """Today in the project's time zone, on Charter's clock."""
+        return clock.today(self.zone)
 
 
 class MembershipQuerySet(models.QuerySet):
