@@ -130,7 +130,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Eager Celery still opens a producer on the broker to round-trip each task's arguments through
+# the serializer; "memory://" without a host makes kombu warn "No hostname was supplied" on the
+# first task of every process, so the in-memory broker is named with one.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without a broker, tasks run in-process at the point they are queued (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

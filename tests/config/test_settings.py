@@ -87,3 +87,18 @@ def test_settings_production_deploy_check_reports_only_what_readme_justifies():
     readme = (ROOT / "README.md").read_text()
     assert "SECURE_HSTS_INCLUDE_SUBDOMAINS" in readme
     assert "SECURE_HSTS_PRELOAD" in readme
+
+
+def test_settings_embedded_default_runs_a_task_without_a_broker_warning():
+    """On the embedded default a queued task runs in-process and kombu logs no broker warning."""
+    code = (
+        "from config.celery import app\n"
+        "@app.task(name='charter.ping')\n"
+        "def ping():\n"
+        "    return 'pong'\n"
+        "print(ping.delay().get())\n"
+    )
+    result = run_manage("shell", "--no-imports", "-c", code, env={})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["pong"]
+    assert "WARNING" not in result.stderr, result.stderr
