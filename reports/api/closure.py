@@ -199,6 +199,8 @@ class ClosureViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
         }
 
     def respond(self, code: int = status.HTTP_200_OK) -> Response:
+        if self.request.method != "GET":  # a write may have moved the project's stage
+            self.project.refresh_from_db()
         state = self.state()
         serializer = ClosureSerializer(state, context={**self.get_serializer_context(), **state})
         return Response(serializer.data, status=code)
@@ -283,7 +285,6 @@ class ClosureViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
         services.closure_reopen(
             project=self.project, by=request.user, reason=serializer.validated_data["reason"]
         )
-        self.project.refresh_from_db(fields=["stage"])
         return self.respond()
 
     @extend_schema(

@@ -168,12 +168,14 @@ def _stage_by(project: Project, *, stage: str, by: AbstractBaseUser, reason: str
 @transaction.atomic
 def closure_start(*, project: Project, by: AbstractBaseUser) -> Closure:
     """Start closing the project: stage ``closing`` and the checklist from its template (or the
-    defaults of its type). Starting again returns the same closure, unchanged."""
-    project = lock_project(project)
+    defaults of its type). Starting again returns the same closure, unchanged. The caller's
+    ``project`` reads the stage after the write (an answer built from it says "closing")."""
+    given, project = project, lock_project(project)
     existing = Closure.objects.filter(project=project).first()
     if existing is not None:
         return existing
     if project.is_closed:
+        given.stage, given.version = project.stage, project.version
         raise ValidationError({"stage": f"{project.key} is already closed."})
     closure = Closure(project=project, started_at=timezone.now(), started_by=by)
     closure._history_user = by
@@ -192,6 +194,7 @@ def closure_start(*, project: Project, by: AbstractBaseUser) -> Closure:
         _stage_by(project, stage=Project.Stage.CLOSING, by=by)
     return closure
 
+    given.stage, given.version = project.stage, project.version
 
 def _refuse_unless_open(closure: Closure, doing: str) -> None:
     if closure.status == Closure.Status.AWAITING_SIGN_OFF:

@@ -44,6 +44,15 @@ def test_closure_api_start_is_idempotent_and_manager_only(api_for, manager, memb
     assert computed[0]["detail"] == "No deliverables are recorded."
 
 
+def test_closure_api_start_answers_the_stage_after_the_write(api_for, manager, project):
+    """Starting answers with stage closing, the very state a GET reads right after."""
+    assert project.stage != Project.Stage.CLOSING
+    client = api_for(manager)
+    started = client.post(base(project) + "start/").json()
+    assert started["stage"] == "closing"
+    assert started["stage"] == client.get(base(project)).json()["stage"]
+
+
 def test_closure_api_patch_with_version(api_for, manager, project):
     """PATCH edits the narrative with a version; a stale version is 409; bad weeks 400."""
     client = api_for(manager)

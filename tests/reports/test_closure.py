@@ -52,6 +52,12 @@ def test_closure_start_moves_to_closing_with_defaults(project, manager):
     assert "Hypercare finished and backlog handed to the product team" in titles
 
 
+def test_closure_start_leaves_the_callers_project_at_closing(project, manager):
+    """The project passed in reads stage closing after start, without a reload."""
+    services.closure_start(project=project, by=manager)
+    assert project.stage == Project.Stage.CLOSING
+
+
 def test_closure_start_twice_is_the_same_closure(project, manager):
     """Starting again returns the same closure and adds no item."""
     first = services.closure_start(project=project, by=manager)
