@@ -122,13 +122,21 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, failing open: a Redis error is logged and answered as a
+            # miss, never a 500 (config/cache.py).
+            "BACKEND": "config.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="charter"),
+            # Seconds. Redis answers in about a millisecond; a dead or unreachable one must cost
+            # a request milliseconds, not redis-py's default of 5 s per call.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions stay in the database (Django's default), never in the cache: signing in to the pages
+# must not depend on Redis.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Eager Celery still opens a producer on the broker to round-trip each task's arguments through
 # the serializer; "memory://" without a host makes kombu warn "No hostname was supplied" on the
@@ -251,6 +259,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "projects.api.errors.Pagination",
+    # DRF's defaults, with a JSON parser that answers 400 to a body nested past 64 levels.
+    "DEFAULT_PARSER_CLASSES": [
+        "projects.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

@@ -24,3 +24,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# Under /api/, a 500 raised outside a DRF view is JSON too; elsewhere Django's 500 page.
+handler500 = "projects.api.errors.server_error"

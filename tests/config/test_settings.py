@@ -62,7 +62,7 @@ def test_settings_full_stack_follows_the_urls():
     assert broker == "redis://127.0.0.1:6379/3"
     assert email == "django.core.mail.backends.smtp.EmailBackend"
     assert host == "mail.example"
-    assert cache == "django.core.cache.backends.redis.RedisCache"
+    assert cache == "config.cache.FailOpenRedisCache"
 
 
 def test_settings_production_refuses_a_missing_secret_key():
