@@ -10,7 +10,9 @@ meet, projects defines the signal here, and the higher app sends it or listens t
     ``to`` (the status it would move to) and ``by`` (the user moving it). A receiver refuses the
     move by raising ``django.core.exceptions.ValidationError`` (keyed ``status``); the error
     reaches the caller unchanged. ``stakeholders`` listens: while an approval of the subject is
-    pending, or its approver rejected it, the decision waits for the approval.
+    pending, or its approver rejected it, the decision waits for the approval; a rejection or
+    take-back by someone who may withdraw the pending requests (their requester or a manager)
+    withdraws them in the same transaction instead, and the move goes ahead.
 
 ``approval_decided``
     Sent by ``stakeholders.services.approval_decide`` (inside its transaction) when an approver

@@ -630,15 +630,17 @@ def change_request_transition(
                 f"become {ChangeRequest.Status(to).label.lower()}: {hint}."
             }
         )
+    decides = to in (ChangeRequest.Status.APPROVED, ChangeRequest.Status.REJECTED)
+    if decides and not reason.strip():
+        raise ValidationError({"reason": "Record why the change is approved or rejected."})
     if current.status == ChangeRequest.Status.SUBMITTED:
-        # Higher apps may hold the decision (stakeholders: an approval is pending or rejected).
+        # Higher apps may hold the decision (stakeholders: an approval is pending or rejected)
+        # or clear its way (a manager's rejection withdraws the pending approvals).
         decision_gate.send(sender=ChangeRequest, subject=current, to=to, by=by)
     now = timezone.now()
     if to == ChangeRequest.Status.SUBMITTED:
         current.submitted_at = now
-    elif to in (ChangeRequest.Status.APPROVED, ChangeRequest.Status.REJECTED):
-        if not reason.strip():
-            raise ValidationError({"reason": "Record why the change is approved or rejected."})
+    elif decides:
         current.decided_by, current.decided_at = by, now
         current.decision_reason = reason.strip()
     elif to == ChangeRequest.Status.IMPLEMENTED:

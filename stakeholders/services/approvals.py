@@ -2,7 +2,8 @@
 
 An approval of a submitted deliverable or change request holds the scope decision: while it is
 pending (or its approver rejected it) the deliverable cannot be accepted nor the change approved
-by hand (``stakeholders.receivers.hold_decision`` on ``projects.signals.decision_gate``). Once
+by hand (``stakeholders.receivers.hold_decision`` on ``projects.signals.decision_gate``); a
+manager's (or the requester's) rejection takes effect and withdraws the pending requests. Once
 every approver approved, or as soon as one rejected, ``approval_decided`` tells projects, which
 moves the subject by its own rules in the same transaction.
 """
@@ -10,6 +11,7 @@ moves the subject by its own rules in the same transaction.
 from __future__ import annotations
 
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -87,16 +89,30 @@ POSITIVE_DECISIONS = frozenset({Deliverable.Status.ACCEPTED, ChangeRequest.Statu
 
 
 def approval_hold_reason(subject: models.Model, to: str) -> str:
+def _may_withdraw(approval: Approval, by: AbstractBaseUser | None) -> bool:
+    """Whoever asked for the approval, a manager of the project or a superuser may take it
+    back (``approval_withdraw``'s rule)."""
+    if by is None:
+        return False
+    if by.is_superuser or approval.requested_by_id == by.pk:
+        return True
+    return Membership.objects.filter(
+        project_id=approval.project_id, user=by, role=Role.MANAGER
+    ).exists()
+
+
     """Why ``subject`` may not move to ``to`` yet because of its approvals, or ""."""
     live = live_approvals(subject)
     pending = [a for a in live if a.is_pending]
     name = subject_label(subject)
     if pending:
-        return (
-            f"{name[0].upper()}{name[1:]} is waiting for approval by {_names(pending)}; "
-            "it moves on once they decide (or when the request is withdrawn)."
+        hint = (
+            "it moves on once they decide (or when the request is withdrawn)"
+            if to in POSITIVE_DECISIONS
+            else "only whoever asked for the approval, or a manager, can decide it before they do"
         )
     rejected = [a for a in live if a.decision == Approval.Decision.REJECTED]
+        return f"{name[0].upper()}{name[1:]} is waiting for approval by {_names(pending)}; {hint}."
     if to in POSITIVE_DECISIONS and rejected:
         return (
             f"{_names(rejected)} rejected the approval of {name}; "
@@ -107,6 +123,63 @@ def approval_hold_reason(subject: models.Model, to: str) -> str:
 
 
 def _check_subject(project: Project, subject: models.Model) -> str:
+def _moved_words(subject: models.Model, to: str) -> str:
+    """``to`` as a past tense about the subject: "rejected CR-001 Dark mode"."""
+    name = subject_label(subject)
+    if to == ChangeRequest.Status.REJECTED or to == Deliverable.Status.REJECTED:
+        return f"rejected {name}"
+    return f"took {name} back"
+
+
+def approvals_settle(*, subject: models.Model, to: str, by: AbstractBaseUser | None) -> None:
+    """Before a deliverable or change request leaves ``submitted``: refuse the move while its
+    approvals say no (yet), or clear the way.
+
+    A yes (accepted, approved) needs every approval in. A no (rejected, taken back) by someone
+    who may withdraw the pending requests (their requester or a manager) takes effect: those
+    requests are withdrawn automatically, each saying after whose decision, since there is
+    nothing left for their approvers to approve. Anyone else waits (ValidationError)."""
+    pending = [a for a in live_approvals(subject) if a.is_pending]
+    if (
+        pending
+        and to not in POSITIVE_DECISIONS
+        and all(_may_withdraw(approval, by) for approval in pending)
+    ):
+        now = timezone.now()
+        comment = f"Withdrawn automatically after {display_name(by)} {_moved_words(subject, to)}."
+        for approval in Approval.objects.filter(pk__in=[a.pk for a in pending]).select_for_update():
+            approval.decision, approval.decided_at = Approval.Decision.WITHDRAWN, now
+            approval.comment = comment
+            approval._history_user = by
+            approval.save(update_fields=["decision", "decided_at", "comment"])
+        return
+    if reason := approval_hold_reason(subject, to):
+        raise ValidationError({"status": reason})
+
+
+_OLD_AUTOMATIC = re.compile(r"^Withdrawn: (?P<name>.+) rejected it\.$")
+
+
+def approval_outcome(approval: Approval) -> str:
+    """The sentence that says how an approval ended, naming who acted: its approver for approved
+    and rejected; for withdrawn, who withdrew it or whose rejection did."""
+    on = ""
+    if approval.decided_at:
+        decided = timezone.localtime(approval.decided_at)
+        on = f"On {decided.day} {decided:%b %Y}, "
+    if approval.decision == Approval.Decision.WITHDRAWN:
+        said = approval.comment.strip().rstrip(".") or "Withdrawn"
+        if match := _OLD_AUTOMATIC.match(approval.comment.strip()):  # the wording before
+            said = f"Withdrawn automatically after {match['name']} rejected"
+        if on:
+            said = f"{on}{said[0].lower()}{said[1:]}"
+        return f"{said}; {display_name(approval.approver)} has nothing left to decide."
+    if approval.is_pending:
+        return f"Waiting for {display_name(approval.approver)}."
+    verb = approval.get_decision_display().lower()
+    return f"{on}{display_name(approval.approver)} {verb} it. A decision is final."
+
+
     kind = SUBJECT_KINDS.get(subject._meta.label_lower)
     if kind is None:
         raise ValidationError(
@@ -250,7 +323,7 @@ def approval_decide(
         outcome = "rejected"
         for other in Approval.objects.for_subject(subject).pending().select_for_update():
             other.decision, other.decided_at = Approval.Decision.WITHDRAWN, now
-            other.comment = f"Withdrawn: {display_name(by)} rejected it."
+            other.comment = f"Withdrawn automatically after {display_name(by)} rejected."
             other._history_user = by
             other.save(update_fields=["decision", "decided_at", "comment"])
     else:

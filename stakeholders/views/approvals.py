@@ -147,6 +147,7 @@ def approval_detail(request: HttpRequest, pk: int, approval_pk: int) -> HttpResp
             "area": "approvals",
             "approval": approval,
             "subject_text": services.subject_label(approval.subject),
+            "outcome": services.approval_outcome(approval),
             "is_approver": approval.approver_id == request.user.pk,
             "form": form,
             "history": [a for a in history if a.pk != approval.pk],

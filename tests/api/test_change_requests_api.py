@@ -4,6 +4,7 @@ import pytest
 
 from projects import services
 from projects.models import ChangeRequest
+from stakeholders.services import approval_request
 
 
 def url(project, pk: int | None = None, verb: str = "") -> str:
@@ -97,6 +98,27 @@ def test_change_requests_reject_with_reason(api_for, member, manager, project):
     again = api_for(member).post(url(project, item.pk, "implement"))
     assert again.status_code == 400
     assert "it is final" in again.json()["status"][0]
+
+
+def test_change_requests_reject_takes_effect_while_an_approval_is_pending(
+    api_for, member, manager, viewer, project
+):
+    """The manager's reject with its reason takes effect though an approval is pending (it is
+    withdrawn); approving meanwhile is a 400 that says whom the change waits for."""
+    item = submitted(project, member)
+    approval = approval_request(project=project, by=manager, subject=item, approver=viewer)
+    client = api_for(manager)
+    held = client.post(url(project, item.pk, "approve"), {"reason": "Fine"})
+    assert held.status_code == 400
+    assert "waiting for approval by Vic Viewer" in held.json()["status"][0]
+    response = client.post(url(project, item.pk, "reject"), {"reason": "Too costly"})
+    assert response.status_code == 200, response.json()
+    assert (response.json()["status"], response.json()["decision_reason"]) == (
+        "rejected",
+        "Too costly",
+    )
+    approval.refresh_from_db()
+    assert approval.decision == "withdrawn"
 
 
 @pytest.mark.parametrize("verb", ["approve", "reject"])

@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
 from projects import services as project_services
 from projects.models import ChangeRequest, Deliverable
@@ -110,18 +111,69 @@ def test_approval_with_two_approvers_waits_for_both(project, manager, member, vi
     assert change.status == ChangeRequest.Status.APPROVED
 
 
-@pytest.mark.parametrize("to", ["approved", "rejected"])
-def test_change_request_decision_waits_for_a_pending_approval(project, manager, viewer, change, to):
-    """While an approval is pending, the manager can neither approve nor reject by hand."""
+def test_change_request_approval_waits_for_a_pending_approval(project, manager, viewer, change):
+    """While an approval is pending, the manager cannot approve by hand: the yes needs it."""
     ask(project, manager, change, viewer)
     with pytest.raises(ValidationError) as error:
         project_services.change_request_transition(
-            change_request=change, by=manager, to=to, reason="Board said so."
+            change_request=change, by=manager, to="approved", reason="Board said so."
         )
     assert (
         "CR-001 Dark mode is waiting for approval by Vic Viewer"
         in error.value.message_dict["status"][0]
     )
+
+
+def test_change_request_rejected_by_the_manager_withdraws_pending_approvals(
+    project, manager, member, viewer, change
+):
+    """A manager's reject takes effect with its reason; each pending approval is withdrawn
+    automatically, saying after whose rejection."""
+    first = ask(project, manager, change, viewer)
+    second = ask(project, manager, change, member)
+    rejected = project_services.change_request_transition(
+        change_request=change, by=manager, to="rejected", reason="Out of budget."
+    )
+    assert rejected.status == ChangeRequest.Status.REJECTED
+    assert (rejected.decided_by, rejected.decision_reason) == (manager, "Out of budget.")
+    for approval in (first, second):
+        approval.refresh_from_db()
+        assert approval.decision == Approval.Decision.WITHDRAWN
+        assert approval.comment == (
+            "Withdrawn automatically after Maria Manager rejected CR-001 Dark mode."
+        )
+
+
+def test_change_request_reject_without_reason_leaves_the_approvals_pending(
+    project, manager, viewer, change
+):
+    """A reject refused for want of a reason withdraws nothing."""
+    approval = ask(project, manager, change, viewer)
+    with pytest.raises(ValidationError, match="Record why"):
+        project_services.change_request_transition(
+            change_request=change, by=manager, to="rejected", reason=" "
+        )
+    approval.refresh_from_db()
+    assert approval.is_pending
+
+
+def test_approval_withdrawn_after_a_rejection_names_who_rejected(
+    project, manager, member, viewer, change
+):
+    """The approval withdrawn by the system says it was automatic and names the approver who
+    rejected, not its own approver."""
+    first = ask(project, manager, change, viewer)
+    second = ask(project, manager, change, member)
+    services.approval_decide(approval=first, by=viewer, decision="rejected", comment="No.")
+    second.refresh_from_db()
+    assert second.comment == "Withdrawn automatically after Vic Viewer rejected."
+    outcome = services.approval_outcome(second)
+    day = timezone.localtime(second.decided_at)
+    assert outcome == (
+        f"On {day.day} {day:%b %Y}, withdrawn automatically after Vic Viewer rejected; "
+        "Mo Member has nothing left to decide."
+    )
+    assert "Mo Member withdrawn" not in outcome
 
 
 def test_change_request_without_approvals_is_decided_by_hand(project, manager, change):

@@ -341,6 +341,21 @@ def test_approval_page_only_the_approver_decides_and_only_once(
     assert Approval.objects.get(pk=approval.pk).decision == "rejected"
 
 
+def test_approval_page_of_an_automatic_withdrawal_names_who_rejected(
+    client_for, manager, member, viewer, project
+):
+    """A request withdrawn because another approver rejected says so, in good grammar."""
+    first = services.approval_request(project=project, by=manager, subject=project, approver=viewer)
+    second = services.approval_request(
+        project=project, by=manager, subject=project, approver=member
+    )
+    services.approval_decide(approval=first, by=viewer, decision="rejected", comment="Not yet")
+    url = reverse("stakeholders:approval", kwargs={"pk": project.pk, "approval_pk": second.pk})
+    page = client_for(member).get(url).content.decode()
+    assert "withdrawn automatically after Vic Viewer rejected" in page
+    assert "Mo Member withdrawn it" not in page
+
+
 def test_approval_e_mail_link_is_the_approval_page(approval, project):
     """The e-mail's link is this page's URL."""
     assert services.approval_url(approval).endswith(
