@@ -88,7 +88,6 @@ def _names(approvals: list[Approval]) -> str:
 POSITIVE_DECISIONS = frozenset({Deliverable.Status.ACCEPTED, ChangeRequest.Status.APPROVED})
 
 
-def approval_hold_reason(subject: models.Model, to: str) -> str:
 def _may_withdraw(approval: Approval, by: AbstractBaseUser | None) -> bool:
     """Whoever asked for the approval, a manager of the project or a superuser may take it
     back (``approval_withdraw``'s rule)."""
@@ -101,6 +100,7 @@ def _may_withdraw(approval: Approval, by: AbstractBaseUser | None) -> bool:
     ).exists()
 
 
+def approval_hold_reason(subject: models.Model, to: str) -> str:
     """Why ``subject`` may not move to ``to`` yet because of its approvals, or ""."""
     live = live_approvals(subject)
     pending = [a for a in live if a.is_pending]
@@ -111,8 +111,8 @@ def _may_withdraw(approval: Approval, by: AbstractBaseUser | None) -> bool:
             if to in POSITIVE_DECISIONS
             else "only whoever asked for the approval, or a manager, can decide it before they do"
         )
-    rejected = [a for a in live if a.decision == Approval.Decision.REJECTED]
         return f"{name[0].upper()}{name[1:]} is waiting for approval by {_names(pending)}; {hint}."
+    rejected = [a for a in live if a.decision == Approval.Decision.REJECTED]
     if to in POSITIVE_DECISIONS and rejected:
         return (
             f"{_names(rejected)} rejected the approval of {name}; "
@@ -122,7 +122,6 @@ def _may_withdraw(approval: Approval, by: AbstractBaseUser | None) -> bool:
     return ""
 
 
-def _check_subject(project: Project, subject: models.Model) -> str:
 def _moved_words(subject: models.Model, to: str) -> str:
     """``to`` as a past tense about the subject: "rejected CR-001 Dark mode"."""
     name = subject_label(subject)
@@ -180,6 +179,7 @@ def approval_outcome(approval: Approval) -> str:
     return f"{on}{display_name(approval.approver)} {verb} it. A decision is final."
 
 
+def _check_subject(project: Project, subject: models.Model) -> str:
     kind = SUBJECT_KINDS.get(subject._meta.label_lower)
     if kind is None:
         raise ValidationError(
