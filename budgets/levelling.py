@@ -40,7 +40,15 @@ from decimal import Decimal
 import numpy as np
 
 from budgets import allocation
-from scheduling.engine import LINK_TYPES, MISSING, LinkInput, TaskInput, compute_schedule_arrays
+from scheduling.engine import (
+    LINK_TYPES,
+    MISSING,
+    LinkInput,
+    ScheduleArrays,
+    TaskInput,
+    compute_schedule_arrays,
+)
+from scheduling.workdays import shown_finish_index
 
 __all__ = ["DEFAULT_PRIORITY", "Demand", "Move", "Plan", "level"]
 
@@ -84,7 +92,9 @@ class Move:
 
 @dataclass(frozen=True)
 class Plan:
-    """What levelling would do. Finishes are exclusive indexes (the engine's ``finish``)."""
+    """What levelling would do. Finishes are exclusive indexes: the day after the project's
+    shown finish (``scheduling.workdays.shown_finish_index``), so a plan that ends with a
+    milestone finishes on the milestone's day, as the task table shows it."""
 
     moves: tuple[Move, ...]
     remaining: tuple[allocation.Conflict, ...]
@@ -97,6 +107,13 @@ class Plan:
     @property
     def levelled(self) -> tuple[Move, ...]:
         return tuple(move for move in self.moves if move.levelled)
+
+
+def _finish(schedule: ScheduleArrays) -> int:
+    """The exclusive index after the schedule's shown finish (0 for no tasks)."""
+    if not schedule.early_start.size:
+        return 0
+    return int(shown_finish_index(schedule.early_start, schedule.early_finish)) + 1
 
 
 def _units(hours: Decimal) -> int:
@@ -326,8 +343,8 @@ def level(
         moves=tuple(moves),
         remaining=tuple(allocation.conflicts(loads)),
         conflicts_before=conflicts_before,
-        finish_before=int(first.finish),
-        finish_after=int(result.finish),
+        finish_before=_finish(first),
+        finish_after=_finish(result),
         allow_past_float=allow_past_float,
         complete=complete,
     )

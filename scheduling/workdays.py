@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["WorkCalendar"]
+__all__ = ["WorkCalendar", "shown_finish_index"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -114,8 +114,18 @@ class WorkCalendar:
 
     def shown_dates(self, early_start: int, early_finish: int) -> tuple[date, date]:
         """Start and inclusive finish as shown: a milestone shows on its start day."""
-        last = early_finish - 1 if early_finish > early_start else early_start
-        return self.index_to_date(early_start), self.index_to_date(last)
+        return self.index_to_date(early_start), self.index_to_date(
+            int(shown_finish_index(early_start, early_finish))
+        )
+
+    def project_finish(
+        self, early_starts: npt.ArrayLike, early_finishes: npt.ArrayLike
+    ) -> date | None:
+        """The project's finish as every page shows it (see :func:`shown_finish_index`); None
+        for a plan without tasks."""
+        if np.size(early_starts) == 0:
+            return None
+        return self.index_to_date(int(shown_finish_index(early_starts, early_finishes)))
 
     def indexes_to_dates(self, indexes: npt.ArrayLike) -> npt.NDArray[np.datetime64]:
         """Vectorised :meth:`index_to_date`: int indexes to ``datetime64[D]``."""
@@ -137,3 +147,21 @@ class WorkCalendar:
         )
         holidays = np.searchsorted(np.asarray(self._holiday_offsets, np.int64), offset)
         return weekday_rank - holidays - self._base
+
+
+def shown_finish_index(
+    early_start: npt.ArrayLike, early_finish: npt.ArrayLike, axis: int | None = None
+) -> int | np.int64 | IntArray:
+    """Index of the day shown as the finish (DESIGN §4): the working day at EF − 1 for a task
+    with work, the day at ES for a milestone; for several tasks (a project, along ``axis``) the
+    latest of those days.
+
+    The one definition of a finish date: the task table, the schedule API, levelling, the
+    forecast and the KPI snapshot all show it. A plan that ends with a milestone finishes on the
+    milestone's day, one working day after the latest EF − 1 (a task with work has
+    ES <= EF − 1, a milestone EF − 1 < ES, hence the max of the two maxima).
+    """
+    if isinstance(early_start, int) and isinstance(early_finish, int):
+        return max(early_finish - 1, early_start)  # one task: no array round trip
+    starts, finishes = np.asarray(early_start), np.asarray(early_finish)
+    return np.maximum(np.max(finishes, axis=axis) - 1, np.max(starts, axis=axis))

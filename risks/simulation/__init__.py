@@ -34,8 +34,8 @@ Semantics worth knowing
 * ``duration`` is the plan: the deterministic CPM (``deterministic_finish``) uses it and the
   cost of a task moves by ``cost_per_day`` times (sampled duration - ``duration``).
   ``most_likely`` defaults to ``duration`` when only optimistic and pessimistic are given.
-* Percentiles are order statistics: P80 is the smallest finish index (exclusive, like
-  :attr:`ScheduleResult.finish`; the shown finish date is the working day at index - 1) that at
+* Percentiles are order statistics: P80 is the smallest finish index (exclusive: the shown
+  finish date, ``scheduling.workdays.shown_finish_index``, is the working day at index - 1) that at
   least 80 % of iterations reach, likewise for cost.
 * Drivers (tornado chart) are Spearman rank correlations, with mid-ranks for ties, between each
   uncertain task's sampled duration (before risk impacts), or each risk event's firing, and the

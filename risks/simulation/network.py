@@ -16,6 +16,7 @@ from scheduling.engine import (
     LinkInput,
     compute_schedule_arrays,
 )
+from scheduling.workdays import shown_finish_index
 
 # --- Prepared network ----------------------------------------------------------------------------
 
@@ -242,5 +243,7 @@ def _prepare(
         first_level_end=bounds[1] if n else 0,
         backward=tuple(backward[::-1]),
         must_finish_by=must_finish_by,
-        deterministic_finish=cpm.finish,
+        deterministic_finish=int(shown_finish_index(cpm.early_start, cpm.early_finish)) + 1
+        if n
+        else 0,
     )

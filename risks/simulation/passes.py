@@ -22,6 +22,7 @@ from risks.simulation.results import SampledSchedules
 from scheduling.engine import (
     LinkInput,
 )
+from scheduling.workdays import shown_finish_index
 
 # --- The vectorised passes -----------------------------------------------------------------------
 
@@ -150,7 +151,9 @@ def _passes(
     critical_rows: BoolArray | None = None,
     early_start: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Schedule every column of ``durations`` (rows in plan order); returns each finish.
+    """Schedule every column of ``durations`` (rows in plan order); returns each finish: the
+    exclusive index after the shown finish (``shown_finish_index``, so a plan that ends with a
+    milestone finishes on the milestone's day, as the task table shows it).
 
     ``dates`` (2n, c) receives ES over EF, then LS over LF; ``scratch`` is a flat buffer of at
     least ``_scratch_size(plan) * c`` values, all of the plan's integer type. Criticality goes
@@ -161,6 +164,7 @@ def _passes(
     start, end = dates[:n], dates[n:]
     _forward(plan, dates, scratch, durations, durations)
     finish = end.max(axis=0) if n else np.zeros(c, dates.dtype)
+    shown_end = shown_finish_index(start, end, axis=0) + 1 if n else finish
     if early_start is not None:
         early_start[...] = start
 
@@ -195,7 +199,7 @@ def _passes(
             critical_rows[t0:t1] = critical
         end[t0:t1] = lf
         np.subtract(lf, durations[t0:t1], out=start[t0:t1])
-    return finish
+    return shown_end
 
 
 def _scratch_size(plan: _Plan) -> int:

@@ -14,6 +14,7 @@ from risks.services.forecast import _Progress
 from risks.simulation import simulate
 from risks.tasks import run_forecast
 from scheduling.models import Task
+from scheduling.selectors import schedule_summary
 from scheduling.services import work_calendar
 
 pytestmark = pytest.mark.django_db
@@ -148,11 +149,12 @@ def test_forecast_request_runs_the_task_on_commit_and_stores_results(
 
 def test_forecast_deterministic_finish_is_the_schedule_finish(project, manager, network):
     """With the plan's durations the forecast's deterministic finish is the finish date the
-    schedule shows (the last task's inclusive finish)."""
+    schedule shows: the plan ends with the Go-live milestone, so its day, not Test's."""
     run = services.forecast_run_now(project=project, by=manager, iterations=100, seed=1)
-    network["Test"].refresh_from_db()
-    assert run.results["deterministic_finish"]["date"] == network["Test"].finish_date.isoformat()
-    assert run.results["deterministic_finish"]["index"] == 18
+    network["Go-live"].refresh_from_db()
+    assert run.results["deterministic_finish"]["date"] == network["Go-live"].finish_date.isoformat()
+    assert run.results["deterministic_finish"]["date"] == str(schedule_summary(project)["finish"])
+    assert run.results["deterministic_finish"]["index"] == 19
 
 
 def test_forecast_same_seed_same_results(project, manager, network, risky):

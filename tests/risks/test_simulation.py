@@ -22,9 +22,17 @@ from risks.simulation import (
     schedule_samples,
     simulate,
 )
-from scheduling.engine import LINK_TYPES, CycleError, TaskInput, compute_schedule
+from scheduling.engine import LINK_TYPES, CycleError, ScheduleResult, TaskInput, compute_schedule
+from scheduling.workdays import shown_finish_index
 
 N = 10_000
+
+
+def shown_end(cpm: ScheduleResult) -> int:
+    """The exclusive index after the plan's shown finish, as the forecast reports it."""
+    tasks = list(cpm.tasks.values())
+    starts = [task.early_start for task in tasks]
+    return int(shown_finish_index(starts, [task.early_finish for task in tasks])) + 1
 
 
 def chain(
@@ -158,10 +166,10 @@ def test_simulate_zero_variance_gives_cpm_finish() -> None:
     links = [LinkInput(1, 2, "SS", 1), LinkInput(2, 3, "FF", 2), LinkInput(1, 3, "SF", 4)]
     cpm = compute_schedule([TaskInput(1, 3), TaskInput(2, 2), TaskInput(3, 4, constraint=2)], links)
     result = simulate(tasks, links, iterations=1_000)
-    assert result.finish_percentiles == dict.fromkeys(PERCENTILES, cpm.finish)
-    assert result.finish_mean == cpm.finish
+    assert result.finish_percentiles == dict.fromkeys(PERCENTILES, shown_end(cpm))
+    assert result.finish_mean == shown_end(cpm)
     assert result.finish_std == 0
-    assert result.finish_indexes == (cpm.finish,)
+    assert result.finish_indexes == (shown_end(cpm),)
     assert result.finish_cumulative == (100.0,)
     assert result.criticality == {
         task_id: float(task.is_critical) for task_id, task in cpm.tasks.items()
@@ -177,7 +185,7 @@ def test_simulate_zero_variance_matches_engine_on_random_networks(seed: int) -> 
     result = simulate(
         as_simulation_tasks(tasks), links, iterations=600, must_finish_by=must_finish_by
     )
-    assert result.finish_percentiles == dict.fromkeys(PERCENTILES, cpm.finish)
+    assert result.finish_percentiles == dict.fromkeys(PERCENTILES, shown_end(cpm))
     assert result.criticality == {
         task_id: float(task.is_critical) for task_id, task in cpm.tasks.items()
     }
@@ -209,7 +217,7 @@ def test_schedule_samples_match_engine_per_scenario(seed: int) -> None:
             links,
             must_finish_by=must_finish_by,
         )
-        assert sampled.finish[scenario] == cpm.finish
+        assert sampled.finish[scenario] == shown_end(cpm)
         assert sampled.early_start[scenario].tolist() == [
             cpm.tasks[task.id].early_start for task in tasks
         ]
@@ -463,7 +471,7 @@ def test_schedule_samples_beyond_int16_match_engine() -> None:
             ],
             links,
         )
-        assert sampled.finish[scenario] == cpm.finish > 32_767
+        assert sampled.finish[scenario] == shown_end(cpm) > 32_767
         assert sampled.critical[scenario].tolist() == [
             cpm.tasks[task_id].is_critical for task_id in (1, 2, 3)
         ]
@@ -501,3 +509,12 @@ def test_check_inputs_validates_like_simulate_without_sampling():
         check_inputs(tasks, links, [RiskEvent(id=9, probability=1.5)])
     with pytest.raises(CycleError):
         check_inputs(tasks, [*links, LinkInput(predecessor=2, successor=1, type="FS", lag=0)])
+
+
+def test_simulate_plan_ending_with_a_milestone_finishes_on_the_milestone_day() -> None:
+    """A 3-day task then a milestone: the milestone shows on day 3, so the finish index is 4
+    (shown day 4 − 1 = 3), not the task's exclusive finish 3 (which would show day 2)."""
+    tasks = [SimulationTask(1, 3), SimulationTask(2, 0)]
+    result = simulate(tasks, [LinkInput(1, 2, "FS", 0)], iterations=50)
+    assert result.deterministic_finish == 4
+    assert result.finish_percentiles == dict.fromkeys(PERCENTILES, 4)
