@@ -173,9 +173,9 @@ def closure_start(*, project: Project, by: AbstractBaseUser) -> Closure:
     given, project = project, lock_project(project)
     existing = Closure.objects.filter(project=project).first()
     if existing is not None:
+        given.stage, given.version = project.stage, project.version
         return existing
     if project.is_closed:
-        given.stage, given.version = project.stage, project.version
         raise ValidationError({"stage": f"{project.key} is already closed."})
     closure = Closure(project=project, started_at=timezone.now(), started_by=by)
     closure._history_user = by
@@ -192,9 +192,9 @@ def closure_start(*, project: Project, by: AbstractBaseUser) -> Closure:
     )
     if project.stage != Project.Stage.CLOSING:
         _stage_by(project, stage=Project.Stage.CLOSING, by=by)
+    given.stage, given.version = project.stage, project.version
     return closure
 
-    given.stage, given.version = project.stage, project.version
 
 def _refuse_unless_open(closure: Closure, doing: str) -> None:
     if closure.status == Closure.Status.AWAITING_SIGN_OFF:
