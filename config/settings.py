@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Learns SITE_URL from signed-in people's requests when the environment does not set it.
+    "projects.site.SiteUrlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -189,7 +191,9 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Charter <charter@localhost>")
 # Where people reach Charter: links in e-mails (approval requests, status reports) start here.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Unset, Charter uses the address signed-in people reach it at (projects.site), so a server run
+# on another host or port mails links that work; set it in production.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Authentication ------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from budgets.charts import money
+from projects.site import absolute_url
 from reports import mail_charts, status_charts
 from reports.models import StatusReport
 from reports.pdf import html_to_pdf
@@ -294,7 +295,7 @@ def content_id(report: StatusReport, chart: status_charts.Chart) -> str:
 
 def report_url(report: StatusReport) -> str:
     path = reverse("reports:status_report", args=[report.project_id, report.pk])
-    return f"{settings.SITE_URL}{path}"
+    return absolute_url(path)
 
 
 def svg_charts(view: dict[str, Any]) -> list[dict[str, Any]]:

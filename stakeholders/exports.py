@@ -7,10 +7,10 @@ import datetime
 import io
 
 import icalendar
-from django.conf import settings
 from django.utils import timezone
 
 from projects.models import Project
+from projects.site import site_url
 from stakeholders.models import Meeting
 from stakeholders.selectors import raci_matrix
 
@@ -49,7 +49,7 @@ def _mailto(email: str) -> str:
 
 
 def _product_domain() -> str:
-    site = getattr(settings, "SITE_URL", "http://127.0.0.1:8000")
+    site = site_url()
     return site.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "charter"
 
 

@@ -14,7 +14,6 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, send_mail
@@ -32,6 +31,7 @@ from projects.services.common import (
     save_versioned,
     versioned_update,
 )
+from projects.site import absolute_url
 from reports.models import (
     BenefitRealisation,
     Closure,
@@ -453,7 +453,7 @@ def reviews_to_remind() -> list[PostImplementationReview]:
 
 
 def _site_url(path: str) -> str:
-    return f"{getattr(settings, 'SITE_URL', 'http://127.0.0.1:8000').rstrip('/')}{path}"
+    return absolute_url(path)
 
 
 def closure_report_pdf(closure: Closure, report: dict[str, Any]) -> bytes:

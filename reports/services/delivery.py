@@ -33,7 +33,6 @@ import smtplib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -45,6 +44,7 @@ from django.utils import timezone
 
 from projects.models import Project
 from projects.services.common import check_manager, lock_project
+from projects.site import site_url
 from reports.models import CLAIM_TIMEOUT, DeliveryAttempt, StatusReport, StatusReportDelivery
 from reports.services.status import status_report_build, week_start_for
 from stakeholders.models import Stakeholder
@@ -178,7 +178,7 @@ class _Claim:
 
 def message_id_for(delivery: StatusReportDelivery) -> str:
     """The same Message-ID on every try of a delivery, so a duplicate can be recognised."""
-    host = urlsplit(settings.SITE_URL).hostname or str(DNS_NAME)
+    host = urlsplit(site_url()).hostname or str(DNS_NAME)
     return f"<status-report-{delivery.report_id}-{delivery.pk}@{host}>"
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from projects.models import ChangeRequest, Deliverable, Membership, Project, Role
 from projects.signals import approval_decided
+from projects.site import absolute_url
 from stakeholders.models import Approval, Stakeholder
 from stakeholders.services.common import check_same_project, display_name
 
@@ -375,8 +375,7 @@ def approval_url(approval: Approval) -> str:
         )
     except NoReverseMatch:  # the pages are not routed yet: the path they will have
         path = f"/projects/{approval.project_id}/approvals/{approval.pk}/"
-    site = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-    return f"{site}{path}"
+    return absolute_url(path)
 
 
 def approval_notify(*, approval_id: int) -> bool:
