@@ -160,7 +160,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # refreshes right after each committing change: the embedded default, where tasks run in-process
 # and a countdown could not wait.
 KPI_REFRESH_DEBOUNCE = env.int("KPI_REFRESH_DEBOUNCE", default=30 if REDIS_URL else 0)
+# The worker heartbeat that /readyz/ reads lives outside the apps (config/health.py).
+CELERY_IMPORTS = ["config.health"]
 CELERY_BEAT_SCHEDULE = {
+    # Proves to /readyz/ that beat, the broker and a worker all move work; an hour of heartbeats
+    # queued while no worker runs is dropped, not replayed.
+    "worker-heartbeat": {
+        "task": "config.health.heartbeat",
+        "schedule": 60,  # config.health.HEARTBEAT_EVERY
+        "options": {"expires": 60},
+    },
     "purge-expired-api-tokens": {
         "task": "projects.tasks.purge_expired_api_tokens",
         "schedule": 60 * 60,  # hourly
@@ -245,6 +254,8 @@ STORAGES = {
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers and the compose file probe the health endpoints over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 30)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)

@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config import health
+
 urlpatterns = [
     # The portfolio dashboard is the landing page (/); the plain project list is /projects/.
     path("", include("reports.urls")),
@@ -20,6 +22,9 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # Health for the compose file and load balancers, without a login (config/health.py).
+    path("healthz/", health.liveness, name="healthz"),
+    path("readyz/", health.readiness, name="readyz"),
     path("api/v1/", include("config.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
