@@ -16,6 +16,7 @@ from budgets.api import resources as resources_api
 from projects.api import auth as auth_api
 from projects.api import changes as changes_api
 from projects.api import deliverables as deliverables_api
+from projects.api import history as history_api
 from projects.api import projects as projects_api
 from projects.api import scope as scope_api
 from reports import api as reports_api
@@ -99,6 +100,7 @@ router.register(
     changes_api.ChangeRequestViewSet,
     basename="project-change-request",
 )
+router.register(f"{PROJECT}/history", history_api.HistoryViewSet, basename="project-history")
 
 # scheduling
 router.register(f"{PROJECT}/tasks", tasks_api.TaskViewSet, basename="project-task")

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from projects import history
 from projects.models import (
     ChangeRequest,
     Charter,
@@ -425,3 +426,32 @@ def _member_users(project: Project):
 
 def _user_label(user: Any) -> str:
     return user.get_full_name() or user.get_username()
+
+
+class HistoryFilterForm(forms.Form):
+    """The history's filters: area, person and kind of record. Invalid values are ignored."""
+
+    area = forms.ChoiceField(required=False, label="Area")
+    user = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Person")
+    model = forms.ChoiceField(required=False, label="Record")
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", "All areas"), *history.AREAS.items()]
+        people = [m.user for m in project.memberships.select_related("user").order_by("pk")]
+        self.fields["user"].choices = [
+            ("", "Everyone"),
+            *sorted(
+                ((u.pk, u.get_full_name() or u.get_username()) for u in people),
+                key=lambda choice: choice[1],
+            ),
+        ]
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for tracked in history.tracked_models().values():
+            grouped.setdefault(history.AREAS.get(tracked.area, tracked.area), []).append(
+                (tracked.label, tracked.verbose_name)
+            )
+        self.fields["model"].choices = [
+            ("", "All records"),
+            *((area, sorted(choices, key=lambda c: c[1])) for area, choices in grouped.items()),
+        ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from projects.views import account, changes, deliverables, project, scope, wbs
+from projects.views import account, changes, deliverables, history, project, scope, wbs
 
 app_name = "projects"
 
@@ -23,7 +23,12 @@ urlpatterns = [
         project.member_remove,
         name="member_remove",
     ),
-    path("projects/<int:pk>/history/", project.project_history, name="history"),
+    path("projects/<int:pk>/history/", history.project_history, name="history"),
+    path(
+        "projects/<int:pk>/history/<str:model>/<int:object_pk>/",
+        history.record_history,
+        name="record_history",
+    ),
     path("projects/<int:pk>/save-as-template/", scope.template_save, name="template_save"),
     # --- Scope (projects/views/scope.py, deliverables.py, wbs.py, changes.py) ---
     path("projects/<int:pk>/charter/", scope.charter, name="charter"),

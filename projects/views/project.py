@@ -1,4 +1,4 @@
-"""Browser pages of the project itself: portfolio, create/edit, overview, members, history.
+"""Browser pages of the project itself: portfolio, create/edit, overview, members.
 
 Every page reaches project data only through ``projects.selectors`` (DESIGN §3): a project the
 user is not a member of answers 404, a role too low for the action answers 403. Project pages
@@ -10,14 +10,12 @@ from __future__ import annotations
 import copy
 import datetime
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Q, Subquery, Value
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -48,8 +46,6 @@ from projects.services import (
     project_update,
 )
 from projects.views.scope import scope_summary
-
-HISTORY_PAGE_SIZE = 50
 
 # --- Portfolio -----------------------------------------------------------------------------------
 
@@ -291,141 +287,6 @@ def _render_members(
             "row_error": row_error,
         },
     )
-
-
-# --- History -------------------------------------------------------------------------------------
-
-
-@dataclass
-class HistoryEntry:
-    when: datetime.datetime
-    who: Any  # the user, or None for changes made outside a request (imports, the shell)
-    subject: str
-    action: str  # "created", "changed" or "deleted"
-    verb: str  # how the page words the action: a member is "added", a project "created"
-    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (field, old, new)
-
-
-@login_required
-def project_history(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
-    page = project_history_page(project, request.GET.get("page"))
-    return render(
-        request,
-        "projects/project_history.html",
-        {"project": project, "area": "history", "page": page},
-    )
-
-
-def _previous(history_model: Any, id_field: str = "id") -> Subquery:
-    """The history_id of the same object's record just before the outer one."""
-    earlier = history_model.objects.filter(
-        Q(history_date__lt=OuterRef("history_date"))
-        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
-        **{id_field: OuterRef(id_field)},
-    ).order_by("-history_date", "-history_id")
-    return Subquery(earlier.values("history_id")[:1])
-
-
-def project_history_page(project: Project, page_number: Any) -> Page:
-    """One page of the audit trail of a project and its memberships, newest first.
-
-    A constant number of queries whatever the page size: the page of (kind, id) rows from a
-    UNION, then each kind's rows with their authors, then each kind's previous records in bulk.
-    (Kept here until a second page needs it; it belongs in ``projects.selectors``.)
-    """
-    project_history = Project.history.model
-    membership_history = Membership.history.model
-    union = (
-        project_history.objects.filter(id=project.pk)
-        .annotate(kind=Value("project"))
-        .values("history_id", "history_date", "kind")
-        .order_by()  # historical models order by date; a UNION's parts may not
-        .union(
-            membership_history.objects.filter(project_id=project.pk)
-            .annotate(kind=Value("membership"))
-            .values("history_id", "history_date", "kind")
-            .order_by(),
-            all=True,
-        )
-        .order_by("-history_date", "-history_id")
-    )
-    page = Paginator(union, HISTORY_PAGE_SIZE).get_page(page_number)
-    wanted: dict[str, list[int]] = {"project": [], "membership": []}
-    for row in page.object_list:
-        wanted[row["kind"]].append(row["history_id"])
-
-    records: dict[tuple[str, int], Any] = {}
-    for kind, model, related in (
-        ("project", project_history, ["history_user"]),
-        ("membership", membership_history, ["history_user", "user"]),
-    ):
-        if not wanted[kind]:
-            continue
-        rows = list(
-            model.objects.filter(history_id__in=wanted[kind])
-            .select_related(*related)
-            .annotate(previous_id=_previous(model))
-        )
-        previous_ids = [r.previous_id for r in rows if r.previous_id and r.history_type == "~"]
-        previous = model.objects.in_bulk(previous_ids) if previous_ids else {}
-        for record in rows:
-            record.previous = previous.get(record.previous_id)
-            records[(kind, record.history_id)] = record
-
-    page.object_list = [
-        _history_entry(kind=row["kind"], record=records[(row["kind"], row["history_id"])])
-        for row in page.object_list
-    ]
-    return page
-
-
-def _history_entry(*, kind: str, record: Any) -> HistoryEntry:
-    action = {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
-    if kind == "project":
-        subject = "Project"
-    else:
-        subject = (
-            f"Member {_display_name(record.user)}" if record.user else f"Member #{record.user_id}"
-        )
-    verb = {"created": "added", "deleted": "removed"}.get(action, action)
-    entry = HistoryEntry(
-        when=record.history_date,
-        who=record.history_user,
-        subject=subject,
-        action=action,
-        verb=verb if kind == "membership" else action,
-    )
-    if kind == "membership" and action == "created":
-        entry.changes.append(("role", "—", Role(record.role).label))
-    elif kind == "membership" and action == "deleted":
-        entry.changes.append(("role", Role(record.role).label, "—"))
-    elif action == "changed" and record.previous is not None:
-        delta = record.diff_against(record.previous)
-        for change in delta.changes:
-            model_field = record._meta.get_field(change.field)
-            entry.changes.append(
-                (
-                    str(model_field.verbose_name),
-                    _display_value(model_field, change.old),
-                    _display_value(model_field, change.new),
-                )
-            )
-    return entry
-
-
-def _display_value(model_field: Any, value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
 
 
 # --- Helpers -------------------------------------------------------------------------------------
