@@ -8,16 +8,19 @@ read them without computing.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import F, Q
+from django.db import models, transaction
+from django.db.models import F, Max, Q
 from simple_history.models import HistoricalRecords
 
 from projects.models import Project, WorkPackage
+from scheduling import predecessors
 
 ISO_WEEKDAYS = range(1, 8)
 # About forty years: a longer duration, estimate or lag is a typing slip, and beyond ~2.6 million
@@ -173,6 +176,19 @@ class TaskQuerySet(models.QuerySet):
         """WBS order, then the order tasks were placed in: the Gantt's row order."""
         return self.order_by(F("work_package__sort_key").asc(nulls_last=True), "position", "id")
 
+    def bulk_create(self, objs: Iterable[Task], *args: Any, **kwargs: Any) -> list[Task]:
+        """Number the tasks that have no ``ref`` yet, as ``Task.save`` does one at a time."""
+        objs = list(objs)
+        unnumbered: dict[int, list[Task]] = {}
+        for task in objs:
+            if task.ref is None:
+                unnumbered.setdefault(task.project_id, []).append(task)
+        for project_id, tasks in unnumbered.items():
+            first = TaskRefCounter.take(project_id, len(tasks))
+            for offset, task in enumerate(tasks):
+                task.ref = first + offset
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class Task(models.Model):
     """A unit of scheduled work. Duration 0 makes it a milestone.
@@ -188,6 +204,15 @@ class Task(models.Model):
         DONE = "done", "Done"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    # The task's number in the project, as MS Project's ID but stable: given on creation from
+    # the project's counter and never given again, so "3FS+2d" typed today names the same task
+    # tomorrow, whatever is inserted, moved or deleted around it (a WBS code + position would
+    # change when the outline does).
+    ref = models.PositiveIntegerField(
+        "number",
+        editable=False,
+        help_text="The task's number in its project: given when it is added, never reused.",
+    )
     work_package = models.ForeignKey(
         WorkPackage, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
     )
@@ -296,6 +321,12 @@ class Task(models.Model):
     class Meta:
         ordering = ["project", "position", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["project", "ref"],
+                name="task_ref_unique_in_project",
+                violation_error_message="Another task of the project has this number.",
+            ),
+            models.CheckConstraint(condition=Q(ref__gte=1), name="task_ref_positive"),
             models.CheckConstraint(
                 condition=Q(percent_complete__lte=100), name="task_percent_complete_at_most_100"
             ),
@@ -339,9 +370,23 @@ class Task(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.ref is None:
+            self.ref = TaskRefCounter.take(self.project_id, 1)
+        super().save(*args, **kwargs)
+
     @property
     def is_milestone(self) -> bool:
         return self.duration == 0
+
+    @property
+    def predecessors_text(self) -> str:
+        """The incoming links as predecessor text (``3FS+2d, 5SS``); prefetch
+        ``predecessor_links__predecessor`` when reading it for many tasks."""
+        return predecessors.format_links(
+            predecessors.PredecessorLink(link.predecessor.ref, link.type, link.lag)
+            for link in self.predecessor_links.all()
+        )
 
     @property
     def planned_cost(self) -> Decimal:
@@ -363,6 +408,40 @@ class Task(models.Model):
                     "pessimistic) or none."
                 }
             )
+
+
+class TaskRefCounter(models.Model):
+    """The last task number given in a project, so a deleted task's number is never reused."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Task numbers of project {self.project_id}: last {self.last}"
+
+    @classmethod
+    def take(cls, project_id: int, count: int) -> int:
+        """Reserve ``count`` numbers for new tasks of the project; returns the first.
+
+        The counter row stays locked until the caller's transaction ends, so concurrent
+        creators queue instead of drawing the same number.
+        """
+        with transaction.atomic():
+            counter, _ = cls.objects.select_for_update().get_or_create(
+                project_id=project_id,
+                # A project whose counter went missing continues after its highest number.
+                defaults={
+                    "last": lambda: (
+                        Task.objects.filter(project_id=project_id).aggregate(m=Max("ref"))["m"] or 0
+                    )
+                },
+            )
+            first = counter.last + 1
+            counter.last += count
+            counter.save(update_fields=["last"])
+        return first
 
 
 class Dependency(models.Model):

@@ -37,6 +37,7 @@ from scheduling.services.schedule import (
     schedule_recompute,
     task_create,
     task_delete,
+    task_predecessors_replace,
     task_update,
     work_calendar,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "sprint_update",
     "task_create",
     "task_delete",
+    "task_predecessors_replace",
     "task_update",
     "work_calendar",
 ]

@@ -18,8 +18,9 @@ from django.db.models import F, Max
 from projects.exceptions import StaleEdit
 from projects.models import Project
 from projects.services.common import check_member, check_same_project, lock_project
-from scheduling import engine, signals
+from scheduling import engine, predecessors, signals
 from scheduling.models import (
+    MAX_WORKING_DAYS,
     Baseline,
     BaselineTask,
     Calendar,
@@ -247,8 +248,18 @@ def _check_task_refs(project: Project, fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def task_create(*, project: Project, by: AbstractBaseUser, name: str, **fields: Any) -> Task:
-    """Add a task (last in its work package unless a position is given) and reschedule."""
+def task_create(
+    *,
+    project: Project,
+    by: AbstractBaseUser,
+    name: str,
+    predecessors: str | None = None,
+    **fields: Any,
+) -> Task:
+    """Add a task (last in its work package unless a position is given) and reschedule.
+
+    ``predecessors`` is predecessor text (``3FS+2d, 5SS``) naming the tasks it waits for.
+    """
     unknown = set(fields) - set(TASK_FIELDS)
     if unknown:
         raise ValidationError({field: "Unknown field." for field in unknown})
@@ -264,14 +275,27 @@ def task_create(*, project: Project, by: AbstractBaseUser, name: str, **fields: 
     task.full_clean()
     task._history_user = by
     task.save()
-    schedule_recompute(project)
+    if predecessors:
+        _replace_predecessors(project=project, task=task, text=predecessors, by=by)
+    else:
+        schedule_recompute(project)
     task.refresh_from_db()
     return task
 
 
 @transaction.atomic
-def task_update(*, task: Task, by: AbstractBaseUser, version: int | None, **changes: Any) -> Task:
-    """Edit a task; a stale ``version`` is refused, and date-moving edits reschedule."""
+def task_update(
+    *,
+    task: Task,
+    by: AbstractBaseUser,
+    version: int | None,
+    predecessors: str | None = None,
+    **changes: Any,
+) -> Task:
+    """Edit a task; a stale ``version`` is refused, and date-moving edits reschedule.
+
+    ``predecessors`` (predecessor text) replaces the task's incoming links; None leaves them.
+    """
     unknown = set(changes) - set(TASK_FIELDS)
     if unknown:
         raise ValidationError({field: "This field cannot be changed." for field in unknown})
@@ -287,7 +311,9 @@ def task_update(*, task: Task, by: AbstractBaseUser, version: int | None, **chan
     current.version = F("version") + 1
     current._history_user = by
     current.save()
-    if SCHEDULE_FIELDS & set(changes):
+    if predecessors is not None:
+        _replace_predecessors(project=project, task=current, text=predecessors, by=by)
+    elif SCHEDULE_FIELDS & set(changes):
         schedule_recompute(project)
     current.refresh_from_db()
     return current
@@ -377,6 +403,101 @@ def dependency_remove(*, dependency: Dependency, by: AbstractBaseUser) -> None:
     dependency._history_user = by
     dependency.delete()
     schedule_recompute(project)
+
+
+@transaction.atomic
+def task_predecessors_replace(
+    *, task: Task, by: AbstractBaseUser, text: str, expected: str | None = None
+) -> list[Dependency]:
+    """Make the task's incoming links exactly those of predecessor ``text`` (``3FS+2d, 5SS``),
+    in one transaction, and reschedule; returns the links. Unknown task numbers, a task on
+    itself and a loop are refused naming the tasks, and then nothing is written.
+
+    ``expected`` is the text the person started from: if the links changed meanwhile, the
+    edit is refused as stale rather than silently dropping someone else's link.
+    """
+    project = lock_project(task.project)
+    if expected is not None and _normalised(expected) != _predecessors_text(task):
+        raise StaleEdit()
+    return _replace_predecessors(project=project, task=task, text=text, by=by)
+
+
+def _predecessors_text(task: Task) -> str:
+    """The task's incoming links as predecessor text, read fresh from the database."""
+    return predecessors.format_links(
+        predecessors.PredecessorLink(ref, kind, lag)
+        for ref, kind, lag in Dependency.objects.filter(successor=task).values_list(
+            "predecessor__ref", "type", "lag"
+        )
+    )
+
+
+def _normalised(text: str) -> str:
+    try:
+        return predecessors.format_links(predecessors.parse(text))
+    except predecessors.PredecessorError:
+        return text
+
+
+def _replace_predecessors(
+    *, project: Project, task: Task, text: str, by: AbstractBaseUser
+) -> list[Dependency]:
+    """Replace the incoming links of ``task`` (under the caller's project lock) and reschedule.
+    Errors are ValidationErrors on ``predecessors``."""
+    try:
+        wanted = predecessors.parse(text, max_lag=MAX_WORKING_DAYS)
+    except predecessors.PredecessorError as error:
+        raise ValidationError({"predecessors": error.messages}) from None
+    by_ref = {
+        t.ref: t
+        for t in Task.objects.filter(project=project, ref__in=[link.ref for link in wanted]).only(
+            "id", "ref", "name"
+        )
+    }
+    unknown = [str(link.ref) for link in wanted if link.ref not in by_ref]
+    if unknown:
+        raise ValidationError(
+            {
+                "predecessors": f"{project.key} has no task numbered {', '.join(unknown)}."
+                if len(unknown) == 1
+                else f"{project.key} has no tasks numbered {', '.join(unknown)}."
+            }
+        )
+    if any(link.ref == task.ref for link in wanted):
+        raise ValidationError(
+            {"predecessors": f"A task cannot depend on itself ({task.ref} is “{task.name}”)."}
+        )
+    current = {d.predecessor_id: d for d in Dependency.objects.filter(successor=task)}
+    kept: list[Dependency] = []
+    for link in wanted:
+        predecessor = by_ref[link.ref]
+        dependency = current.pop(predecessor.pk, None)
+        if dependency is None:
+            dependency = Dependency(
+                project=project,
+                predecessor=predecessor,
+                successor=task,
+                type=link.type,
+                lag=link.lag,
+            )
+        elif (dependency.type, dependency.lag) == (link.type, link.lag):
+            kept.append(dependency)
+            continue
+        else:
+            dependency.type, dependency.lag = link.type, link.lag
+            dependency.version = F("version") + 1
+        dependency._history_user = by
+        dependency.save()
+        kept.append(dependency)
+    for dependency in current.values():
+        dependency._history_user = by
+        dependency.delete()
+    try:
+        schedule_recompute(project)
+    except ValidationError as error:
+        # A loop: the engine names its tasks; say it on the field the person typed in.
+        raise ValidationError({"predecessors": error.messages}) from None
+    return kept
 
 
 # --- calendar -------------------------------------------------------------------------------------
