@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
@@ -76,12 +76,28 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="The task's budget: its fixed cost plus the labour of its assignments.",
     )
+    ref = serializers.IntegerField(
+        read_only=True,
+        help_text="The task's number in the project (as MS Project's ID, but never reused): "
+        "what `predecessors` refers to.",
+    )
+    predecessors = serializers.CharField(
+        source="predecessors_text",
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="The tasks it waits for, by number, as MS Project writes them: "
+        "`3FS+2d, 5SS, 7, 9FF-1d` (type FS when left out; lag in working days, negative for a "
+        "lead). Writing it replaces the task's incoming links at once; an unknown number or a "
+        "loop is a 400 naming the tasks, and nothing is saved. Left out: links unchanged.",
+    )
     version = version_field()
 
     class Meta:
         model = Task
         fields = (
             "id",
+            "ref",
             "name",
             "description",
             "work_package",
@@ -102,6 +118,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "priority",
             "fixed_cost",
             "planned_cost",
+            "predecessors",
             *Task.COMPUTED_FIELDS,
             "version",
         )
@@ -148,9 +165,10 @@ class TaskViewSet(
 
     queryset = Task.objects.all()
     serializer_class = TaskSerializer
-    filterset_fields = ("work_package", "phase", "status", "is_critical", "owner")
+    filterset_fields = ("ref", "work_package", "phase", "status", "is_critical", "owner")
     search_fields = ("name",)
     ordering_fields = (
+        "ref",
         "position",
         "name",
         "duration",
@@ -163,17 +181,33 @@ class TaskViewSet(
     # No default ``ordering``: scope_queryset() gives the plan order, which no field name can say.
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(project=self.project).in_plan_order()
+        # One more query for every task's incoming links with their predecessors' numbers.
+        links = Dependency.objects.select_related("predecessor").only(
+            "successor_id", "type", "lag", "predecessor__ref"
+        )
+        return (
+            queryset.filter(project=self.project)
+            .in_plan_order()
+            .prefetch_related(Prefetch("predecessor_links", queryset=links))
+        )
 
     def perform_create(self, serializer: TaskSerializer) -> None:
         fields, _ = self.split_version(serializer)
-        task = task_create(project=self.project, by=self.request.user, **fields)
+        predecessors = fields.pop("predecessors_text", None)
+        task = task_create(
+            project=self.project, by=self.request.user, predecessors=predecessors, **fields
+        )
         serializer.instance = self.reread(task)
 
     def perform_update(self, serializer: TaskSerializer) -> None:
         changes, version = self.split_version(serializer)
+        predecessors = changes.pop("predecessors_text", None)
         task = task_update(
-            task=serializer.instance, by=self.request.user, version=version, **changes
+            task=serializer.instance,
+            by=self.request.user,
+            version=version,
+            predecessors=predecessors,
+            **changes,
         )
         serializer.instance = self.reread(task)
 

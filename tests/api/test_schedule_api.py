@@ -134,6 +134,7 @@ def test_tasks_create_answers_with_every_field_and_the_computed_dates(api_for, m
     row = response.json()
     assert set(row) == {
         "id",
+        "ref",
         "name",
         "description",
         "work_package",
@@ -154,6 +155,7 @@ def test_tasks_create_answers_with_every_field_and_the_computed_dates(api_for, m
         "priority",
         "fixed_cost",
         "planned_cost",
+        "predecessors",
         "early_start",
         "early_finish",
         "late_start",
@@ -316,15 +318,59 @@ def test_tasks_delete_reschedules_what_depended_on_it(api_for, member, project, 
 def test_tasks_list_query_count_is_constant(
     api_for, viewer, project, django_assert_max_num_queries
 ):
-    """The task list costs three queries (door, count, page) for 5 tasks as for 500."""
+    """The task list costs four queries (door, count, page, the page's incoming links) for 5
+    tasks as for 500."""
     client = api_for(viewer)
     bulk_tasks(project, 5)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         assert client.get(url(project, "tasks")).json()["count"] == 5
     bulk_tasks(project, 495)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         response = client.get(url(project, "tasks"), {"page_size": 500})
     assert len(response.json()["results"]) == 500
+
+
+def test_tasks_predecessors_text_creates_and_replaces_links(api_for, member, project, plan):
+    """A task's number is read-only; `predecessors` text links it and reads back the same."""
+    client = api_for(member)
+    refs = {
+        row["name"]: row["ref"] for row in client.get(url(project, "tasks")).json()["results"]
+    }
+    assert refs == {"A": 1, "B": 2, "C": 3, "M": 4}
+    assert client.get(url(project, "tasks", plan["M"])).json()["predecessors"] == "2, 3"
+    body = {"name": "Review", "duration": 1, "predecessors": "2FS+2d, 3ss", "ref": 99}
+    response = client.post(url(project, "tasks"), body)
+    assert response.status_code == 201, response.json()
+    row = response.json()
+    assert (row["ref"], row["predecessors"]) == (5, "2FS+2d, 3SS")
+    assert row["start_date"] == "2026-01-14"  # B ends Fri 9; +2 working days: Wed 14
+    response = client.patch(url(project, "tasks", row["id"]), {"predecessors": "1"})
+    assert response.status_code == 200, response.json()
+    assert (response.json()["predecessors"], response.json()["start_date"]) == ("1", "2026-01-08")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("4", "loop of dependencies"),
+        ("2, 17", "has no task numbered 17."),
+        ("2XX", "“2XX” is not a link: use FS, SS, FF or SF."),
+    ],
+)
+def test_tasks_bad_predecessors_are_400_with_the_message_and_nothing_is_written(
+    api_for, member, project, plan, text, message
+):
+    """A loop (M → A), an unknown number or bad text: 400 on `predecessors`, nothing saved."""
+    before = list(Dependency.objects.values_list("id", "predecessor", "successor", "type", "lag"))
+    response = api_for(member).patch(
+        url(project, "tasks", plan["A"]), {"name": "Renamed", "predecessors": text}
+    )
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["predecessors"])
+    assert Task.objects.get(pk=plan["A"]).name == "A"
+    assert list(
+        Dependency.objects.values_list("id", "predecessor", "successor", "type", "lag")
+    ) == before
 
 
 # --- dependencies ---------------------------------------------------------------------------------
