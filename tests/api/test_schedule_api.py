@@ -333,9 +333,7 @@ def test_tasks_list_query_count_is_constant(
 def test_tasks_predecessors_text_creates_and_replaces_links(api_for, member, project, plan):
     """A task's number is read-only; `predecessors` text links it and reads back the same."""
     client = api_for(member)
-    refs = {
-        row["name"]: row["ref"] for row in client.get(url(project, "tasks")).json()["results"]
-    }
+    refs = {row["name"]: row["ref"] for row in client.get(url(project, "tasks")).json()["results"]}
     assert refs == {"A": 1, "B": 2, "C": 3, "M": 4}
     assert client.get(url(project, "tasks", plan["M"])).json()["predecessors"] == "2, 3"
     body = {"name": "Review", "duration": 1, "predecessors": "2FS+2d, 3ss", "ref": 99}
@@ -368,9 +366,10 @@ def test_tasks_bad_predecessors_are_400_with_the_message_and_nothing_is_written(
     assert response.status_code == 400
     assert message in " ".join(response.json()["predecessors"])
     assert Task.objects.get(pk=plan["A"]).name == "A"
-    assert list(
-        Dependency.objects.values_list("id", "predecessor", "successor", "type", "lag")
-    ) == before
+    assert (
+        list(Dependency.objects.values_list("id", "predecessor", "successor", "type", "lag"))
+        == before
+    )
 
 
 # --- dependencies ---------------------------------------------------------------------------------
