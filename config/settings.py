@@ -155,6 +155,23 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=14 * 60)
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing from a request gives up within about 2 s when the broker is away (a refused
+# connection at once; an unreachable host after the 1 s connect timeout, retried once): the
+# write is committed by then, and projects.queue keeps the task for the sweeper instead of
+# holding the request (Celery's defaults spent ~20 s, then answered 500).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0.5,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+# Work waits this many minutes for a worker before the sweeper queues it again: a status report
+# delivery still pending, or retrying well past its time (its task message was lost). Tasks the
+# broker refused are sent again at the next sweep, and a delivery whose worker died mid-send
+# once its claim is CLAIM_TIMEOUT (10 minutes) old.
+REQUEUE_AFTER_MINUTES = env.int("REQUEUE_AFTER_MINUTES", default=5)
 # A change that moves a project's KPIs queues one snapshot refresh this many seconds later;
 # further changes to the project inside the window ride on it (reports/receivers/kpi.py). 0
 # refreshes right after each committing change: the embedded default, where tasks run in-process
@@ -187,6 +204,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-status-reports": {
         "task": "reports.tasks.status.send_due_status_reports",
         "schedule": crontab(minute=5),
+    },
+    # Work a broker outage or a dead worker left waiting goes back in the queue within minutes.
+    "requeue-waiting-work": {
+        "task": "reports.tasks.queue.requeue_waiting_work",
+        "schedule": 60,  # every minute
     },
 }
 

@@ -9,6 +9,7 @@ from projects.models.project import (
     key_validator,
     validate_time_zone,
 )
+from projects.models.queue import UnsentTask
 from projects.models.scope import (
     AcceptanceCriterion,
     ChangeRequest,
@@ -33,6 +34,7 @@ __all__ = [
     "ProjectTemplate",
     "Requirement",
     "Role",
+    "UnsentTask",
     "WorkPackage",
     "key_validator",
     "validate_time_zone",

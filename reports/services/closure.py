@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import Membership, Objective, Project, ProjectTemplate, Role
+from projects.queue import enqueue_on_commit
 from projects.services.common import (
     check_manager,
     lock_project,
@@ -362,9 +363,7 @@ def closure_decided(
             project=project, defaults={"due_on": due_on, "reminded_at": None}
         )
         _stage_by(project, stage=Project.Stage.CLOSED, by=by, reason="Closure signed off")
-        from reports.tasks.closure import send_closure_report  # tasks import services
-
-        send_closure_report.delay_on_commit(closure.pk)
+        enqueue_on_commit("reports.tasks.closure.send_closure_report", closure.pk)
         return closure
     closure.status = Closure.Status.OPEN
     return save_versioned(closure, by)

@@ -21,8 +21,9 @@ next try sends the message again. That second copy carries the same ``Message-ID
 duplicates, so in practice the reader sees one.
 
 ``status_reports_send_due`` is the hourly scheduler's work: it builds and sends the report of
-every active project whose reporting weekday and hour have come in its own time zone, and puts
-back in the queue the deliveries whose task was lost.
+every active project whose reporting weekday and hour have come in its own time zone.
+``deliveries_requeue_stuck`` is the minute sweeper's: it puts back in the queue the deliveries
+whose task was lost or never reached the broker, and those of a worker that died mid-send.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import smtplib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -43,6 +45,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from projects.models import Project
+from projects.queue import enqueue_on_commit
 from projects.services.common import check_manager, lock_project
 from projects.site import site_url
 from reports.models import CLAIM_TIMEOUT, DeliveryAttempt, StatusReport, StatusReportDelivery
@@ -64,6 +67,8 @@ NO_AUDIENCE = (
 RETRY_BACKOFF = 60
 RETRY_BACKOFF_MAX = 30 * 60
 MAX_RETRIES = 8
+
+DELIVER = "reports.tasks.status.deliver_status_report"
 
 
 def retry_delay(retries: int) -> datetime.timedelta:
@@ -124,9 +129,8 @@ def status_report_send(
     The first send marks the report sent (``sent_at``, ``sent_by``); its summary is frozen from
     then on. Sending again sends nothing twice: a recipient already served is skipped, one added
     to the plan since is served now, and one whose delivery failed is tried again. Queued after
-    the commit, so no worker looks for a delivery that is not there yet."""
-    from reports.tasks.status import deliver_status_report  # tasks import services
-
+    the commit, so no worker looks for a delivery that is not there yet. When the broker is
+    away the report is sent all the same and its deliveries wait, pending, for the sweeper."""
     with transaction.atomic():
         project = lock_project(report.project)
         if project.is_closed:
@@ -159,7 +163,7 @@ def status_report_send(
                 StatusReportDelivery.objects.filter(pk=delivery.pk).update(
                     status=Status.PENDING, next_attempt_at=now
                 )
-            deliver_status_report.delay_on_commit(delivery.pk)
+            enqueue_on_commit(DELIVER, delivery.pk)
     return list(
         StatusReportDelivery.objects.filter(report=report)
         .prefetch_related("attempt_log")
@@ -381,23 +385,23 @@ def projects_due(now: datetime.datetime) -> list[Project]:
 
 
 def deliveries_requeue_stuck(*, now: datetime.datetime) -> int:
-    """Queue again the deliveries whose task was lost: pending or retrying well past their
-    time (the broker lost the message), or ``sending`` under a claim older than
-    ``CLAIM_TIMEOUT`` (the worker died mid-send). The claim makes a duplicate harmless."""
-    from reports.tasks.status import deliver_status_report
-
-    overdue = now - CLAIM_TIMEOUT
+    """Queue again the deliveries whose task was lost (the sweeper's work, every minute):
+    pending or retrying ``REQUEUE_AFTER_MINUTES`` past their time (the broker lost or never
+    took the message), or ``sending`` under a claim older than ``CLAIM_TIMEOUT`` (the worker
+    died mid-send). The claim makes a duplicate harmless."""
+    overdue = now - datetime.timedelta(minutes=settings.REQUEUE_AFTER_MINUTES)
+    stale_claim = now - CLAIM_TIMEOUT
     stuck = list(
         StatusReportDelivery.objects.filter(
             Q(status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lt=overdue)
             | Q(status=Status.PENDING, next_attempt_at__isnull=True, created_at__lt=overdue)
-            | Q(status=Status.SENDING, claimed_at__lt=overdue)
+            | Q(status=Status.SENDING, claimed_at__lt=stale_claim)
         )
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     for pk in stuck:
-        deliver_status_report.delay_on_commit(pk)
+        enqueue_on_commit(DELIVER, pk)
     if stuck:
         logger.warning("Queued %s stuck status report deliveries again.", len(stuck))
     return len(stuck)
@@ -410,16 +414,14 @@ class DueRun:
     sent: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-    requeued: int = 0
 
 
 def status_reports_send_due(*, now: datetime.datetime | None = None) -> DueRun:
-    """Requeue lost deliveries, then build and send every report that is due
-    (``projects_due``). A project without an audience is skipped with a log line; a project whose
-    report fails is logged and does not stop the others."""
+    """Build and send every report that is due (``projects_due``). A project without an
+    audience is skipped with a log line; a project whose report fails is logged and does not
+    stop the others."""
     now = now or timezone.now()
-    # Lost deliveries first: this run's own deliveries are queued as they are made.
-    run = DueRun(requeued=deliveries_requeue_stuck(now=now))
+    run = DueRun()
     for project in projects_due(now):
         if not weekly_report_recipients(project).exists():
             logger.info("%s: weekly status report not sent. %s", project.key, NO_AUDIENCE)

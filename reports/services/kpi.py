@@ -10,6 +10,9 @@ call it): after the commit, at most once per project per ``KPI_REFRESH_DEBOUNCE`
 from __future__ import annotations
 
 import datetime
+import logging
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +29,7 @@ from budgets import evm
 from budgets import selectors as budget_selectors
 from budgets.models import CostEntry, TimeEntry
 from projects.models import ChangeRequest, Deliverable, Project
+from projects.queue import enqueue
 from reports import health
 from reports.models import HealthThresholds, KpiSnapshot
 from risks.models import LIVE_STATUSES, Issue, Kind, Level, Risk
@@ -33,6 +37,9 @@ from scheduling import engine
 from scheduling import services as schedule_services
 from scheduling.models import Baseline, Dependency, Task
 
+logger = logging.getLogger(__name__)
+
+REFRESH_TASK = "reports.tasks.kpi.refresh_kpi_snapshot"
 DUE_SOON_DAYS = 14
 ZERO = Decimal("0.00")
 ACCEPTED = Deliverable.Status.ACCEPTED
@@ -55,30 +62,63 @@ def kpi_refresh_soon(*, project_id: int) -> None:
     one snapshot. Without one (0, the embedded default, where tasks run in-process and a
     countdown could not wait) the refresh runs right after each committing transaction.
     """
-    connection = transaction.get_connection()
-    pending = connection.__dict__.setdefault("kpi_refresh_pending", {})
-    queued = pending.get(project_id)
-    waiting = (callback for _, callback, _ in connection.run_on_commit)
-    if queued is not None and any(callback is queued for callback in waiting):
-        return  # this transaction already asks for it (a rollback would have dropped it)
+    alias = transaction.get_connection().alias
+    asked = _asked_in_transaction(alias)
+    request = asked.get(project_id)
+    if request is not None and not request.done:
+        return  # this transaction already asks for it
+    request = _RefreshRequest()
+    asked[project_id] = request
 
     def refresh() -> None:
-        if pending.get(project_id) is refresh:
-            del pending[project_id]
+        request.done = True
+        if asked.get(project_id) is request:
+            del asked[project_id]
         _queue_refresh(project_id)
 
-    pending[project_id] = refresh
+    # The callback is the only strong reference to ``request``: when a rollback (of the
+    # transaction or of the savepoint it was asked in) discards the callback, ``request`` goes
+    # too and drops out of ``asked``, so the next change asks again.
     transaction.on_commit(refresh, robust=True)
 
 
-def _queue_refresh(project_id: int) -> None:
-    from reports.tasks.kpi import refresh_kpi_snapshot
+class _RefreshRequest:
+    """A refresh one transaction asked for, until its commit queues it (``done``)."""
 
+    __slots__ = ("done", "__weakref__")
+
+    def __init__(self) -> None:
+        self.done = False
+
+
+# Per thread (Django's connections are), per database alias: the refreshes the open
+# transaction asked for, held weakly (see ``kpi_refresh_soon``).
+_asked = threading.local()
+
+
+def _asked_in_transaction(alias: str) -> weakref.WeakValueDictionary[int, _RefreshRequest]:
+    by_alias = getattr(_asked, "by_alias", None)
+    if by_alias is None:
+        by_alias = _asked.by_alias = {}
+    return by_alias.setdefault(alias, weakref.WeakValueDictionary())
+
+
+def _queue_refresh(project_id: int) -> None:
     window = settings.KPI_REFRESH_DEBOUNCE
     if window <= 0:
-        refresh_kpi_snapshot.delay(project_id)
-    elif cache.add(refresh_key(project_id), True, timeout=window):
-        refresh_kpi_snapshot.apply_async(args=[project_id], countdown=window)
+        enqueue(REFRESH_TASK, project_id)
+    elif _window_opens(project_id, window):
+        enqueue(REFRESH_TASK, project_id, countdown=window)
+
+
+def _window_opens(project_id: int, window: int) -> bool:
+    """Open the project's refresh window; False when one is already open. A cache that cannot
+    answer opens it: a refresh too many costs less than one lost."""
+    try:
+        return cache.add(refresh_key(project_id), True, timeout=window)
+    except Exception:
+        logger.warning("KPI refresh of project %s: the cache is unreachable.", project_id)
+        return True
 
 
 def thresholds_for(project: Project) -> health.Thresholds:

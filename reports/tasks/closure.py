@@ -7,6 +7,8 @@ import smtplib
 
 from celery import shared_task
 
+from reports.services.closure import closure_report_send, review_remind, reviews_to_remind
+
 RETRY = {
     "autoretry_for": (smtplib.SMTPException, OSError),
     "retry_backoff": 30,
@@ -18,8 +20,6 @@ RETRY = {
 @shared_task(**RETRY)
 def send_closure_report(closure_id: int) -> list[str]:
     """E-mail a signed-off closure report to the plan's audience, once."""
-    from reports.services.closure import closure_report_send  # services enqueue this task
-
     return closure_report_send(closure_id=closure_id)
 
 
@@ -28,6 +28,4 @@ def remind_post_implementation_reviews() -> list[int]:
     """Daily (beat): remind the managers of every review due today or earlier (in the project's
     time zone) that is neither held nor reminded. The service re-checks under the review's row
     lock, so overlapping runs, or a retry after a failure, send each reminder once."""
-    from reports.services.closure import review_remind, reviews_to_remind
-
     return [review.pk for review in reviews_to_remind() if review_remind(review_id=review.pk)]

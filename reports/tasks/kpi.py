@@ -7,13 +7,13 @@ import datetime
 from celery import shared_task
 
 from projects.models import Project
+from projects.queue import enqueue
+from reports.services.kpi import REFRESH_TASK, kpi_snapshot_refresh
 
 
 @shared_task
 def refresh_kpi_snapshot(project_id: int, as_of: str | None = None) -> int | None:
     """Compute one project's snapshot (for ``as_of``, ISO date, or today in its time zone)."""
-    from reports.services.kpi import kpi_snapshot_refresh
-
     project = Project.objects.filter(pk=project_id).first()
     if project is None:  # deleted since the refresh was queued
         return None
@@ -26,5 +26,5 @@ def refresh_all_kpi_snapshots() -> int:
     """Nightly (beat): queue a snapshot for every project that is not closed."""
     ids = list(Project.objects.active().values_list("pk", flat=True))
     for pk in ids:
-        refresh_kpi_snapshot.delay(pk)
+        enqueue(REFRESH_TASK, pk)
     return len(ids)

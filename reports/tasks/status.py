@@ -1,4 +1,5 @@
-"""Celery tasks of weekly status reports: the hourly due finder and each delivery.
+"""Celery tasks of weekly status reports: the hourly due finder and each delivery (the minute
+sweeper that requeues lost deliveries is ``reports.tasks.queue``).
 
 Both are thin and safe to run twice: the work, and the claim that makes a repeat harmless, is in
 ``reports.services.delivery``.
@@ -43,7 +44,6 @@ def deliver_status_report(self, delivery_id: int) -> str:
 @shared_task
 def send_due_status_reports(now: str | None = None) -> dict[str, Any]:
     """Hourly (beat): send the weekly status report of every project whose weekday and hour
-    have come in its time zone, and requeue deliveries whose task was lost. ``now`` (ISO 8601,
-    with an offset) replays a given moment."""
+    have come in its time zone. ``now`` (ISO 8601, with an offset) replays a given moment."""
     moment = datetime.datetime.fromisoformat(now) if now else None
     return asdict(services.status_reports_send_due(now=moment))

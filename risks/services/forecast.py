@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from budgets import selectors as budget_selectors
 from projects.models import Project
+from projects.queue import enqueue_on_commit
 from risks.models import ForecastRun, Kind, Risk, RiskScale, RiskTaskImpact
 from risks.models.forecasts import MAX_ITERATIONS, MIN_ITERATIONS
 from risks.simulation import (
@@ -221,12 +222,10 @@ def forecast_request(
     """Validate and queue a forecast; the worker computes it (``risks.tasks.run_forecast``),
     enqueued only once this transaction commits. Without a seed, one is drawn and stored so
     the run can be repeated exactly."""
-    from risks.tasks import run_forecast  # the task module imports this one
-
     run = _validated_run(
         project=project, by=by, iterations=iterations, seed=seed, distribution=distribution
     )
-    run_forecast.delay_on_commit(run.pk)
+    enqueue_on_commit("risks.tasks.run_forecast", run.pk)
     return run
 
 

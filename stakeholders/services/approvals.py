@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from projects.models import ChangeRequest, Deliverable, Membership, Project, Role
+from projects.queue import enqueue_on_commit
 from projects.signals import approval_decided
 from projects.site import absolute_url
 from stakeholders.models import Approval, Stakeholder
@@ -281,9 +282,7 @@ def approval_request(
         raise ValidationError(
             {"approver": f"{display_name(approver)} already has this approval waiting."}
         ) from None
-    from stakeholders.tasks import send_approval_request  # tasks import services: no cycle here
-
-    send_approval_request.delay_on_commit(approval.pk)
+    enqueue_on_commit("stakeholders.tasks.send_approval_request", approval.pk)
     return approval
 
 

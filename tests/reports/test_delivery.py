@@ -335,7 +335,7 @@ def test_deliveries_requeue_stuck_leaves_live_work_alone(
 def test_deliveries_requeue_stuck_sends_what_dead_workers_and_lost_messages_left(
     delivery, smtp_server, eager_tasks, django_capture_on_commit_callbacks
 ):
-    """The hourly sweep queues a dead worker's stale claim and a pending delivery whose task
+    """The sweeper queues a dead worker's stale claim and a pending delivery whose task
     message was lost; each is then sent once."""
     now = timezone.now()
     StatusReportDelivery.objects.filter(email="fay@example.com").update(
