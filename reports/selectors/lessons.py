@@ -2,8 +2,9 @@
 cannot see never appears, in a project's list, the search or the lessons offered to a new project.
 
 Search uses PostgreSQL full-text search when the database is PostgreSQL (English stemming,
-weighted fields, ranked results) and a plain "every word appears somewhere" match on SQLite, the
-embedded default (DESIGN §2).
+weighted fields, ranked results) and, on SQLite, the embedded default (DESIGN §2), an "every word
+appears somewhere" match of each word's stem, so that both find "delayed" for "delays" and a
+lesson of the Vendors category for "vendor".
 """
 
 from __future__ import annotations
@@ -34,9 +35,15 @@ User = AbstractBaseUser | AnonymousUser
 
 # The language of the stemmer: "delays" finds "delayed", "vendors" finds "vendor".
 SEARCH_CONFIG = "english"
-SEARCH_FIELDS = ("title", "what_happened", "impact", "recommendation")
+# The category's value ("vendors", "people", ...) is a word of the lesson too: "vendor" finds the
+# lessons filed under Vendors though their text says "supplier" or "carrier".
+SEARCH_FIELDS = ("title", "what_happened", "impact", "recommendation", "category")
 MAX_SEARCH_LENGTH = 200
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+# Suffixes of English inflection that stem() takes off, the first that fits.
+_ES_SUFFIXES = ("sses", "xes", "ches", "shes", "zes")
+_SUFFIXES = (*_ES_SUFFIXES, "ies", "ing", "ed", "s")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def uses_full_text_search() -> bool:
@@ -46,6 +53,32 @@ def uses_full_text_search() -> bool:
 def search_words(text: str) -> list[str]:
     """The words of a search, without the punctuation of web-search syntax (quotes, ``-``)."""
     return _WORD.findall(text)
+
+
+def stem(word: str) -> str:
+    """A prefix that the word's inflected forms share, for the SQLite fallback's substring match:
+    "delays", "delayed" and "delaying" give "delay"; "vendors" gives "vendor"; "planned" gives
+    "plan"; "deliveries" and "delivery" give "deliver"; "scheduling" gives "schedul". A light
+    suffix-stripper rather than PostgreSQL's Snowball stemmer: only the query is stemmed (the
+    text is matched as it is stored), so the stem must be a prefix of each form, never longer.
+    No cut leaves fewer than three letters, and a final "e" or "y" goes only from four or more
+    ("times" gives "time", not "tim", which would match "optimistic")."""
+    word = _POSSESSIVE.sub("", word.lower())
+    base = word
+    for suffix in _SUFFIXES:
+        if not base.endswith(suffix) or (suffix == "s" and base.endswith("ss")):
+            continue
+        # "-sses", "-xes", ... lose only their "es": "processes" -> "process", "boxes" -> "box".
+        cut = len(base) - (2 if suffix in _ES_SUFFIXES else len(suffix))
+        if cut >= 3:
+            base = base[:cut]
+            if suffix in ("ed", "ing") and base[-1] == base[-2] and base[-1] not in "aeiouylsz":
+                base = base[:-1]  # "planned" -> "plan"; "called" and "missed" keep theirs
+        break
+    ends_soft = base.endswith("e") or (base.endswith("y") and base[-2:-1] not in tuple("aeiou"))
+    if ends_soft and len(base) > 4:
+        base = base[:-1]  # "schedule" -> "schedul" (scheduling); "delivery" -> "deliver"
+    return base
 
 
 def _visible(user: User) -> QuerySet[LessonLearned]:
@@ -86,7 +119,7 @@ def _full_text(queryset: QuerySet[LessonLearned], text: str) -> QuerySet[LessonL
         SearchVector("title", weight="A", config=SEARCH_CONFIG)
         + SearchVector("recommendation", weight="B", config=SEARCH_CONFIG)
         + SearchVector(Cast("tags", TextField()), weight="B", config=SEARCH_CONFIG)
-        + SearchVector("what_happened", "impact", weight="C", config=SEARCH_CONFIG)
+        + SearchVector("what_happened", "impact", "category", weight="C", config=SEARCH_CONFIG)
     )
     query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
     return (
@@ -96,14 +129,15 @@ def _full_text(queryset: QuerySet[LessonLearned], text: str) -> QuerySet[LessonL
     )
 
 
-def _every_word(queryset: QuerySet[LessonLearned], text: str) -> QuerySet[LessonLearned]:
-    """The SQLite fallback: each word appears (any case) in some field or tag; lessons with
-    every word in the title come first, then the newest."""
+def every_word_search(queryset: QuerySet[LessonLearned], text: str) -> QuerySet[LessonLearned]:
+    """The search on SQLite (it runs on any database): each word's stem appears (any case) in
+    some field, the category or a tag; lessons with every word in the title come first, then the
+    newest."""
     words = search_words(text)
     if not words:
         return queryset.none()
     in_title = Q()
-    for word in words:
+    for word in map(stem, words):
         anywhere = Q(tags__icontains=json.dumps(word)[1:-1])
         for field in SEARCH_FIELDS:
             anywhere |= Q(**{f"{field}__icontains": word})
@@ -132,7 +166,7 @@ def lessons_search(
         return queryset.order_by("-created_at", "-id")
     if uses_full_text_search():
         return _full_text(queryset, text)
-    return _every_word(queryset, text)
+    return every_word_search(queryset, text)
 
 
 def lessons_offered(

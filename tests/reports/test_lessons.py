@@ -9,7 +9,13 @@ from django.db import connection
 from projects.exceptions import StaleEdit
 from projects.models import Project
 from reports.models import LessonLearned
-from reports.selectors.lessons import lessons_offered, lessons_search, search_words
+from reports.selectors.lessons import (
+    every_word_search,
+    lessons_offered,
+    lessons_search,
+    search_words,
+    stem,
+)
 from reports.services.lessons import (
     lesson_create,
     lesson_delete,
@@ -306,6 +312,77 @@ def test_lessons_search_matches_parts_of_words_on_sqlite(manager, lessons_around
 def test_search_words_drop_web_search_punctuation():
     """The fallback's words: quotes and a leading minus go, hyphenated words stay whole."""
     assert search_words('"lead times" -holiday go-live') == ["lead", "times", "holiday", "go-live"]
+
+
+def test_stem_gives_a_prefix_every_inflected_form_shares():
+    """A query word loses its English inflection, never below three letters."""
+    cases = {
+        "delays": "delay",
+        "delayed": "delay",
+        "delaying": "delay",
+        "vendors": "vendor",
+        "carrier's": "carrier",
+        "planned": "plan",
+        "deliveries": "deliver",
+        "scheduling": "schedul",
+        "processes": "process",
+        "boxes": "box",
+        "times": "time",
+        "missed": "miss",
+        "bus": "bus",
+        "as": "as",
+        "Zürich": "zürich",
+    }
+    assert {word: stem(word) for word in cases} == cases
+
+
+@pytest.fixture
+def carrier_lessons(project, manager):
+    return {
+        "carrier": lesson(
+            project,
+            manager,
+            category="vendors",
+            title="Order every circuit in the first month",
+            what_happened="The carrier's quoted lead times were missed; three orders delayed "
+            "the cut-overs.",
+            recommendation="Hold a weekly order review with the carrier's account team.",
+            tags=["circuits"],
+        ),
+        "other": lesson(
+            project,
+            manager,
+            category="planning",
+            title="Put the change freezes in the schedule",
+            what_happened="The first wave plan had cut-overs inside the freeze.",
+            recommendation="Enter every change freeze as non-working time.",
+        ),
+    }
+
+
+def test_every_word_search_matches_stems_and_the_category(manager, carrier_lessons):
+    """The SQLite search (run here on whichever database the suite uses) finds "vendor" in the
+    Vendors category and inflected words: "carrier delay" and "carriers delays" find "delayed"."""
+    lessons = LessonLearned.objects.all()
+    found = {
+        text: list(every_word_search(lessons, text))
+        for text in ("vendor", "carrier delay", "carriers delays", "delaying", "freezing plans")
+    }
+    carrier, other = carrier_lessons["carrier"], carrier_lessons["other"]
+    assert found == {
+        "vendor": [carrier],
+        "carrier delay": [carrier],
+        "carriers delays": [carrier],
+        "delaying": [carrier],
+        "freezing plans": [other],
+    }
+
+
+def test_lessons_search_finds_a_lesson_by_its_category(manager, carrier_lessons):
+    """ "vendor" finds the lesson filed under Vendors whose text never says it, on either
+    database (PostgreSQL full-text search or the SQLite fallback)."""
+    assert list(lessons_search(manager, text="vendor")) == [carrier_lessons["carrier"]]
+    assert list(lessons_search(manager, text="vendors circuit")) == [carrier_lessons["carrier"]]
 
 
 # --- lessons offered to a new project -------------------------------------------------------------
