@@ -9,6 +9,7 @@ import socket
 import time
 
 import pytest
+import redis  # noqa: F401 (imported up front: its first import takes a second, not a request)
 from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -65,6 +66,39 @@ def test_resilience_api_list_answers_quickly_with_redis_down(dead_redis, api_for
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "cache" in r.name]
     assert warnings, "the cache failure must be logged"
     assert "failed open" in warnings[0].getMessage()
+
+
+@pytest.fixture
+def silent_redis(settings):
+    """The full stack's cache, pointed at a port that accepts connections and never answers
+    (a hung or overloaded Redis): only the socket timeouts end the wait."""
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set: the embedded default's cache is local memory.")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(64)  # the kernel completes the handshakes; nothing ever reads or replies
+        settings.CACHES = {
+            "default": {
+                **settings.CACHES["default"],
+                "LOCATION": f"redis://127.0.0.1:{server.getsockname()[1]}/0",
+            }
+        }
+        yield settings
+
+
+def test_resilience_api_answers_within_a_second_when_redis_hangs(silent_redis, api_for, project):
+    """A Redis that never answers costs a request one short read timeout, not redis-py's 5 s per
+    call: after the first failure the cache is not tried again for a few seconds."""
+    client = api_for(project.memberships.get(role="manager").user)
+    client.get("/healthz/")  # loads the URLs (once per process), which takes a while
+    timings, statuses = [], []
+    for url in ("/api/v1/projects/", f"/api/v1/projects/{project.pk}/", "/api/v1/me/"):
+        started = time.monotonic()
+        statuses.append(client.get(url).status_code)
+        timings.append(time.monotonic() - started)
+    assert statuses == [200, 200, 200]
+    assert timings[0] < 1.0, timings  # one 0.5 s read timeout
+    assert max(timings[1:]) < 0.25, timings  # then Redis is left alone for a few seconds
 
 
 def test_resilience_throttle_allows_requests_when_the_cache_fails(dead_redis, manager, password):
