@@ -12,11 +12,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status
@@ -450,7 +452,83 @@ class RiskMatrixViewSet(ProjectSingletonViewSet):
 # --- forecast -------------------------------------------------------------------------------------
 
 
+def _object(properties: dict, **extra) -> dict:
+    return {"type": "object", "properties": properties, **extra}
+
+
+_INT = {"type": "integer"}
+_NUMBER = {"type": "number"}
+_DATE = {"type": "string", "format": "date"}
+_MONEY = {"type": "string", "format": "decimal", "example": "1250.00"}
+_DAY = _object({"index": _INT, "date": _DATE})
+_BY_PERCENTILE = "By percentile: `P10`, `P50`, `P80`, `P90`, `P95`."
+
+FORECAST_RESULTS = _object(
+    {
+        "iterations": _INT,
+        "seed": _INT,
+        "distribution": {"type": "string"},
+        "deterministic_finish": {
+            **_DAY,
+            "description": "The plan without uncertainty: its finish (working-day index, date).",
+        },
+        "finish": {"type": "object", "additionalProperties": _DAY, "description": _BY_PERCENTILE},
+        "finish_mean_days": _NUMBER,
+        "finish_std_days": _NUMBER,
+        "base_cost": _MONEY,
+        "cost": {"type": "object", "additionalProperties": _MONEY, "description": _BY_PERCENTILE},
+        "cost_mean": _MONEY,
+        "cost_std": _MONEY,
+        "finish_histogram": {
+            "type": "array",
+            "items": _object({"index": _INT, "date": _DATE, "count": _INT}),
+        },
+        "s_curve": {
+            "type": "array",
+            "items": _object({"index": _INT, "date": _DATE, "percent": _NUMBER}),
+        },
+        "cost_histogram": {
+            "type": "array",
+            "items": _object({"from": _MONEY, "to": _MONEY, "count": _INT}),
+        },
+        "criticality": {
+            "type": "object",
+            "additionalProperties": _NUMBER,
+            "description": "Per task id: the share of iterations (0–1) in which it was critical.",
+        },
+        "drivers": {
+            "type": "array",
+            "items": _object(
+                {
+                    "kind": {"type": "string", "enum": ["task", "risk"]},
+                    "id": _INT,
+                    "name": {"type": "string"},
+                    "correlation": _NUMBER,
+                }
+            ),
+        },
+        "driver_iterations": _INT,
+    },
+    description="A finished run's results; null until the run is done.",
+)
+
+
+@extend_schema_field(FORECAST_RESULTS)
+class ForecastResultsField(serializers.JSONField):
+    """A run's results as stored (``risks.services.forecast.forecast_results``)."""
+
+
+class _OneObjectSchema(AutoSchema):
+    """The forecast's ``GET`` answers one object (the latest and the pending run), not a list,
+    though DRF routes it to the viewset's ``list``."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class ForecastRunSerializer(serializers.ModelSerializer):
+    results = ForecastResultsField(read_only=True, allow_null=True)
+
     class Meta:
         model = ForecastRun
         fields = (
@@ -522,6 +600,7 @@ class ForecastViewSet(ProjectScopedViewSet):
 
     queryset = ForecastRun.objects.all()
     serializer_class = ForecastRequestSerializer
+    schema = _OneObjectSchema()
     pagination_class = None
     filter_backends: list = []
 

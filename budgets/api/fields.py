@@ -5,14 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 CENT = Decimal("0.01")
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+# A decimal string both ways (DESIGN §5): the answer is always text; a request may send text or
+# a number, but text is what the schema asks for, as integrations should send it.
+@extend_schema_field({"type": "string", "format": "decimal", "example": "1250.00"})
 class MoneyField(serializers.Field):
     """Money as a decimal string, e.g. ``"1250.00"`` (DESIGN §5).
 

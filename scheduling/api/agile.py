@@ -356,7 +356,13 @@ class BacklogItemViewSet(
         instance._history_user = self.request.user
         instance.delete()
 
-    @action(detail=False, methods=["post"], serializer_class=BacklogReorderSerializer)
+    # The whole backlog comes back in one list: the answer is not paginated.
+    @action(
+        detail=False,
+        methods=["post"],
+        serializer_class=BacklogReorderSerializer,
+        pagination_class=None,
+    )
     def reorder(self, request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

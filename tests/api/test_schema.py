@@ -1,11 +1,17 @@
 """The OpenAPI schema and the interactive docs."""
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.core.management import call_command
+from drf_spectacular.generators import SchemaGenerator
+
+from config.api_schema import forget_schema
 
 
 def test_schema_command_validates_without_warnings(tmp_path):
@@ -66,3 +72,135 @@ def test_schema_docs_render_for_a_signed_in_user(client_for, manager):
     response = client_for(manager).get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+
+
+def _schema(client) -> dict:
+    return json.loads(client.get("/api/schema/", {"format": "json"}).content)
+
+
+def _operations(schema: dict):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_schema_docs_load_nothing_from_another_host(client_for, manager, settings, tmp_path):
+    """/api/docs/ names no other host (it works offline), and Swagger UI's scripts, style sheet
+    and start-up script answer 200 from Charter itself once static files are collected (as in
+    production: hashed names, served by WhiteNoise)."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    client = client_for(manager)
+
+    page = client.get("/api/docs/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", html), html
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assert any("swagger-ui-bundle" in a for a in assets) and any("?script" in a for a in assets)
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert body, asset
+        if "?script" in asset:
+            assert response["Content-Type"].startswith("application/javascript")
+            assert not re.search(rb"https?://", body), body
+
+
+def test_schema_is_built_once_per_process(client, monkeypatch):
+    """The second request for /api/schema/ reuses the schema the first one built (building it
+    takes seconds), and both answer the same document."""
+    forget_schema()
+    builds = []
+    build = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        builds.append(1)
+        return build(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+
+    first = client.get("/api/schema/")
+    second = client.get("/api/schema/")
+    as_json = client.get("/api/schema/", {"format": "json"})
+
+    assert first.status_code == second.status_code == as_json.status_code == 200
+    assert first.content == second.content
+    assert json.loads(as_json.content)["openapi"].startswith("3")
+    assert len(builds) == 1
+
+
+def test_schema_documents_the_errors_of_every_operation(client):
+    """Every operation documents 401, 403, 404 and 429 with an error body; every write and
+    every operation with a body or query parameters also 400; every write 409."""
+    schema = _schema(client)
+    for path, method, operation in _operations(schema):
+        codes = set(operation["responses"])
+        expected = {"401", "403", "404", "429"}
+        if method in {"post", "put", "patch", "delete"}:
+            expected |= {"400", "409"}
+        if any(p["in"] == "query" for p in operation.get("parameters", [])):
+            expected.add("400")
+        assert expected <= codes, (method, path, sorted(codes))
+        for code in expected:
+            assert "application/json" in operation["responses"][code]["content"], (path, code)
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+
+
+def test_schema_declares_money_and_decimals_as_strings(client):
+    """Money and other decimals are decimal strings in the schema, as the API sends them
+    (DESIGN §5): an amount, a rate, hours; no property of the answers is a bare number where
+    the API sends a decimal string."""
+    components = _schema(client)["components"]["schemas"]
+    for name, prop in [
+        ("CostEntry", "amount"),
+        ("CostEntryRequest", "amount"),
+        ("Resource", "rate"),
+        ("Resource", "capacity_hours"),
+        ("BudgetLine", "planned_amount"),
+        ("Commitment", "amount"),
+        ("TimeEntry", "hours"),
+        ("Assignment", "quantity"),
+        ("EarnedValue", "bac"),
+    ]:
+        declared = components[name]["properties"][prop]
+        assert (declared["type"], declared.get("format")) == ("string", "decimal"), (name, prop)
+    assert components["EarnedValue"]["properties"]["spi"]["nullable"] is True
+
+
+def test_schema_declares_the_forecast_and_backlog_reorder_shapes(client):
+    """GET …/forecast/ answers one object (latest and pending run, with typed results), and
+    POST …/backlog-items/reorder/ takes the ids in order and answers the whole backlog as a
+    plain list, not a page."""
+    schema = _schema(client)
+    paths, components = schema["paths"], schema["components"]["schemas"]
+
+    def answer(path, method, code="200"):
+        return paths[path][method]["responses"][code]["content"]["application/json"]["schema"]
+
+    forecast = answer("/api/v1/projects/{project_pk}/forecast/", "get")
+    assert forecast == {"$ref": "#/components/schemas/Forecast"}
+    assert set(components["Forecast"]["properties"]) == {"latest", "pending"}
+    results = components["ForecastRun"]["properties"]["results"]
+    assert results["nullable"] is True
+    assert {"finish", "cost", "criticality", "drivers"} <= set(results["properties"])
+    assert results["properties"]["cost_mean"]["type"] == "string"
+
+    reorder = "/api/v1/projects/{project_pk}/backlog-items/reorder/"
+    body = paths[reorder]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    request = components[body["$ref"].rsplit("/", 1)[-1]]
+    assert request["properties"]["items"] == {
+        "type": "array",
+        "items": {"type": "integer"},
+        "description": request["properties"]["items"]["description"],
+    }
+    assert answer(reorder, "post") == {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/BacklogItem"},
+    }
