@@ -88,8 +88,24 @@ class CharterAdmin(SimpleHistoryAdmin):
 
 @admin.register(ProjectTemplate)
 class ProjectTemplateAdmin(admin.ModelAdmin):
-    """Templates are data: edit their content here (validated on save)."""
+    """Templates are data: edit their content here (validated on save). A template saved from a
+    project is private to its creator until published here for everyone."""
 
-    list_display = ["name", "type", "methodology", "created_at"]
-    list_filter = ["type", "methodology"]
+    list_display = ["name", "type", "methodology", "is_published", "created_by", "created_at"]
+    list_filter = ["is_published", "type", "methodology"]
     search_fields = ["name", "description"]
+    readonly_fields = ["created_by", "created_at"]
+    actions = ["publish", "unpublish"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if obj.created_by_id is None and not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Publish the selected templates for everyone")
+    def publish(self, request, queryset) -> None:
+        queryset.update(is_published=True)
+
+    @admin.action(description="Make the selected templates private to their creators")
+    def unpublish(self, request, queryset) -> None:
+        queryset.update(is_published=False)

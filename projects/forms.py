@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from projects import history
@@ -20,6 +21,7 @@ from projects.models import (
     Role,
     WorkPackage,
 )
+from projects.selectors import templates_for
 
 
 class DateInput(forms.DateInput):
@@ -167,7 +169,7 @@ class ProjectCreateForm(ProjectForm):
     """The new-project form, with an optional template whose scope pre-fills the project."""
 
     template = forms.ModelChoiceField(
-        queryset=ProjectTemplate.objects.all(),
+        queryset=ProjectTemplate.objects.none(),  # the user's: see __init__
         required=False,
         empty_label="Blank project",
         label="Start from template",
@@ -175,8 +177,9 @@ class ProjectCreateForm(ProjectForm):
         "categories into the new project.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates_for(user)
         self.fields["template"].label_from_instance = _template_label
 
 

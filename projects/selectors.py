@@ -32,6 +32,7 @@ from projects.models import (
     Membership,
     Project,
     ProjectQuerySet,
+    ProjectTemplate,
     Requirement,
     Role,
     WorkPackage,
@@ -48,6 +49,16 @@ def projects_for(user: User) -> ProjectQuerySet:
         return Project.objects.annotate(my_role=Value(Role.MANAGER.value, output_field=CharField()))
     role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
     return Project.objects.annotate(my_role=Subquery(role)).filter(my_role__isnull=False)
+
+
+def templates_for(user: User):
+    """The project templates ``user`` may read and start from: the published ones and their
+    own (a saved template holds its project's scope); superusers see every one."""
+    if not user.is_authenticated:
+        return ProjectTemplate.objects.none()
+    if user.is_superuser:
+        return ProjectTemplate.objects.all()
+    return ProjectTemplate.objects.filter(Q(is_published=True) | Q(created_by=user))
 
 
 def get_project_for(

@@ -371,10 +371,15 @@ def install_builtin_templates(project_template_model=None) -> int:
     returns how many were created. Takes the model so that migrations can pass theirs."""
     if project_template_model is None:
         from projects.models import ProjectTemplate as project_template_model
+    # Built-in templates are published for everyone; a migration older than the field passes a
+    # model without it (the migration that added it publishes them).
+    fields = {field.name for field in project_template_model._meta.get_fields()}
+    published = {"is_published": True} if "is_published" in fields else {}
     created = 0
     for spec in BUILTIN_TEMPLATES:
         _, new = project_template_model.objects.get_or_create(
-            name=spec["name"], defaults={k: v for k, v in spec.items() if k != "name"}
+            name=spec["name"],
+            defaults={**{k: v for k, v in spec.items() if k != "name"}, **published},
         )
         created += new
     return created

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from projects.api.base import ProjectScopedViewSet
 from projects.models import Membership, Project, ProjectTemplate, Role
-from projects.selectors import get_project_for, members_of, projects_for
+from projects.selectors import get_project_for, members_of, projects_for, templates_for
 from projects.services import (
     membership_add,
     membership_change_role,
@@ -53,6 +53,12 @@ class ProjectSerializer(serializers.ModelSerializer):
             "and takes its type and methodology unless given."
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:  # another user's private template does not exist for you
+            self.fields["template"].queryset = templates_for(request.user)
 
     class Meta:
         model = Project
@@ -119,12 +125,19 @@ class ProjectTemplateSerializer(serializers.ModelSerializer):
             "type",
             "methodology",
             "description",
+            "is_published",
             "objective_count",
             "work_package_count",
             "deliverable_count",
             "created_at",
         )
         read_only_fields = fields
+        extra_kwargs = {
+            "is_published": {
+                "help_text": "Offered to every user (published by an administrator); otherwise "
+                "only you, who saved it, see it."
+            }
+        }
 
     def get_objective_count(self, template: ProjectTemplate) -> int:
         return template.count("objectives")
@@ -155,14 +168,17 @@ class SaveAsTemplateSerializer(serializers.Serializer):
 class ProjectTemplateViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Templates are shared by everyone: any signed-in user may read them and start from one."""
+    """The published templates and your own: a template saved from a project is private to the
+    user who saved it until an administrator publishes it; anyone else's is 404."""
 
-    queryset = ProjectTemplate.objects.all()
     serializer_class = ProjectTemplateSerializer
     filterset_fields = ("type", "methodology")
     search_fields = ("name", "description")
     ordering_fields = ("name", "type", "methodology", "created_at")
     ordering = ("type", "name")
+
+    def get_queryset(self) -> QuerySet:
+        return templates_for(self.request.user)
 
 
 @extend_schema_view(

@@ -370,6 +370,10 @@ class ChangeRequest(models.Model):
 class ProjectTemplate(models.Model):
     """A starting point for a new project: objectives, WBS, deliverables, requirement categories.
 
+    A template saved from a project is private to the user who saved it (it may hold the
+    project's confidential scope); an administrator publishes one for everyone in the admin.
+    The built-in templates are published.
+
     ``content`` holds plain data so templates can be edited in the admin and saved from any
     project::
 
@@ -387,6 +391,11 @@ class ProjectTemplate(models.Model):
     )
     description = models.TextField(blank=True)
     content = models.JSONField(default=dict, blank=True)
+    is_published = models.BooleanField(
+        "published",
+        default=False,
+        help_text="Offered to every user. Unpublished, only its creator sees it.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

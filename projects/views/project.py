@@ -78,7 +78,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_new(request: HttpRequest) -> HttpResponse:
-    form = ProjectCreateForm(request.POST or None)
+    form = ProjectCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         template = fields.pop("template")

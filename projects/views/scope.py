@@ -389,7 +389,8 @@ def template_save(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Saved as template “{template.name}”. It is offered when creating a project.",
+                f"Saved as template “{template.name}”. It is offered to you when creating a "
+                "project; only you see it unless an administrator publishes it.",
             )
             return redirect(project)
     summary = Project.objects.filter(pk=project.pk).aggregate(
