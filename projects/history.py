@@ -30,6 +30,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.text import Truncator, capfirst
+from simple_history.utils import get_m2m_reverse_field_name
 
 from projects.models import Project
 
@@ -279,6 +280,7 @@ def history_entries(project: Project, rows: list[dict]) -> list[HistoryEntry]:
             .select_related("history_user")
             .annotate(previous_id=_previous(history))
         }
+        _attach_m2m(history, fetched)
         for history_id in ids:
             record = fetched[history_id]
             record.previous = (
@@ -286,12 +288,29 @@ def history_entries(project: Project, rows: list[dict]) -> list[HistoryEntry]:
             )
             records[(kind, history_id)] = record
 
-    entries = [
-        _entry(registry[row["history_kind"]], records[(row["history_kind"], row["history_id"])])
-        for row in rows
-    ]
-    _resolve_names(project, entries, records)
-    return entries
+    pairs = []
+    for row in rows:
+        record = records[(row["history_kind"], row["history_id"])]
+        pairs.append((_entry(registry[row["history_kind"]], record), record))
+    _resolve_names(project, pairs)
+    return [entry for entry, _ in pairs]
+
+
+def _attach_m2m(history: type[models.Model], fetched: dict[int, Any]) -> None:
+    """Each record's many-to-many members (a communication item's audience) as ``m2m`` on it:
+    one query per such field for the whole page, where ``diff_against`` makes two per record."""
+    for record in fetched.values():
+        record.m2m = {}
+    for m2m_field in getattr(history, "_history_m2m_fields", ()):
+        members: dict[int, set] = {history_id: set() for history_id in fetched}
+        through = getattr(history, m2m_field.name).model
+        target = get_m2m_reverse_field_name(m2m_field)
+        for history_id, member in through.objects.filter(history_id__in=list(fetched)).values_list(
+            "history_id", target
+        ):
+            members[history_id].add(member)
+        for history_id, record in fetched.items():
+            record.m2m[m2m_field.name] = sorted(members[history_id])
 
 
 def _previous(history: type[models.Model]) -> Subquery:
@@ -308,8 +327,9 @@ def _previous(history: type[models.Model]) -> Subquery:
 
 
 def _fields(record: Any) -> dict[str, models.Field]:
-    """The record's tracked plain fields by name (many-to-many and bookkeeping left out)."""
-    return {f.name: f for f in record.tracked_fields if f.name not in QUIET_FIELDS and f.concrete}
+    """The record's tracked fields by name, bookkeeping left out; many-to-many ones last."""
+    plain = {f.name: f for f in record.tracked_fields if f.name not in QUIET_FIELDS and f.concrete}
+    return plain | {f.name: f for f in getattr(record, "_history_m2m_fields", ())}
 
 
 def _entry(tracked: Tracked, record: Any) -> HistoryEntry:
@@ -325,27 +345,35 @@ def _entry(tracked: Tracked, record: Any) -> HistoryEntry:
         action=action,
     )
     fields = _fields(record)
+    plain = {name: f for name, f in fields.items() if not f.many_to_many}
     if action == "changed" and record.previous is not None:
         # simple-history's diff covers the editable fields; fields a service sets (a risk's
         # score and level, a change request's decision) are compared the same way beside it.
-        editable = [name for name, f in fields.items() if f.editable]
+        # Many-to-many members are compared from ``m2m``, fetched for the whole page at once.
+        editable = [name for name, f in plain.items() if f.editable]
         delta = record.diff_against(record.previous, included_fields=editable)
         changed = {change.field: (change.old, change.new) for change in delta.changes}
-        for name, f in fields.items():
+        for name, f in plain.items():
             if not f.editable:
                 old, new = getattr(record.previous, f.attname), getattr(record, f.attname)
                 if old != new:
                     changed[name] = (old, new)
-        for name, f in fields.items():  # in the model's field order
+        for name, f in plain.items():  # in the model's field order
             if name in changed:
                 old, new = changed[name]
                 entry.changes.append(Change(name, _field_label(f), _raw(old), _raw(new)))
+        for name, new in record.m2m.items():
+            old = record.previous.m2m.get(name, [])
+            if old != new:
+                entry.changes.append(Change(name, _field_label(fields[name]), old, new))
     elif action == "created":
-        for name, f in fields.items():
+        for name, f in plain.items():
             value = getattr(record, f.attname)
             if value not in (None, "", [], {}) and name not in LABEL_FIELDS:
                 entry.changes.append(Change(name, _field_label(f), None, _raw(value)))
-    entry._record = record  # for _resolve_names only
+        for name, members in record.m2m.items():
+            if members:
+                entry.changes.append(Change(name, _field_label(fields[name]), None, members))
     return entry
 
 
@@ -364,61 +392,98 @@ def _raw(value: Any) -> Any:
     return value
 
 
-def _resolve_names(
-    project: Project, entries: list[HistoryEntry], records: dict[tuple[str, int], Any]
-) -> None:
+def _resolve_names(project: Project, pairs: list[tuple[HistoryEntry, Any]]) -> None:
     """Fill in subjects and display values; one query per related model the page mentions."""
     wanted: dict[type[models.Model], set] = {}
-    for entry in entries:
-        record = entry._record
+    for entry, record in pairs:
         fields = _fields(record)
-        if not _label_field(record):
-            for f in _subject_fks(record):
-                if getattr(record, f.attname) is not None:
-                    wanted.setdefault(f.related_model, set()).add(getattr(record, f.attname))
+        naming = _naming(type(record))
+        for f in (*naming.links, *naming.people):
+            if getattr(record, f.attname) is not None:
+                wanted.setdefault(f.related_model, set()).add(getattr(record, f.attname))
         for change in entry.changes:
             f = fields[change.field]
             if _is_fk(f):
                 for value in (change.old, change.new):
                     if value is not None:
                         wanted.setdefault(f.related_model, set()).add(value)
+            elif f.many_to_many:
+                wanted.setdefault(f.related_model, set()).update(change.old or [], change.new)
     names = {model: _names_of(model, ids) for model, ids in wanted.items()}
 
-    zone = project.zone if hasattr(project, "zone") else None
-    for entry in entries:
-        record = entry._record
+    zone = project.zone
+    for entry, record in pairs:
         fields = _fields(record)
-        label_field = _label_field(record)
-        if label_field:
-            label = str(getattr(record, label_field) or "")
-        else:
-            label = " · ".join(
-                names[f.related_model].get(value, f"#{value}")
-                for f in _subject_fks(record)
-                if (value := getattr(record, f.attname)) is not None
-            )
-        label = Truncator(label).chars(LABEL_LENGTH) if label else f"#{record.id}"
-        if record.__class__.instance_type is not Project:
-            entry.subject = f"{entry.subject} {label}"
+        if not _naming(type(record)).alone:
+            entry.subject = f"{entry.subject} {_subject(record, names, zone)}"
         for change in entry.changes:
             f = fields[change.field]
             change.old_display = _display(f, change.old, names, zone)
             change.new_display = _display(f, change.new, names, zone)
-        del entry._record
 
 
-def _label_field(record: Any) -> str | None:
-    names = {f.name for f in record.tracked_fields}
-    return next((name for name in LABEL_FIELDS if name in names), None)
+@dataclass(frozen=True)
+class _Naming:
+    """How the page names a record after its kind ("Task Build"); the first that gives a name:
+    its own name or title; the names of the records it links (a dependency's two tasks); its
+    date (a cost entry's day, a status report's week); the person it links (a membership's
+    user); else its id. A project, and the project's one record of a kind (its calendar), need
+    no name."""
+
+    alone: bool = False
+    own: str | None = None
+    links: tuple = ()
+    date: models.Field | None = None
+    people: tuple = ()
 
 
-def _subject_fks(record: Any) -> list[models.Field]:
-    """The foreign keys that name a record without a name of its own (a dependency's tasks)."""
-    return [
+@functools.cache
+def _naming(history: type[models.Model]) -> _Naming:
+    model = history.instance_type
+    project_link = _project_fk(model)
+    if model is Project or (project_link is not None and project_link.one_to_one):
+        return _Naming(alone=True)
+    tracked = [f for f in history.tracked_fields if f.concrete]
+    names = {f.name for f in tracked}
+    user_model = get_user_model()
+    links = [f for f in tracked if _is_fk(f) and f.name not in QUIET_FIELDS]
+    dates = [
         f
-        for f in record.tracked_fields
-        if _is_fk(f) and f.name != "project" and f.name not in QUIET_FIELDS
+        for f in tracked
+        if isinstance(f, models.DateField)
+        and not isinstance(f, models.DateTimeField)
+        and f.name not in QUIET_FIELDS
     ]
+    return _Naming(
+        own=next((name for name in LABEL_FIELDS if name in names), None),
+        links=tuple(
+            f for f in links if f.related_model is not user_model and _has_label(f.related_model)
+        ),
+        date=dates[0] if dates else None,
+        people=tuple(f for f in links if f.related_model is user_model)[:1],
+    )
+
+
+def _subject(record: Any, names: dict, zone: Any) -> str:
+    naming = _naming(type(record))
+    if naming.own and getattr(record, naming.own):
+        return Truncator(str(getattr(record, naming.own))).chars(LABEL_LENGTH)
+    for group in (naming.links, naming.people):
+        label = " · ".join(
+            names[f.related_model].get(value, f"#{value}")
+            for f in group
+            if (value := getattr(record, f.attname)) is not None
+        )
+        if label:
+            return label
+        if group is naming.links and naming.date and getattr(record, naming.date.attname):
+            return _display(naming.date, _raw(getattr(record, naming.date.attname)), names, zone)
+    return f"#{record.id}"
+
+
+def _has_label(model: type[models.Model]) -> bool:
+    names = {f.name for f in model._meta.concrete_fields}
+    return any(name in names for name in LABEL_FIELDS)
 
 
 def _names_of(model: type[models.Model], ids: set) -> dict[Any, str]:
@@ -444,6 +509,9 @@ def _display(model_field: models.Field, value: Any, names: dict, zone: Any) -> s
     """A value as a person reads it: choice labels, names for ids, human dates."""
     if value is None or value == "" or value == []:
         return "—"
+    if model_field.many_to_many:
+        related = names.get(model_field.related_model, {})
+        return ", ".join(related.get(member, f"#{member}") for member in value)
     if _is_fk(model_field):
         return names.get(model_field.related_model, {}).get(value, f"#{value}")
     if model_field.choices:

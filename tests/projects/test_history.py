@@ -102,8 +102,9 @@ def test_history_discovers_every_model_that_records_history():
 
 
 def test_history_shows_changes_in_every_area_with_old_and_new(client_for, busy, viewer):
-    """Tasks, links, resources, costs, risks, stakeholders and the sent report are all listed,
-    each edit with its field's human name and the old → new values as a person reads them."""
+    """Tasks, links, resources, costs, risks, stakeholders, the plan's audience and the sent report
+    are all listed, each edit with its field's human name and old → new values as people read
+    them."""
     response = client_for(viewer).get(reverse("projects:history", args=[busy["design"].project_id]))
     assert response.status_code == 200
     entries = _entries(response)
@@ -115,6 +116,8 @@ def test_history_shows_changes_in_every_area_with_old_and_new(client_for, busy, 
     risk = _changes(_find(entries, "Risk Vendor slips"))
     assert risk["Probability"] == ("2", "4") and risk["Score"] == ("6", "12")
     assert _changes(_find(entries, "Stakeholder Sam Sponsor"))["Power"] == ("2", "5")
+    plan = _find(entries, "Communication plan item Weekly status report")
+    assert _changes(plan)["Audience"] == ("—", "Sam Sponsor")  # many-to-many members, by name
     report = next(e for e in entries if e.model == "reports.statusreport" and e.action == "changed")
     assert _changes(report)["Status"] == ("Draft", "Sent")
     assert _find(entries, "Baseline Approved plan", "created").area == "schedule"
@@ -127,19 +130,15 @@ def test_history_dates_and_times_are_human_and_labelled_with_the_zone(client_for
     """Timestamps carry the project's time-zone label; dates read as people write them."""
     project = busy["design"].project
     response = client_for(manager).get(reverse("projects:history", args=[project.pk]))
-    entry = next(e for e in _entries(response) if e.model == "budgets.costentry")
-    day = project.start_date
-    assert (
-        _changes(entry).get("Date", ("", f"{day.day} {day:%b %Y}"))
-        == (
-            "—",
-            f"{day.day} {day:%b %Y}",
-        )
-        or entry.action == "changed"
+    created = next(
+        e for e in _entries(response) if e.model == "budgets.costentry" and e.action == "created"
     )
-    html = response.content.decode()
-    zone_label = datetime.datetime(2026, 11, 26, 12, tzinfo=project.zone).strftime("%Z")
-    assert zone_label in html
+    day = project.start_date
+    assert _changes(created)["Date"] == ("—", f"{day.day} {day:%b %Y}")
+    assert created.subject == f"Cost entry {day.day} {day:%b %Y}"
+    now = datetime.datetime.now(tz=project.zone)
+    assert f"{now:%b %Y} " in response.content.decode()
+    assert f" {now:%Z}</time>" in response.content.decode()
 
 
 def test_history_filters_by_area(client_for, busy, manager):
