@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 
 from projects.forms import DateInput
 from projects.models import Project, WorkPackage
-from scheduling.models import Baseline, Dependency, Task
+from scheduling import predecessors
+from scheduling.models import MAX_WORKING_DAYS, Baseline, Dependency, Task
 
 # --- tasks ----------------------------------------------------------------------------------------
 
@@ -43,7 +44,23 @@ class TaskForm(forms.ModelForm):
 
     Validate a *copy* of the task (the view calls the service with the changed fields), so a
     refused edit never shows on the page as if it had been saved.
+
+    ``predecessors`` is predecessor text (``3FS+2d, 5SS``): checked here for its form, while
+    the service checks the numbers and loops. It carries the text the page showed as a hidden
+    initial value, so an untouched field never replaces links someone else added meanwhile.
     """
+
+    predecessors = forms.CharField(
+        required=False,
+        max_length=2000,
+        show_hidden_initial=True,
+        label="Predecessors",
+        help_text="Task numbers, as in MS Project: 3FS+2d, 5SS, 7 (FS when no type is given; "
+        "lag in working days).",
+        widget=forms.TextInput(
+            attrs={"placeholder": "e.g. 3FS+2d, 5SS", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
 
     class Meta:
         model = Task
@@ -76,6 +93,8 @@ class TaskForm(forms.ModelForm):
 
     def __init__(self, *args, project: Project, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and "predecessors" not in self.initial:
+            self.initial["predecessors"] = self.instance.predecessors_text
         if "work_package" in self.fields:
             field = self.fields["work_package"]
             field.queryset = WorkPackage.objects.filter(project=project).order_by("sort_key")
@@ -110,9 +129,30 @@ class TaskForm(forms.ModelForm):
             self.add_error("actual_finish", "The actual finish cannot be before the actual start.")
         return data
 
+    def clean_predecessors(self) -> str:
+        text = self.cleaned_data["predecessors"]
+        try:
+            predecessors.parse(text, max_lag=MAX_WORKING_DAYS)
+        except predecessors.PredecessorError as error:
+            raise forms.ValidationError(error.messages) from None
+        return text
+
     def changes(self) -> dict:
-        """The fields the person changed, as keyword arguments of ``task_update``."""
-        return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
+        """The fields the person changed, as keyword arguments of ``task_update``: changed
+        predecessor text comes with the text the page started from (``predecessors_expected``).
+        """
+        changes = {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name not in ("version", "predecessors")
+        }
+        if "predecessors" in self.changed_data:
+            changes["predecessors"] = self.cleaned_data["predecessors"]
+            field = self["predecessors"]
+            changes["predecessors_expected"] = field.field.to_python(
+                self.data.get(field.html_initial_name, "")
+            )
+        return changes
 
 
 class TaskAddForm(TaskForm):
@@ -141,6 +181,10 @@ class TaskRowForm(TaskForm):
         super().__init__(*args, auto_id=f"row{task_id}_%s", **kwargs)
         for field in self.fields.values():
             field.widget.attrs["form"] = f"row-form-{task_id}"
+        # The hidden initial value of the predecessor text must belong to the row's form too.
+        self.fields["predecessors"].hidden_widget = lambda: forms.HiddenInput(
+            attrs={"form": f"row-form-{task_id}"}
+        )
 
 
 # --- dependencies ---------------------------------------------------------------------------------

@@ -23,6 +23,13 @@ ROW_HEIGHT = 26  # px; the left-hand table's rows have the same height (charter.
 HEADER_HEIGHT = 40  # px; two tiers of 20 px
 ZOOMS = {"week": 18, "month": 4}  # px per calendar day
 DEFAULT_ZOOM = "week"
+# "Fit" scales the whole plan into the chart's visible width (the page sends it; this guess
+# is the timeline's width at 1280 px when it does not), in whole pixels a day from 1 to 18.
+FIT = "fit"
+FIT_WIDTH = 560
+FIT_WIDTH_RANGE = (200, 4000)
+# Below this many pixels a day the axis names months, not weekdays.
+_DAY_LETTERS_FROM = 12
 
 _DAY = datetime.timedelta(days=1)
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
@@ -47,6 +54,7 @@ class PlanRow:
     baseline_start: datetime.date | None = None
     baseline_finish: datetime.date | None = None
     collapsed: bool = False
+    ref: int | None = None  # a task's number in the project (Task.ref)
 
     @property
     def is_summary(self) -> bool:
@@ -161,6 +169,7 @@ def plan_rows(
                 total_float=row["total_float"],
                 baseline_start=before[0],
                 baseline_finish=before[1],
+                ref=row.get("ref"),
             )
         )
     return rows
@@ -186,12 +195,29 @@ class Axis:
         return (day - self.start).days * self.px_per_day
 
 
-def axis_for(dates: Iterable[datetime.date | None], zoom: str, *, default: datetime.date) -> Axis:
+def axis_for(
+    dates: Iterable[datetime.date | None],
+    zoom: str,
+    *,
+    default: datetime.date,
+    fit_width: int = FIT_WIDTH,
+) -> Axis:
     """An axis covering ``dates`` (``default`` when there are none) with a margin: whole weeks
-    (Monday to Sunday, one spare week after) at week zoom, whole months at month zoom."""
-    zoom = zoom if zoom in ZOOMS else DEFAULT_ZOOM
+    (Monday to Sunday, one spare week after) at week zoom, whole months at month zoom.
+
+    At ``"fit"`` the span is whole weeks with a spare week at each end, at the most whole
+    pixels a day (1 to 18) that fit in ``fit_width``; it is drawn as weeks when there is room
+    for the weekday letters, else as months.
+    """
     known = [d for d in dates if d is not None] or [default]
     first, last = min(known), max(known)
+    if zoom == FIT:
+        start = first - datetime.timedelta(days=first.weekday() + 7)
+        end = last + datetime.timedelta(days=7 - last.weekday() + 7)
+        px = max(1, min(ZOOMS["week"], fit_width // (end - start).days))
+        style = "week" if px >= _DAY_LETTERS_FROM else "month"
+        return Axis(start=start, end=end, zoom=style, px_per_day=px)
+    zoom = zoom if zoom in ZOOMS else DEFAULT_ZOOM
     if zoom == "week":
         start = first - datetime.timedelta(days=first.weekday())
         end = last + datetime.timedelta(days=7 - last.weekday() + 7)
@@ -201,6 +227,15 @@ def axis_for(dates: Iterable[datetime.date | None], zoom: str, *, default: datet
         if (end - last).days < 10:  # room for the last milestone's date label
             end = _next_month(end)
     return Axis(start=start, end=end, zoom=zoom, px_per_day=ZOOMS[zoom])
+
+
+def opening_day(rows: Sequence[PlanRow]) -> datetime.date | None:
+    """Where the chart opens: the start of the first unfinished task among ``rows`` (the rows
+    on screen), so the bars that still matter are in view whatever today is; the first start
+    of all when every task is done; None when nothing is scheduled."""
+    tasks = [r for r in rows if r.kind == "task" and r.start is not None]
+    unfinished = [r.start for r in tasks if r.percent < 100]
+    return min(unfinished or [r.start for r in tasks], default=None)
 
 
 def _next_month(day: datetime.date) -> datetime.date:

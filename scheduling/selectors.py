@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q, Sum
 
 from projects.models import Project, WorkPackage
-from scheduling import agile, engine
+from scheduling import agile, engine, predecessors
 from scheduling.models import (
     BacklogItem,
     Baseline,
@@ -28,6 +28,7 @@ from scheduling.services import work_calendar
 
 SCHEDULE_ROW_FIELDS = (
     "id",
+    "ref",
     "name",
     "work_package_id",
     "phase_id",
@@ -54,6 +55,22 @@ def dependency_rows(project: Project) -> list[dict[str, Any]]:
             "id", "predecessor_id", "successor_id", "type", "lag"
         )
     )
+
+
+def predecessor_texts(project: Project) -> dict[int, str]:
+    """Each linked task's incoming links as predecessor text (``3FS+2d, 5SS``), by task id:
+    one query."""
+    links: dict[int, list[predecessors.PredecessorLink]] = {}
+    for successor, ref, kind, lag in Dependency.objects.filter(project=project).values_list(
+        "successor_id", "predecessor__ref", "type", "lag"
+    ):
+        links.setdefault(successor, []).append(predecessors.PredecessorLink(ref, kind, lag))
+    return {task_id: predecessors.format_links(items) for task_id, items in links.items()}
+
+
+def task_refs(project: Project) -> list[tuple[int, str]]:
+    """Every task's number and name in plan order, for the predecessor picker: one query."""
+    return list(Task.objects.filter(project=project).in_plan_order().values_list("ref", "name"))
 
 
 def schedule_summary(project: Project) -> dict[str, Any]:

@@ -17,7 +17,12 @@ from django.db.models import F, Max
 
 from projects.exceptions import StaleEdit
 from projects.models import Project
-from projects.services.common import check_member, check_same_project, lock_project
+from projects.services.common import (
+    check_member,
+    check_not_after_today,
+    check_same_project,
+    lock_project,
+)
 from scheduling import engine, predecessors, signals
 from scheduling.models import (
     MAX_WORKING_DAYS,
@@ -242,6 +247,11 @@ def _check_task_refs(project: Project, fields: dict[str, Any]) -> None:
     check_same_project(project, fields.get("work_package"), "work_package")
     check_same_project(project, fields.get("phase"), "phase")
     check_member(project, fields.get("owner"), "owner")
+    # What has happened is dated no later than today; plans (constraint, deadline) may be.
+    check_not_after_today(project, fields.get("actual_start"), "actual_start", "The actual start")
+    check_not_after_today(
+        project, fields.get("actual_finish"), "actual_finish", "The actual finish"
+    )
 
 
 # --- tasks ----------------------------------------------------------------------------------------
@@ -290,11 +300,14 @@ def task_update(
     by: AbstractBaseUser,
     version: int | None,
     predecessors: str | None = None,
+    predecessors_expected: str | None = None,
     **changes: Any,
 ) -> Task:
     """Edit a task; a stale ``version`` is refused, and date-moving edits reschedule.
 
     ``predecessors`` (predecessor text) replaces the task's incoming links; None leaves them.
+    ``predecessors_expected`` is the text the person started from (see
+    ``task_predecessors_replace``).
     """
     unknown = set(changes) - set(TASK_FIELDS)
     if unknown:
@@ -303,6 +316,8 @@ def task_update(
     current = Task.objects.select_for_update().get(pk=task.pk)
     if version is not None and current.version != version:
         raise StaleEdit()
+    if predecessors is not None and predecessors_expected is not None:
+        _check_predecessors_unchanged(current, predecessors_expected)
     _check_task_refs(project, changes)
     for field, value in changes.items():
         setattr(current, field, value)
@@ -417,9 +432,18 @@ def task_predecessors_replace(
     edit is refused as stale rather than silently dropping someone else's link.
     """
     project = lock_project(task.project)
-    if expected is not None and _normalised(expected) != _predecessors_text(task):
-        raise StaleEdit()
+    if expected is not None:
+        _check_predecessors_unchanged(task, expected)
     return _replace_predecessors(project=project, task=task, text=text, by=by)
+
+
+def _check_predecessors_unchanged(task: Task, expected: str) -> None:
+    now = _predecessors_text(task)
+    if _normalised(expected) != now:
+        raise StaleEdit(
+            f"Someone changed the predecessors of “{task.name}” since you opened it: they are "
+            f"now “{now or 'none'}”. Apply your change to that text again."
+        )
 
 
 def _predecessors_text(task: Task) -> str:

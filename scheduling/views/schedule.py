@@ -42,6 +42,7 @@ PAGE_SIZE = 200  # rows per page of the Gantt and the task table
 
 # The task table's sort keys: ?sort=<key> or ?sort=-<key>.
 TASK_SORTS = (
+    "ref",
     "wbs",
     "name",
     "duration",
@@ -55,6 +56,7 @@ TASK_SORTS = (
     "owner",
 )
 _SORT_FIELD = {
+    "ref": "ref",
     "wbs": "order",
     "name": "name",
     "duration": "duration",
@@ -119,7 +121,9 @@ def _task_table(project: Project, params: QueryDict, **extra: Any) -> dict[str, 
     owners = {
         m.user_id: m.user.get_full_name() or m.user.get_username() for m in members_of(project)
     }
+    links = selectors.predecessor_texts(project)
     for row in rows:
+        row["predecessors"] = links.get(row["id"], "")
         row["order"] = position[row["id"]]
         row["code"] = codes[row["id"]]
         row["owner_name"] = owners.get(row["owner_id"], "")
@@ -155,6 +159,8 @@ def _task_table(project: Project, params: QueryDict, **extra: Any) -> dict[str, 
         "sort": sort,
         "query": _query_without(params, "page"),
         "can_edit": can_edit(project),
+        # The predecessor picker's list: every task's number and name, in plan order.
+        "ref_choices": [(r["ref"], r["name"]) for r in sorted(rows, key=lambda r: r["order"])],
         **extra,
     }
 
@@ -201,7 +207,13 @@ def task_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "scheduling/task_form.html",
-        {"project": project, "area": "tasks", "form": form, "adding": True},
+        {
+            "project": project,
+            "area": "tasks",
+            "form": form,
+            "adding": True,
+            "ref_choices": selectors.task_refs(project),
+        },
     )
 
 
@@ -336,8 +348,8 @@ def _predecessor_choices(
 ) -> list[tuple[int, str]]:
     """Every other task of the project not already a predecessor, in plan order."""
     taken = {d.predecessor_id for d in predecessors} | {task.pk}
-    rows = Task.objects.filter(project=project).in_plan_order().values_list("id", "name")
-    return [(pk, name) for pk, name in rows if pk not in taken]
+    rows = Task.objects.filter(project=project).in_plan_order().values_list("id", "ref", "name")
+    return [(pk, f"{ref} · {name}") for pk, ref, name in rows if pk not in taken]
 
 
 @login_required
@@ -372,7 +384,13 @@ def task_edit(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     return render(
         request,
         "scheduling/task_form.html",
-        {"project": project, "area": "tasks", "form": form, "task": task},
+        {
+            "project": project,
+            "area": "tasks",
+            "form": form,
+            "task": task,
+            "ref_choices": selectors.task_refs(project),
+        },
     )
 
 
@@ -500,14 +518,21 @@ def dependency_remove(request: HttpRequest, pk: int, dependency_pk: int) -> Http
 def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
     """The Gantt chart, one page of rows at a time on the whole project's time axis.
 
-    ``?zoom=week|month``, ``?baseline=<id>|none`` (default: the performance baseline),
+    ``?zoom=week|month|fit`` (``fit`` with ``&width=<px>``, the chart's visible width),
+    ``?baseline=<id>|none`` (default: the performance baseline),
     ``?collapsed=<work package ids>``, ``?page=<n>``.
     """
     project = get_project_for(request.user, pk)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     params = request.GET
-    zoom = params.get("zoom") if params.get("zoom") in gantt.ZOOMS else gantt.DEFAULT_ZOOM
+    zoom = params.get("zoom", "")
+    if zoom not in gantt.ZOOMS and zoom != gantt.FIT:
+        zoom = gantt.DEFAULT_ZOOM
+    fit_width = gantt.FIT_WIDTH
+    if params.get("width", "").isdigit():
+        low, high = gantt.FIT_WIDTH_RANGE
+        fit_width = min(max(int(params["width"]), low), high)
     collapsed = {int(v) for v in params.get("collapsed", "").split(",") if v.strip().isdigit()}
     today = project.today()
 
@@ -534,7 +559,11 @@ def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
         + [d for pair in frozen.values() for d in pair],
         zoom,
         default=project.start_date,
+        fit_width=fit_width,
     )
+    # Open at the first unfinished bar on screen, not at today: a page of finished or future
+    # work would otherwise open on empty rows.
+    opening = gantt.opening_day(page.object_list) or project.start_date
     links = [
         gantt.Link(d["predecessor_id"], d["successor_id"], d["type"], d["lag"])
         for d in selectors.dependency_rows(project)
@@ -578,10 +607,14 @@ def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
         "chart_svg": mark_safe(chart),
         "chart_width": axis.width,
         "today_x": axis.x(today) if axis.start <= today < axis.end else None,
+        "open_x": max(axis.x(opening), 0) if axis.start <= opening < axis.end else 0,
+        "opening": opening,
+        "performance_baseline": next((b for b in baselines if b.is_performance), None),
         "row_height": gantt.ROW_HEIGHT,
         "header_height": gantt.HEADER_HEIGHT,
         "zoom": zoom,
         "zoom_links": {z: _gantt_query(state, zoom=z) for z in gantt.ZOOMS},
+        "fit_link": _gantt_query(state, zoom=gantt.FIT),
         "baselines": baselines,
         "baseline": baseline,
         "baseline_param": state["baseline"],

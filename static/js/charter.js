@@ -46,16 +46,4 @@
   document.addEventListener("focusin", function (event) {
     if (event.target.matches("[data-select-on-focus]")) event.target.select();
   });
-
-  // The Gantt opens with today a third of the way into the chart (the server says where today
-  // is, when the chart's span holds it); without this file it opens at the project's start.
-  function scrollGanttToToday(root) {
-    root.querySelectorAll(".gantt-scroll[data-today-x]").forEach(function (box) {
-      const grid = box.querySelector(".gantt-grid");
-      const visible = box.clientWidth - (grid ? grid.offsetWidth : 0);
-      box.scrollLeft = Math.max(0, Number(box.dataset.todayX) - visible / 3);
-    });
-  }
-  document.addEventListener("DOMContentLoaded", function () { scrollGanttToToday(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { scrollGanttToToday(event.detail.target); });
 })();

@@ -132,3 +132,40 @@ def test_chart_escapes_task_names():
         url="/t/{}/".format,
     )
     assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+def _row(pk: int, start: D, finish: D, percent: float) -> gantt.PlanRow:
+    return gantt.PlanRow(
+        kind="task",
+        id=pk,
+        code=str(pk),
+        name=f"T{pk}",
+        depth=0,
+        start=start,
+        finish=finish,
+        duration=3,
+        percent=percent,
+    )
+
+
+def test_opening_day_is_the_first_unfinished_task_on_screen():
+    """The chart opens at the earliest bar not yet done; all done: the first bar; none: None."""
+    done = _row(1, D(2026, 1, 5), D(2026, 1, 7), 100)
+    later = _row(2, D(2026, 3, 2), D(2026, 3, 4), 40)
+    last = _row(3, D(2026, 4, 6), D(2026, 4, 8), 0)
+    assert gantt.opening_day([done, last, later]) == D(2026, 3, 2)
+    assert gantt.opening_day([done]) == D(2026, 1, 5)
+    assert gantt.opening_day([]) is None
+
+
+def test_axis_fit_puts_the_whole_plan_in_the_given_width():
+    """Fit: whole weeks with a spare week each side, whole pixels a day, within the width;
+    weekday letters only when there is room, else months."""
+    dates = [D(2026, 1, 7), D(2026, 6, 24)]
+    axis = gantt.axis_for(dates, gantt.FIT, default=D(2026, 1, 5), fit_width=600)
+    assert (axis.start, axis.end) == (D(2025, 12, 29), D(2026, 7, 6))
+    assert axis.width <= 600 and axis.px_per_day == 3 and axis.zoom == "month"
+    short = gantt.axis_for(dates[:1], gantt.FIT, default=D(2026, 1, 5), fit_width=600)
+    assert short.px_per_day == 18 and short.zoom == "week"
+    huge = gantt.axis_for([D(2020, 1, 1), D(2030, 1, 1)], gantt.FIT, default=D(2026, 1, 5))
+    assert huge.px_per_day == 1

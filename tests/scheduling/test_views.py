@@ -653,3 +653,138 @@ def test_plan_page_query_count_does_not_grow_with_tasks(
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 200  # one page of rows
+
+
+# --- task numbers and predecessor text ------------------------------------------------------------
+
+
+def test_task_list_shows_each_tasks_number_and_predecessors(client_for, viewer, project, plan):
+    """The table has a # column (1, 2, 3) and a Predecessors column: Beta waits for 1."""
+    response = client_for(viewer).get(_url("tasks", project, plan))
+    rows = {t["name"]: t for t in response.context["tasks"]}
+    assert [rows[n]["ref"] for n in ("Alpha", "Beta", "Gamma")] == [1, 2, 3]
+    assert (rows["Beta"]["predecessors"], rows["Alpha"]["predecessors"]) == ("1", "")
+    html = response.content.decode()
+    assert ">Predecessors</th>" in html
+    beta_row = rf'<tr id="task-{plan["B"].pk}".*?<td class="nowrap mono preds">1</td>'
+    assert re.search(beta_row, html, re.S)
+
+
+def test_task_new_with_predecessor_text_links_the_task(client_for, member, project, plan):
+    """'2FS+1d, 3SS' on the add form links Delta to Beta and Gamma, with its dates."""
+    page = client_for(member).get(_url("tasks", project, plan)).content.decode()
+    assert 'data-ref-picker="id_predecessors"' in page and 'value="2 · Beta"' in page
+    client_for(member).post(
+        _url("task_new", project, plan),
+        {"name": "Delta", "duration": 1, "predecessors": "2FS+1d, 3SS"},
+    )
+    delta = Task.objects.get(name="Delta")
+    assert Task.objects.get(pk=delta.pk).predecessors_text == "2FS+1d, 3SS"
+    assert delta.start_date == D(2026, 1, 13)  # Beta ends Fri 9 Jan; +1 working day: Tue 13
+
+
+def test_task_new_with_an_unknown_number_adds_nothing_and_says_which(
+    client_for, member, project, plan
+):
+    """An unknown task number is named beside the field, and no task is added."""
+    response = client_for(member).post(
+        _url("task_new", project, plan), {"name": "Delta", "duration": 1, "predecessors": "2, 9"}
+    )
+    html = response.content.decode()
+    assert 'id="id_predecessors_error"' in html
+    assert f"{project.key} has no task numbered 9." in html
+    assert not Task.objects.filter(name="Delta").exists()
+
+
+def test_task_edit_predecessor_text_replaces_the_links(client_for, member, project, plan):
+    """The edit form shows '1' for Beta; '3FF' replaces the link with Gamma (finish to finish)."""
+    client = client_for(member)
+    beta_url = reverse("scheduling:task_edit", args=[project.pk, plan["B"].pk])
+    assert 'name="predecessors" value="1"' in client.get(beta_url).content.decode()
+    body = {"name": "Beta", "duration": 2, "percent_complete": 0, "fixed_cost": "0"}
+    body |= {"priority": 500, "version": 1, "initial-predecessors": "1", "predecessors": "3FF"}
+    assert client.post(beta_url, body).status_code == 302
+    assert _reload(plan["B"]).predecessors_text == "3FF"
+    assert _reload(plan["B"]).finish_date == D(2026, 1, 8)  # with Gamma's finish
+
+
+def test_task_edit_predecessors_loop_and_stale_text_are_refused(client_for, member, project, plan):
+    """Alpha after Beta closes a loop (named); text started from old links is refused as stale."""
+    client = client_for(member)
+    alpha_url = reverse("scheduling:task_edit", args=[project.pk, plan["A"].pk])
+    body = {"name": "Alpha", "duration": 3, "percent_complete": 0, "fixed_cost": "0"}
+    body |= {"priority": 500, "version": 1, "initial-predecessors": "", "predecessors": "2"}
+    html = client.post(alpha_url, body).content.decode()
+    assert "loop of dependencies" in html and "id_predecessors_error" in html
+    stale = {**body, "initial-predecessors": "3", "predecessors": "3SS"}
+    html = client.post(alpha_url, stale).content.decode()
+    assert "Someone changed the predecessors of “Alpha” since you opened it" in html
+    assert _reload(plan["A"]).predecessors_text == ""
+
+
+def test_task_row_saves_predecessor_text_in_place(client_for, member, project, plan):
+    """The in-place row edit has a predecessors input; saving '1SS+1d' relinks Beta."""
+    client = client_for(member)
+    url = reverse("scheduling:task_row", args=[project.pk, plan["B"].pk])
+    form = client.get(url, **HTMX).content.decode()
+    for name in ("predecessors", "initial-predecessors"):
+        assert re.search(rf'name="{name}" value="1" [^>]*form="row-form-{plan["B"].pk}"', form)
+    body = {"name": "Beta", "duration": 2, "percent_complete": 0, "version": 1}
+    body |= {"initial-predecessors": "1", "predecessors": "1SS+1d"}
+    html = client.post(url, body, **HTMX).content.decode()
+    assert "1SS+1d" in html
+    assert _reload(plan["B"]).start_date == D(2026, 1, 6)
+
+
+def test_task_detail_names_each_task_by_its_number(client_for, viewer, project, plan):
+    """Beta's page shows #2 in its title and its predecessor Alpha as #1."""
+    url = reverse("scheduling:task_detail", args=[project.pk, plan["B"].pk])
+    html = client_for(viewer).get(url).content.decode()
+    assert '<span class="key">#2</span>' in html
+    assert re.search(r'<span class="g-code">#1</span>\s*<a [^>]*>Alpha</a>', html)
+
+
+# --- Gantt: where it opens, the baseline selector, fit --------------------------------------------
+
+
+def test_gantt_opens_at_the_first_unfinished_task_not_today(client_for, member, project, plan):
+    """Alpha and Gamma done: the chart opens at Beta (8 Jan, 54 px in), while today (26 Nov,
+    the suite's clock) lies outside the plan and says so; each row shows the task's number."""
+    for task in (plan["A"], plan["C"]):
+        services.task_update(task=task, by=member, version=None, percent_complete=100)
+    response = client_for(member).get(_url("gantt", project, plan))
+    assert response.context["opening"] == D(2026, 1, 8)
+    html = response.content.decode()
+    assert 'data-open-x="54"' in html and "data-today-x" not in html
+    assert "Today (26 Nov 2026) is outside the plan" in html
+    assert '<td class="g-ref num">2</td>' in html
+
+
+def test_gantt_opens_at_the_plan_start_when_nothing_is_done(client_for, viewer, project, plan):
+    """Nothing done: the chart opens at the first bar, the project's start (x = 0)."""
+    response = client_for(viewer).get(_url("gantt", project, plan))
+    assert response.context["opening"] == D(2026, 1, 5)
+    assert 'data-open-x="0"' in response.content.decode()
+
+
+def test_gantt_baseline_selector_says_no_baseline_when_there_is_none(client_for, viewer, project):
+    """Without baselines the selector offers "No baseline", not a performance baseline."""
+    services.task_create(project=project, by=project.memberships.first().user, name="Solo")
+    html = client_for(viewer).get(reverse("scheduling:gantt", args=[project.pk])).content.decode()
+    assert ">No baseline</option>" in html
+    assert "Performance baseline" not in html
+
+
+def test_gantt_baseline_selector_names_the_performance_baseline(client_for, viewer, project, plan):
+    """With one, the default option names it; "No baseline" hides the baseline bars."""
+    html = client_for(viewer).get(_url("gantt", project, plan)).content.decode()
+    assert ">Performance baseline: Approved plan</option>" in html
+    assert '<option value="none">No baseline</option>' in html
+
+
+def test_gantt_fit_draws_the_whole_plan_in_the_width_asked(client_for, viewer, project, plan):
+    """?zoom=fit&width=300 scales the axis into 300 px; the Fit control is marked current."""
+    response = client_for(viewer).get(_url("gantt", project, plan), {"zoom": "fit", "width": 300})
+    assert response.context["zoom"] == "fit"
+    assert 0 < response.context["chart_width"] <= 300
+    assert re.search(r'data-gantt-fit[^>]*aria-current="true"', response.content.decode())
