@@ -89,6 +89,12 @@ class EarnedValue:
     ``eac_cpi`` = BAC / CPI (the default ``eac``: the cost efficiency so far continues),
     ``eac_budget_rate`` = AC + (BAC − EV) (the rest goes as budgeted),
     ``eac_cpi_spi`` = AC + (BAC − EV) / (CPI × SPI) (cost and schedule both weigh on the rest).
+
+    TCPI is the efficiency the remaining work needs: ``tcpi`` = (BAC − EV) / (BAC − AC) to
+    finish on budget, ``tcpi_eac`` = (BAC − EV) / (EAC − AC) to finish at the estimate. Once AC
+    reaches BAC no budget is left to divide by (a negative "efficiency" means nothing), so
+    ``tcpi`` is None and ``tcpi_note`` says why; likewise ``tcpi_eac`` with ``tcpi_eac_note``
+    when there is no EAC or nothing left to spend against it.
     """
 
     bac: Decimal
@@ -108,6 +114,9 @@ class EarnedValue:
     eac_cpi_spi: Decimal | None
     percent_complete: Decimal | None = field(default=None)
     percent_spent: Decimal | None = field(default=None)
+    tcpi_eac: Decimal | None = field(default=None)
+    tcpi_note: str = field(default="")
+    tcpi_eac_note: str = field(default="")
 
     def as_dict(self) -> dict[str, Decimal | None]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -182,7 +191,8 @@ def _measures(bac: Fraction, pv: Fraction, ev: Fraction, ac: Fraction) -> Earned
     eac_budget_rate = ac + bac - ev
     efficiency = None if cpi is None or spi is None else cpi * spi
     eac_cpi_spi = None if efficiency is None or efficiency == 0 else ac + (bac - ev) / efficiency
-    tcpi = _divide(bac - ev, bac - ac)
+    tcpi, tcpi_note = _tcpi(bac, ev, ac)
+    tcpi_eac, tcpi_eac_note = _tcpi_eac(bac, ev, ac, eac_cpi)
 
     def money(value: Fraction | None) -> Decimal | None:
         return None if value is None else round_money(value)
@@ -208,7 +218,30 @@ def _measures(bac: Fraction, pv: Fraction, ev: Fraction, ac: Fraction) -> Earned
         eac_cpi_spi=money(eac_cpi_spi),
         percent_complete=ratio(_divide(ev * 100, bac)),
         percent_spent=ratio(_divide(ac * 100, bac)),
+        tcpi_eac=ratio(tcpi_eac),
+        tcpi_note=tcpi_note,
+        tcpi_eac_note=tcpi_eac_note,
     )
+
+
+def _tcpi(bac: Fraction, ev: Fraction, ac: Fraction) -> tuple[Fraction | None, str]:
+    """TCPI against BAC, or None and why when no budget is left to divide by."""
+    if ac > bac:
+        return None, "The actual cost is above the budget: no budget is left to finish on."
+    if ac == bac:
+        return None, "The budget is exactly spent: no money is left for the remaining work."
+    return (bac - ev) / (bac - ac), ""
+
+
+def _tcpi_eac(
+    bac: Fraction, ev: Fraction, ac: Fraction, eac: Fraction | None
+) -> tuple[Fraction | None, str]:
+    """TCPI against EAC, or None and why when there is no estimate to finish at."""
+    if eac is None:
+        return None, "No EAC yet: it needs a CPI, so money must have been spent on earned work."
+    if eac <= ac:
+        return None, "The estimate at completion is already spent: nothing is left to finish on."
+    return (bac - ev) / (eac - ac), ""
 
 
 def compute(

@@ -1,16 +1,19 @@
 """Project health (DESIGN §4 "KPIs, health and reports"): a RAG rating per dimension — schedule,
 cost, scope, risk — and overall (the worst), each with a sentence that says why.
 
-Pure: no Django, no clock. The KPI snapshot task feeds it plain numbers; the thresholds are the
-project's settings, with the DESIGN defaults.
+Pure: no Django, no clock. The KPI snapshot task feeds it plain numbers; the bands and the
+thresholds (the project's settings, with the DESIGN defaults) are ``projects.rag``'s, which the
+earned-value page colours its tiles with too.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from enum import IntEnum
+
+from projects.rag import Rag, Thresholds, rate_cpi, rate_slip, rate_spi
 
 __all__ = [
     "Dimension",
@@ -24,18 +27,6 @@ __all__ = [
 ]
 
 
-class Rag(IntEnum):
-    """Ordered so that the worst rating is the largest."""
-
-    GREEN = 0
-    AMBER = 1
-    RED = 2
-
-    @property
-    def label(self) -> str:
-        return self.name.capitalize()
-
-
 class Dimension:
     SCHEDULE = "schedule"
     COST = "cost"
@@ -45,25 +36,17 @@ class Dimension:
 
 
 @dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Where green turns amber and amber turns red. Defaults are DESIGN's."""
-
-    spi_green: Decimal = Decimal("0.95")
-    spi_amber: Decimal = Decimal("0.85")
-    cpi_green: Decimal = Decimal("0.95")
-    cpi_amber: Decimal = Decimal("0.85")
-    # Forecast finish later than the baseline finish, in working days.
-    slip_amber_days: int = 1
-    slip_red_days: int = 10
-
-
-@dataclass(frozen=True, slots=True)
 class HealthInput:
     """The numbers health is judged on (None where unknown, e.g. no baseline yet)."""
 
     spi: Decimal | None = None
     cpi: Decimal | None = None
     finish_slip_days: int | None = None
+    # The forecast finish against the project's target finish: working days late (> 0) or
+    # early (< 0), with both dates for the sentence.
+    forecast_finish: datetime.date | None = None
+    target_finish: datetime.date | None = None
+    target_slip_days: int | None = None
     milestones_missed: int = 0
     open_risks_by_level: Mapping[str, int] = field(default_factory=dict)
     overdue_deliverables: int = 0
@@ -97,14 +80,6 @@ def _fmt(value: Decimal, places: str = "0.01") -> str:
     return str(Decimal(value).quantize(Decimal(places), rounding=ROUND_HALF_UP))
 
 
-def _band(value: Decimal, green: Decimal, amber: Decimal) -> Rag:
-    if value >= green:
-        return Rag.GREEN
-    if value >= amber:
-        return Rag.AMBER
-    return Rag.RED
-
-
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -112,7 +87,7 @@ def _plural(count: int, word: str) -> str:
 def _schedule(data: HealthInput, limits: Thresholds) -> Rating:
     ratings: list[Rating] = []
     if data.spi is not None:
-        rag = _band(data.spi, limits.spi_green, limits.spi_amber)
+        rag = rate_spi(data.spi, limits)
         ratings.append(
             Rating(
                 rag,
@@ -120,14 +95,11 @@ def _schedule(data: HealthInput, limits: Thresholds) -> Rating:
                 "the work planned by now.",
             )
         )
+    if data.target_slip_days is not None and data.target_finish is not None:
+        ratings.append(_target(data, limits))
     if data.finish_slip_days is not None:
         slip = data.finish_slip_days
-        if slip >= limits.slip_red_days:
-            rag = Rag.RED
-        elif slip >= limits.slip_amber_days:
-            rag = Rag.AMBER
-        else:
-            rag = Rag.GREEN
+        rag = rate_slip(slip, limits)
         if slip > 0:
             text = f"The forecast finish is {_plural(slip, 'working day')} after the baseline."
         elif slip < 0:
@@ -145,11 +117,34 @@ def _schedule(data: HealthInput, limits: Thresholds) -> Rating:
     return Rating(worst, " ".join(r.reason for r in ordered))
 
 
+def _day(day: datetime.date | None) -> str:
+    return f"{day:%-d %b %Y}" if day else "—"
+
+
+def _target(data: HealthInput, limits: Thresholds) -> Rating:
+    """The forecast finish against the target finish the project promised."""
+    slip = data.target_slip_days or 0
+    forecast, target = _day(data.forecast_finish), _day(data.target_finish)
+    if slip > 0:
+        text = (
+            f"Forecast finish {forecast} is {_plural(slip, 'working day')} after the target "
+            f"finish {target}."
+        )
+    elif slip < 0:
+        text = (
+            f"Forecast finish {forecast} is {_plural(-slip, 'working day')} before the target "
+            f"finish {target}."
+        )
+    else:
+        text = f"Forecast finish {forecast} is on the target finish."
+    return Rating(rate_slip(slip, limits), text)
+
+
 def _cost(data: HealthInput, limits: Thresholds) -> Rating:
     if data.cpi is None:
         return Rating(Rag.GREEN, "No actual cost recorded yet, so there is no CPI.")
     symbol = currency_symbol(data.currency)
-    rag = _band(data.cpi, limits.cpi_green, limits.cpi_amber)
+    rag = rate_cpi(data.cpi, limits)
     return Rating(
         rag,
         f"CPI {_fmt(data.cpi)}: every {symbol}1 spent earns {symbol}{_fmt(data.cpi)} of planned "

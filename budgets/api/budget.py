@@ -290,7 +290,16 @@ class EarnedValueSerializer(serializers.Serializer):
     eac = money(allow_null=True, help_text="Estimate at completion, BAC / CPI.")
     etc = money(allow_null=True, help_text="Estimate to complete, EAC − AC.")
     vac = money(allow_null=True, help_text="Variance at completion, BAC − EAC.")
-    tcpi = ratio(help_text="(BAC − EV) / (BAC − AC); null when BAC = AC.")
+    tcpi = ratio(
+        help_text="(BAC − EV) / (BAC − AC): the efficiency the rest of the work needs to finish "
+        "on budget; null once AC reaches BAC (no budget left to divide by), with `tcpi_note`."
+    )
+    tcpi_note = serializers.CharField(help_text="Why `tcpi` is null; empty when it is not.")
+    tcpi_eac = ratio(
+        help_text="(BAC − EV) / (EAC − AC): the efficiency the rest of the work needs to finish "
+        "at the estimate; null without an EAC or once AC reaches it, with `tcpi_eac_note`."
+    )
+    tcpi_eac_note = serializers.CharField(help_text="Why `tcpi_eac` is null; empty when it is not.")
     eac_methods = EacMethodsSerializer(help_text="EAC by the three common methods.")
     series = SeriesPointSerializer(
         many=True,
@@ -334,7 +343,8 @@ class EarnedValueViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
             name: getattr(result, name)
             for name in ("bac", "pv", "ev", "ac", "sv", "cv", "spi", "cpi", "eac", "etc", "vac")
         }
-        data["tcpi"] = result.tcpi
+        for name in ("tcpi", "tcpi_note", "tcpi_eac", "tcpi_eac_note"):
+            data[name] = getattr(result, name)
         data["eac_methods"] = {
             "bac_over_cpi": result.eac_cpi,
             "ac_plus_remaining_budget": result.eac_budget_rate,

@@ -14,10 +14,9 @@ from django.shortcuts import render
 from budgets import charts, evm, selectors
 from budgets.forms import StatusDateForm
 from budgets.views.base import READ, door, rights
+from projects import rag
 from projects.models import Project, WorkPackage
-
-# DESIGN §4 "KPIs, health": SPI/CPI >= 0.95 green, >= 0.85 amber, else red.
-GREEN, AMBER = Decimal("0.95"), Decimal("0.85")
+from projects.thresholds import thresholds_for
 
 
 @dataclass(frozen=True)
@@ -47,13 +46,13 @@ NAMES = {
     "etc": "Estimate to complete",
     "vac": "Variance at completion",
     "tcpi": "To-complete performance index",
+    "tcpi_eac": "To-complete performance index against the estimate at completion",
 }
 
 
-def _health(ratio: Decimal | None) -> str:
-    if ratio is None:
-        return ""
-    return "Green" if ratio >= GREEN else "Amber" if ratio >= AMBER else "Red"
+def _health(rating: rag.Rag | None) -> str:
+    """The word on a tile: the project's own bands (``projects.rag``), as its health badge."""
+    return "" if rating is None else rating.label
 
 
 def _money_health(value: Decimal | None) -> str:
@@ -76,8 +75,18 @@ def _pct(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
 
-def tiles(ev: evm.EarnedValue, *, currency: str, as_of: datetime.date) -> list[Tile]:
-    """The KPI tiles, each with a one-line explanation written with this project's numbers."""
+def tiles(
+    ev: evm.EarnedValue,
+    *,
+    currency: str,
+    as_of: datetime.date,
+    limits: rag.Thresholds | None = None,
+) -> list[Tile]:
+    """The KPI tiles, each with a one-line explanation written with this project's numbers,
+    coloured by the project's thresholds (DESIGN's defaults when not given)."""
+    limits = limits or rag.Thresholds()
+    spi_health = _health(None if ev.spi is None else rag.rate_spi(ev.spi, limits))
+    cpi_health = _health(None if ev.cpi is None else rag.rate_cpi(ev.cpi, limits))
 
     def m(value: Decimal | None, sign: bool = False) -> str:
         return charts.money(value, currency, sign=sign)
@@ -127,28 +136,28 @@ def tiles(ev: evm.EarnedValue, *, currency: str, as_of: datetime.date) -> list[T
         sv_text = f"Ahead of schedule: {m(ev.sv)} more work done than planned by now."
     else:
         sv_text = "Exactly as much work done as planned by now."
-    result.append(Tile("sv", "SV", m(ev.sv, sign=True), sv_text, _health(ev.spi)))
+    result.append(Tile("sv", "SV", m(ev.sv, sign=True), sv_text, spi_health))
     if ev.cv < 0:
         cv_text = f"Over budget: the work done cost {m(-ev.cv)} more than it was worth."
     elif ev.cv > 0:
         cv_text = f"Under budget: the work done cost {m(ev.cv)} less than budgeted."
     else:
         cv_text = "The work done cost exactly what it was budgeted at."
-    result.append(Tile("cv", "CV", m(ev.cv, sign=True), cv_text, _health(ev.cpi)))
+    result.append(Tile("cv", "CV", m(ev.cv, sign=True), cv_text, cpi_health))
     if ev.spi is None:
         spi_text = "No work was planned by this date yet, so there is no schedule rate."
     else:
         spi_text = f"Work is getting done at {ev.spi * 100:.0f}% of the planned rate" + _versus(
             ev.spi, ": behind schedule.", ": on schedule.", ": ahead of schedule."
         )
-    result.append(Tile("spi", "SPI", _ratio(ev.spi), spi_text, _health(ev.spi)))
+    result.append(Tile("spi", "SPI", _ratio(ev.spi), spi_text, spi_health))
     if ev.cpi is None:
         cpi_text = "Nothing has been spent yet, so there is no cost efficiency to measure."
     else:
         cpi_text = f"Every {unit} spent earns {charts.money(ev.cpi, currency)} of planned work" + (
             _versus(ev.cpi, ": over budget.", ": on budget.", ": under budget.")
         )
-    result.append(Tile("cpi", "CPI", _ratio(ev.cpi), cpi_text, _health(ev.cpi)))
+    result.append(Tile("cpi", "CPI", _ratio(ev.cpi), cpi_text, cpi_health))
     if ev.etc is None:
         etc_text = "Unknown until money has been spent (it needs the CPI)."
     else:
@@ -162,11 +171,10 @@ def tiles(ev: evm.EarnedValue, *, currency: str, as_of: datetime.date) -> list[T
         vac_text = f"Expect to finish {m(ev.vac)} under the approved budget."
     result.append(Tile("vac", "VAC", m(ev.vac, sign=True), vac_text, _money_health(ev.vac)))
     if ev.tcpi is None:
-        tcpi_text = "The budget is exactly spent: no money is left for the remaining work."
-        health = ""
-    elif ev.tcpi < 0:
-        tcpi_text = "The budget is already overspent: finishing on budget is no longer possible."
-        health = "Red"
+        tcpi_text = ev.tcpi_note or "No budget to measure against yet."
+        if ev.tcpi_note and ev.tcpi_eac is not None:
+            tcpi_text += " Measure the rest against the estimate at completion instead."
+        health = "Red" if ev.ac > ev.bac else ""
     else:
         tcpi_text = (
             f"To finish on budget, every {unit} still to spend must earn "
@@ -179,13 +187,21 @@ def tiles(ev: evm.EarnedValue, *, currency: str, as_of: datetime.date) -> list[T
                 else "."
             )
         )
-        health = "Green" if ev.tcpi <= 1 else "Amber" if ev.tcpi <= Decimal("1.10") else "Red"
+        health = _health(rag.rate_tcpi(ev.tcpi, limits))
     result.append(Tile("tcpi", "TCPI", _ratio(ev.tcpi), tcpi_text, health))
+    if ev.tcpi_eac is None:
+        tcpi_eac_text = ev.tcpi_eac_note
+    else:
+        tcpi_eac_text = (
+            f"To finish at the estimate of {m(ev.eac)}, every {unit} still to spend must earn "
+            f"{charts.money(ev.tcpi_eac, currency)} of work."
+        )
+    result.append(Tile("tcpi_eac", "TCPI (EAC)", _ratio(ev.tcpi_eac), tcpi_eac_text))
     return result
 
 
 def eac_methods(ev: evm.EarnedValue, currency: str) -> list[dict[str, str]]:
-    """EAC by the three common methods, side by side (issue 5)."""
+    """EAC by the three common methods, side by side."""
     rows = [
         ("eac_cpi", "BAC ÷ CPI", "If cost efficiency stays as it has been.", ev.eac_cpi),
         (
@@ -256,7 +272,9 @@ def earned_value(request: HttpRequest, pk: int) -> HttpResponse:
             "as_of": as_of,
             "today": today,
             "ev": ev,
-            "tiles": tiles(ev, currency=project.currency, as_of=as_of),
+            "tiles": tiles(
+                ev, currency=project.currency, as_of=as_of, limits=thresholds_for(project)
+            ),
             "eacs": eac_methods(ev, project.currency),
             "curve": _s_curve(project, as_of),
             "packages": _packages(project, as_of),

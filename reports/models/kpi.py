@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from projects import rag
 from projects.models import Project
-from reports import health
 
 
 class Rag(models.TextChoices):
@@ -56,8 +56,14 @@ class HealthThresholds(models.Model):
     def __str__(self) -> str:
         return f"Health thresholds of {self.project.key}"
 
-    def as_rules(self) -> health.Thresholds:
-        return health.Thresholds(
+    @classmethod
+    def rules_for(cls, project: Project) -> rag.Thresholds:
+        """The project's thresholds, or DESIGN's defaults when it has none (one query)."""
+        row = cls.objects.filter(project=project).first()
+        return row.as_rules() if row else rag.Thresholds()
+
+    def as_rules(self) -> rag.Thresholds:
+        return rag.Thresholds(
             spi_green=self.spi_green,
             spi_amber=self.spi_amber,
             cpi_green=self.cpi_green,

@@ -515,6 +515,9 @@ def test_evm_worked_example_gives_exactly_the_hand_computed_json(api_for, viewer
         "etc": "1541.67",
         "vac": "-91.67",
         "tcpi": "1.0345",
+        "tcpi_note": "",
+        "tcpi_eac": "0.9730",
+        "tcpi_eac_note": "",
         "eac_methods": {
             "bac_over_cpi": "3391.67",
             "ac_plus_remaining_budget": "3350.00",

@@ -16,7 +16,8 @@ M (miles.)   300.00   15     0       before its day: 0%               0       0
 BAC 3300, PV 1600, EV 1800; AC = 700 (5 Jan) + 900 (12 Jan) + 250 (14 Jan) = 1850 (the 999 on
 15 Jan is after the status date). SV = 200, CV = −50, SPI = 1800/1600 = 1.125,
 CPI = 1800/1850 = 0.97297…, EAC = 3300 × 1850 / 1800 = 3391.67, ETC = 1541.67, VAC = −91.67,
-TCPI = 1500/1450 = 1.03448…, EAC (budget rate) = 1850 + 1500 = 3350,
+TCPI = 1500/1450 = 1.03448…, TCPI against EAC = 1500/(3391.67 − 1850) = 0.97297… (the CPI,
+as it must be when EAC = BAC / CPI), EAC (budget rate) = 1850 + 1500 = 3350,
 EAC (CPI × SPI) = 1850 + 1500 × 1850 × 1600 / 1800² = 3220.37.
 """
 
@@ -81,6 +82,9 @@ def test_compute_worked_example_matches_the_hand_calculation():
         "eac_cpi_spi": M("3220.37"),
         "percent_complete": M("54.5455"),
         "percent_spent": M("56.0606"),
+        "tcpi_eac": M("0.9730"),
+        "tcpi_note": "",
+        "tcpi_eac_note": "",
     }
 
 
@@ -152,6 +156,29 @@ def test_compute_tcpi_is_none_when_the_budget_is_spent():
         [A], [CostItem(D(2026, 1, 5), M("1000.00"))], status_date=STATUS, status_index=7
     )
     assert result.tcpi is None
+
+
+def test_compute_tcpi_over_budget_is_none_with_the_reason_and_tcpi_against_eac_instead():
+    """AC 4000 above BAC 3300: (3300 − 1800) / (3300 − 4000) = −2.14 would mean nothing, so
+    TCPI is None and says why; against EAC = 3300 / (1800 / 4000) = 7333.33 the rest needs
+    1500 / (7333.33 − 4000) = 0.45 (the CPI so far)."""
+    result = compute(
+        TASKS, [CostItem(D(2026, 1, 5), M("4000.00"))], status_date=STATUS, status_index=7
+    )
+    assert (result.bac, result.ev, result.ac) == (M("3300.00"), M("1800.00"), M("4000.00"))
+    assert result.tcpi is None
+    assert result.tcpi_note.startswith("The actual cost is above the budget")
+    assert result.eac == M("7333.33")
+    assert result.tcpi_eac == M("0.4500")
+    assert result.tcpi_eac_note == ""
+
+
+def test_compute_tcpi_against_eac_is_none_without_a_cpi():
+    """Nothing spent: no CPI, so no EAC to finish at, and the note says so."""
+    result = compute(TASKS, [], status_date=STATUS, status_index=7)
+    assert result.tcpi == M("0.4545")  # (3300 − 1800) / (3300 − 0)
+    assert result.tcpi_eac is None
+    assert result.tcpi_eac_note.startswith("No EAC yet")
 
 
 def test_compute_no_tasks_and_no_costs_is_all_zero_or_none():

@@ -1,5 +1,6 @@
 """Health ratings against hand-checked cases (DESIGN §4 defaults)."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -87,3 +88,52 @@ def test_assess_uses_the_projects_thresholds():
     """A stricter project (green only from 1.00) rates SPI 0.97 amber."""
     strict = Thresholds(spi_green=D("1.00"), spi_amber=D("0.90"))
     assert assess(HealthInput(spi=D("0.97")), strict).dimensions["schedule"].rag == Rag.AMBER
+
+
+def test_assess_schedule_forecast_after_the_target_is_red_even_on_baseline():
+    """PORTAL: forecast 22 Jun 2027 on its baseline but 61 working days after the target
+    finish 26 Mar 2027: the target verdict (red) sets the rating and leads the sentence."""
+    rating = assess(
+        HealthInput(
+            spi=D("0.97"),
+            finish_slip_days=0,
+            forecast_finish=datetime.date(2027, 6, 22),
+            target_finish=datetime.date(2027, 3, 26),
+            target_slip_days=61,
+        )
+    ).dimensions["schedule"]
+    assert rating.rag == Rag.RED
+    assert rating.reason.startswith(
+        "Forecast finish 22 Jun 2027 is 61 working days after the target finish 26 Mar 2027."
+    )
+
+
+def test_assess_schedule_baseline_slip_worse_than_the_target_leads():
+    """Ahead of the target but 12 working days behind the baseline: the baseline verdict (red)
+    leads; the target verdict (green) follows for context."""
+    rating = assess(
+        HealthInput(
+            finish_slip_days=12,
+            forecast_finish=datetime.date(2027, 6, 22),
+            target_finish=datetime.date(2027, 6, 29),
+            target_slip_days=-5,
+        )
+    ).dimensions["schedule"]
+    assert rating.rag == Rag.RED
+    assert rating.reason == (
+        "The forecast finish is 12 working days after the baseline. Forecast finish 22 Jun 2027 "
+        "is 5 working days before the target finish 29 Jun 2027."
+    )
+
+
+@pytest.mark.parametrize(("slip", "rag"), [(0, Rag.GREEN), (1, Rag.AMBER), (10, Rag.RED)])
+def test_assess_schedule_target_slip_uses_the_slip_thresholds(slip, rag):
+    """The target slip gets the same bands as the baseline slip (1 day amber, 10 red)."""
+    rating = assess(
+        HealthInput(
+            forecast_finish=datetime.date(2027, 6, 22),
+            target_finish=datetime.date(2027, 6, 22),
+            target_slip_days=slip,
+        )
+    ).dimensions["schedule"]
+    assert rating.rag == rag
