@@ -24,6 +24,7 @@ from budgets.services.base import (
     save_versioned,
 )
 from projects.models import Project
+from projects.services.common import check_not_after_today
 from scheduling.models import Task
 
 COST_ENTRY_FIELDS = (
@@ -58,6 +59,8 @@ def _clean_category(value: Any, field: str = "category") -> str:
 
 
 def _clean_entry(project: Project, fields: dict[str, Any]) -> dict[str, Any]:
+    if "date" in fields:
+        check_not_after_today(project, fields["date"], "date", "A cost entry's date")
     if "amount" in fields:
         fields["amount"] = parse_money(fields["amount"], "amount")
     if "category" in fields:
@@ -83,8 +86,8 @@ def cost_entry_create(
 ) -> CostEntry:
     """Record money spent (or, with ``kind="credit"``, money given back)."""
     refuse_unknown(fields, COST_ENTRY_FIELDS, "Unknown field.")
-    fields = _clean_entry(project, {"amount": amount, "category": category, **fields})
-    return save_new(CostEntry(project=project, date=date, created_by=by, **fields), by)
+    fields = _clean_entry(project, {"date": date, "amount": amount, "category": category, **fields})
+    return save_new(CostEntry(project=project, created_by=by, **fields), by)
 
 
 @transaction.atomic
@@ -146,6 +149,12 @@ def _parse_date(text: str) -> datetime.date:
         raise ValidationError(
             {"date": f"“{text}” is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31."}
         ) from None
+
+
+def _parse_past_date(project: Project, text: str) -> datetime.date:
+    day = _parse_date(text)
+    check_not_after_today(project, day, "date", "A cost entry's date")
+    return day
 
 
 def _task_lookup(project: Project) -> tuple[dict[int, Task], dict[str, list[Task]]]:
@@ -239,7 +248,7 @@ def cost_entries_import(
         row_errors: list[RowError] = []
         fields: dict[str, Any] = {}
         for name, parse in (
-            ("date", lambda v: _parse_date(v)),
+            ("date", lambda v: _parse_past_date(project, v)),
             ("amount", lambda v: parse_money(v, "amount")),
             ("category", lambda v: _clean_category(v)),
             ("task", lambda v: _parse_task(v, by_id, by_name)),

@@ -31,6 +31,7 @@ from budgets.services.base import (
     save_versioned,
 )
 from projects.models import Project
+from projects.services.common import check_not_after_today
 from scheduling.models import Task
 from scheduling.services import lock_project
 
@@ -281,6 +282,7 @@ def time_entry_log(
     """Record the hours a person worked on a task on a day (logging the same person, task
     and day again replaces the hours). Its cost is frozen at today's rate."""
     check_same_project(task.project, resource, "resource")
+    check_not_after_today(task.project, date, "date", "Hours worked")
     if resource.kind != Resource.Kind.PERSON:
         raise ValidationError({"resource": f"{resource} is not a person; time is for people."})
     hours = parse_decimal(

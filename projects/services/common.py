@@ -3,6 +3,7 @@ app may import them): the project lock, same-project and membership checks, vers
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +34,25 @@ def check_manager(project: Project, user: AbstractBaseUser | None, action: str) 
         return
     if not Membership.objects.filter(project=project, user=user, role=Role.MANAGER).exists():
         raise PermissionDenied(f"Only a manager of {project.key} can {action}.")
+
+
+def check_not_after_today(
+    project: Project, day: datetime.date | None, field: str, what: str
+) -> None:
+    """Refuse (on ``field``) a date after today in the project's time zone for something that
+    has happened (an actual start or finish, hours worked, money spent): a future one would
+    count as done work or spent money in earned value before it exists. Plans and commitments
+    may be dated in the future; they do not go through this check."""
+    if day is None:
+        return
+    today = project.today()
+    if day > today:
+        raise ValidationError(
+            {
+                field: f"{what} cannot be after today ({today:%-d %b %Y} in "
+                f"{project.time_zone}): record it once it has happened."
+            }
+        )
 
 
 def check_same_project(project: Project, obj: Model | None, field: str) -> None:

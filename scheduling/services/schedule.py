@@ -17,7 +17,12 @@ from django.db.models import F, Max
 
 from projects.exceptions import StaleEdit
 from projects.models import Project
-from projects.services.common import check_member, check_same_project, lock_project
+from projects.services.common import (
+    check_member,
+    check_not_after_today,
+    check_same_project,
+    lock_project,
+)
 from scheduling import engine, predecessors, signals
 from scheduling.models import (
     MAX_WORKING_DAYS,
@@ -242,6 +247,11 @@ def _check_task_refs(project: Project, fields: dict[str, Any]) -> None:
     check_same_project(project, fields.get("work_package"), "work_package")
     check_same_project(project, fields.get("phase"), "phase")
     check_member(project, fields.get("owner"), "owner")
+    # What has happened is dated no later than today; plans (constraint, deadline) may be.
+    check_not_after_today(project, fields.get("actual_start"), "actual_start", "The actual start")
+    check_not_after_today(
+        project, fields.get("actual_finish"), "actual_finish", "The actual finish"
+    )
 
 
 # --- tasks ----------------------------------------------------------------------------------------
