@@ -11,7 +11,7 @@ gets ``HistoricalRecords``, with nothing to register.
 A page of the trail costs a fixed number of queries whatever its size: the count and the page of
 ``(history_id, date, kind)`` rows come from one ``UNION ALL`` of every historical table filtered
 to the project; then one query per kind on the page fetches its rows with their authors and, in
-the same query, the record each change is diffed against; then one query per related model
+another, the records the changes are diffed against; then one query per related model
 turns the foreign keys the page shows into names. Diffs are computed for the page only.
 """
 
@@ -271,15 +271,18 @@ def history_entries(project: Project, rows: list[dict]) -> list[HistoryEntry]:
     records: dict[tuple[str, int], Any] = {}
     for kind, ids in wanted.items():
         history = registry[kind].history
-        changed = history.objects.filter(history_id__in=ids, history_type="~")
-        earlier = changed.annotate(before=_previous(history)).values("before")
         fetched = {
             record.history_id: record
-            for record in history.objects.filter(Q(history_id__in=ids) | Q(history_id__in=earlier))
-            .order_by()
+            for record in history.objects.filter(history_id__in=ids)
             .select_related("history_user")
             .annotate(previous_id=_previous(history))
         }
+        # The versions the page's changes are diffed against, by primary key (two indexed
+        # lookups; one query with ``OR history_id IN (subquery)`` made PostgreSQL scan the table).
+        earlier = [
+            r.previous_id for r in fetched.values() if r.history_type == "~" and r.previous_id
+        ]
+        fetched |= history.objects.in_bulk([i for i in earlier if i not in fetched])
         _attach_m2m(history, fetched)
         for history_id in ids:
             record = fetched[history_id]
