@@ -22,6 +22,11 @@ urlpatterns = [
     path("projects/<int:pk>/closure/edit/", closure.closure_edit, name="closure_edit"),
     path("projects/<int:pk>/closure/submit/", closure.closure_submit, name="closure_submit"),
     path("projects/<int:pk>/closure/withdraw/", closure.closure_withdraw, name="closure_withdraw"),
+    path(
+        "projects/<int:pk>/closure/cancel-work/",
+        closure.closure_work_cancel,
+        name="closure_work_cancel",
+    ),
     path("projects/<int:pk>/closure/reopen/", closure.closure_reopen, name="closure_reopen"),
     path("projects/<int:pk>/closure/review/", closure.closure_review, name="closure_review"),
     path("projects/<int:pk>/closure/report/", closure.closure_report, name="closure_report"),

@@ -129,6 +129,14 @@ class SubmitSerializer(serializers.Serializer):
         return data
 
 
+class CancelWorkSerializer(serializers.Serializer):
+    """Cancel the work left (``cancel`` true, the default, with a ``reason``) or take the
+    cancellation back (``cancel`` false)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    cancel = serializers.BooleanField(required=False, default=True)
+
+
 class ReopenSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX)
 
@@ -234,6 +242,28 @@ class ClosureViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
         existed = Closure.objects.filter(project=self.project).exists()
         services.closure_start(project=self.project, by=request.user)
         return self.respond(status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Cancel the work left so the closure can go on, saying why (managers)",
+        request=CancelWorkSerializer,
+        responses=ClosureSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="cancel-work",
+        serializer_class=CancelWorkSerializer,
+    )
+    def cancel_work(self, request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.closure_work_cancel(
+            closure=self.closure(),
+            by=request.user,
+            reason=serializer.validated_data["reason"],
+            cancel=serializer.validated_data["cancel"],
+        )
+        return self.respond()
 
     @extend_schema(
         summary="Submit the closure report for the sponsor's sign-off (managers)",

@@ -39,7 +39,7 @@ class KpiTrendPointSerializer(serializers.ModelSerializer):
 
 class KpisSerializer(serializers.ModelSerializer):
     """The latest snapshot's KPIs (DESIGN §4), and ``trend``: the snapshots of the last ``days``
-    days, oldest first."""
+    days, oldest first. ``is_final``: a closed project's figures, frozen at sign-off."""
 
     trend = KpiTrendPointSerializer(many=True, read_only=True)
 
@@ -72,6 +72,7 @@ class KpisSerializer(serializers.ModelSerializer):
             "deliverables_accepted",
             "deliverables_total",
             "health",
+            "is_final",
             "trend",
         ]
 

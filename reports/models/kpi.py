@@ -111,6 +111,9 @@ class KpiSnapshot(models.Model):
     health_risk = models.CharField(max_length=5, choices=Rag.choices)
     # {"overall": "...", "schedule": "...", ...}: the sentence behind each rating.
     health_reasons = models.JSONField(default=dict)
+    # The figures frozen when the sponsor signed the closure off: no refresh replaces them while
+    # the project stays closed (reopening thaws them).
+    is_final = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["project", "-as_of"]
@@ -118,6 +121,11 @@ class KpiSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "as_of"], name="kpi_snapshot_one_per_project_per_day"
+            ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(is_final=True),
+                name="kpi_snapshot_one_final_per_project",
             ),
         ]
         indexes = [models.Index(fields=["project", "-as_of"])]

@@ -45,7 +45,51 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _deliverables_accepted(project: Project) -> RuleResult:
+def _percent(task: Task) -> str:
+    return f"{task.name} ({task.percent_complete} %)"
+
+
+def _work_complete(project: Project, item: ClosureItem | None = None) -> RuleResult:
+    """Every task done (status done or 100 %), or the work left cancelled by a manager: a
+    manager's cancellation (the item's tick, with the reason as its note) covers the tasks that
+    existed then; one added since and not complete opens the item again."""
+    tasks = list(
+        Task.objects.for_project(project)
+        .in_plan_order()
+        .only("name", "percent_complete", "status", "created_at")
+    )
+    unfinished = [t for t in tasks if t.status != Task.Status.DONE and t.percent_complete < 100]
+    if not tasks:
+        return RuleResult(True, "No tasks are recorded.")
+    if not unfinished:
+        return RuleResult(True, f"All {_plural(len(tasks), 'task', 'tasks')} complete.")
+    cancelled = item is not None and item.done and item.done_at is not None
+    if cancelled:
+        added = [t for t in unfinished if t.created_at > item.done_at]
+        if not added:
+            by = item.done_by
+            who = f" by {by.get_full_name() or by.get_username()}" if by else ""
+            day = item.done_at.astimezone(project.zone)
+            return RuleResult(
+                True,
+                f"Work left cancelled{who} on {day.day} {day:%b %Y}: {item.note} "
+                f"({_plural(len(unfinished), 'task', 'tasks')} not complete: "
+                f"{_names([_percent(t) for t in unfinished])}).",
+            )
+        return RuleResult(
+            False,
+            f"{_plural(len(added), 'task', 'tasks')} added since the work left was cancelled "
+            f"not complete: {_names([_percent(t) for t in added])}.",
+        )
+    return RuleResult(
+        False,
+        f"{_plural(len(unfinished), 'task', 'tasks')} not complete: "
+        f"{_names([_percent(t) for t in unfinished])}. Finish them, or a manager cancels the "
+        "work left, saying why.",
+    )
+
+
+def _deliverables_accepted(project: Project, item: ClosureItem | None = None) -> RuleResult:
     rows = list(
         Deliverable.objects.filter(project=project)
         .order_by("due_date", "id")
@@ -64,7 +108,7 @@ def _deliverables_accepted(project: Project) -> RuleResult:
     )
 
 
-def _issues_closed(project: Project) -> RuleResult:
+def _issues_closed(project: Project, item: ClosureItem | None = None) -> RuleResult:
     rows = list(
         Issue.objects.for_project(project)
         .unresolved()
@@ -80,7 +124,7 @@ def _issues_closed(project: Project) -> RuleResult:
     )
 
 
-def _change_requests_decided(project: Project) -> RuleResult:
+def _change_requests_decided(project: Project, item: ClosureItem | None = None) -> RuleResult:
     rows = list(
         ChangeRequest.objects.filter(project=project, status=ChangeRequest.Status.SUBMITTED)
         .order_by("number")
@@ -95,7 +139,7 @@ def _change_requests_decided(project: Project) -> RuleResult:
     )
 
 
-def _commitments_closed(project: Project) -> RuleResult:
+def _commitments_closed(project: Project, item: ClosureItem | None = None) -> RuleResult:
     rows = list(
         Commitment.objects.filter(project=project, status=Commitment.Status.OPEN)
         .order_by("date", "id")
@@ -111,8 +155,10 @@ def _commitments_closed(project: Project) -> RuleResult:
     )
 
 
-# The rules Charter can check itself, by the name stored in ClosureItem.rule.
-RULES: dict[str, Callable[[Project], RuleResult]] = {
+# The rules Charter can check itself, by the name stored in ClosureItem.rule; each reads the
+# project (and its item, where a manager's decision on it counts).
+RULES: dict[str, Callable[[Project, ClosureItem | None], RuleResult]] = {
+    "work_complete": _work_complete,
     "deliverables_accepted": _deliverables_accepted,
     "issues_closed": _issues_closed,
     "change_requests_decided": _change_requests_decided,
@@ -120,11 +166,11 @@ RULES: dict[str, Callable[[Project], RuleResult]] = {
 }
 
 
-def evaluate_rule(project: Project, rule: str) -> RuleResult:
+def evaluate_rule(project: Project, rule: str, item: ClosureItem | None = None) -> RuleResult:
     check = RULES.get(rule)
     if check is None:  # a rule renamed since the item was created: say so rather than fail
         return RuleResult(False, f"Unknown rule “{rule}”; tick by hand is not possible.")
-    return check(project)
+    return check(project, item)
 
 
 @dataclass
@@ -140,9 +186,11 @@ class ChecklistRow:
 
 def checklist(closure: Closure) -> list[ChecklistRow]:
     """The closure's items with the computed ones decided now (one query for the items, one per
-    rule in use: at most five)."""
+    rule in use: at most six)."""
     items = list(closure.items.select_related("done_by").order_by("position", "id"))
-    results = {item.rule: evaluate_rule(closure.project, item.rule) for item in items if item.rule}
+    results = {
+        item.rule: evaluate_rule(closure.project, item.rule, item) for item in items if item.rule
+    }
     rows = []
     for item in items:
         if item.rule:

@@ -80,7 +80,8 @@ def dashboard_rows(
 ) -> tuple[Page, list[DashboardRow]]:
     """One page of my projects with their latest KPIs, next milestone, top risk and eight
     weeks of SPI, CPI and % complete, filtered and sorted over all of them: four queries (count,
-    page, snapshots, history) whatever the number of projects."""
+    page, snapshots, history) whatever the number of projects. A closed project shows its final
+    snapshot (nothing refreshes it) and neither a next milestone nor a top risk."""
     qs = projects_for(user).search(search)
     if type:
         qs = qs.filter(type=type)
@@ -94,6 +95,11 @@ def dashboard_rows(
         .order_by("finish_date", "id")
     )
     risks = Risk.objects.filter(project=OuterRef("pk")).live().by_rank()
+
+    def unless_closed(value: Subquery) -> Case:
+        # A closed project has no next milestone nor top risk: its figures are the final ones.
+        return Case(When(stage=Project.Stage.CLOSED, then=Value(None)), default=value)
+
     qs = qs.annotate(
         snapshot_pk=_latest("pk"),
         kpi_health=_latest("health"),
@@ -102,11 +108,11 @@ def dashboard_rows(
         kpi_cpi=_latest("cpi"),
         kpi_forecast=_latest("forecast_finish"),
         kpi_slip=_latest("finish_slip_days"),
-        next_milestone_name=Subquery(milestones.values("name")[:1]),
-        next_milestone_date=Subquery(milestones.values("finish_date")[:1]),
-        top_risk_title=Subquery(risks.values("title")[:1]),
-        top_risk_score=Subquery(risks.values("score")[:1]),
-        top_risk_level=Subquery(risks.values("level")[:1]),
+        next_milestone_name=unless_closed(Subquery(milestones.values("name")[:1])),
+        next_milestone_date=unless_closed(Subquery(milestones.values("finish_date")[:1])),
+        top_risk_title=unless_closed(Subquery(risks.values("title")[:1])),
+        top_risk_score=unless_closed(Subquery(risks.values("score")[:1])),
+        top_risk_level=unless_closed(Subquery(risks.values("level")[:1])),
     ).annotate(
         # Worst first when sorted ascending: red, amber, green, then not computed yet.
         health_rank=Case(

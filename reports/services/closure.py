@@ -41,6 +41,7 @@ from reports.models import (
 )
 from reports.pdf import PdfUnavailable, html_to_pdf
 from reports.selectors import closure as closure_selectors
+from reports.services.kpi import kpi_snapshot_freeze, kpi_snapshot_thaw
 from stakeholders.models import Approval, Stakeholder
 from stakeholders.selectors import weekly_report_recipients
 from stakeholders.services.approvals import approval_request, approval_withdraw
@@ -49,6 +50,12 @@ logger = logging.getLogger(__name__)
 
 # The items Charter decides itself (always part of a checklist): (rule, title, help text).
 COMPUTED_ITEMS = [
+    (
+        "work_complete",
+        "All work complete or explicitly cancelled",
+        "Decided by Charter from the tasks: each done or at 100 %, or the work left cancelled by "
+        "a manager, who says why.",
+    ),
     (
         "deliverables_accepted",
         "Every deliverable accepted",
@@ -239,6 +246,38 @@ def closure_item_tick(
     return save_versioned(current, by)
 
 
+WORK_RULE = "work_complete"
+
+
+@transaction.atomic
+def closure_work_cancel(
+    *, closure: Closure, by: AbstractBaseUser, reason: str, cancel: bool = True
+) -> ClosureItem:
+    """A manager cancels the work left (tasks not done nor at 100 %), saying why, so the
+    "All work complete or explicitly cancelled" item holds; or takes the cancellation back
+    (``cancel=False``). Tasks have no cancelled state: the decision is kept on the item (who,
+    when, why) and covers the tasks open at that moment; the tasks themselves are not changed,
+    so the plan still shows what was never finished."""
+    project = lock_project(closure.project)
+    check_manager(project, by, "cancel the work left")
+    current = Closure.objects.select_for_update().get(pk=closure.pk)
+    _refuse_unless_open(current, "change the checklist")
+    item = ClosureItem.objects.select_for_update().filter(closure=current, rule=WORK_RULE).first()
+    if item is None:
+        raise ValidationError({"work": "This checklist has no item for the work left."})
+    reason = (reason or "").strip()
+    if cancel:
+        if not reason:
+            raise ValidationError({"reason": "Say why the work left is cancelled."})
+        if closure_selectors.evaluate_rule(project, WORK_RULE).done:
+            raise ValidationError({"reason": "Every task is complete: there is nothing to cancel."})
+    item.done = cancel
+    item.done_by = by if cancel else None
+    item.done_at = timezone.now() if cancel else None
+    item.note = reason if cancel else ""
+    return save_versioned(item, by)
+
+
 @transaction.atomic
 def closure_update(
     *, closure: Closure, by: AbstractBaseUser, version: int | None, **changes: Any
@@ -362,6 +401,8 @@ def closure_decided(
         PostImplementationReview.objects.update_or_create(
             project=project, defaults={"due_on": due_on, "reminded_at": None}
         )
+        # The figures at sign-off stay the project's figures: marked final, never refreshed.
+        kpi_snapshot_freeze(project=project, as_of=project.today())
         _stage_by(project, stage=Project.Stage.CLOSED, by=by, reason="Closure signed off")
         enqueue_on_commit("reports.tasks.closure.send_closure_report", closure.pk)
         return closure
@@ -393,6 +434,7 @@ def closure_reopen(*, project: Project, by: AbstractBaseUser, reason: str) -> Cl
     closure._change_reason = f"Reopened: {reason}"
     # The post-implementation review belongs to a closure; the next sign-off schedules it anew.
     PostImplementationReview.objects.filter(project=project, held_on__isnull=True).delete()
+    kpi_snapshot_thaw(project=project)  # the project moves again: its KPIs refresh again
     return save_versioned(closure, by)
 
 

@@ -187,7 +187,15 @@ def kpi_snapshot_refresh(*, project: Project, as_of: datetime.date) -> KpiSnapsh
     """Compute the project's KPIs and health at ``as_of`` and store them as that day's snapshot.
 
     About twenty queries whatever the project's size, half of them earned value (from
-    ``budgets.selectors``); the snapshot is written with one upsert."""
+    ``budgets.selectors``); the snapshot is written with one upsert. A closed project's final
+    snapshot (frozen at sign-off; for one closed before snapshots were frozen, its latest) is
+    returned as it is: nothing recomputes a closed project."""
+    if project.is_closed:
+        frozen = (
+            KpiSnapshot.objects.filter(project=project).order_by("-is_final", "-as_of").first()
+        )
+        if frozen is not None:
+            return frozen
     scope = Deliverable.objects.filter(project=project).aggregate(
         total=Count("id"),
         accepted=Count("id", filter=Q(status=ACCEPTED)),
@@ -207,6 +215,21 @@ def kpi_snapshot_refresh(*, project: Project, as_of: datetime.date) -> KpiSnapsh
         scope=scope,
     )
     return _store(project, as_of, numbers, thresholds_for(project))
+
+
+def kpi_snapshot_freeze(*, project: Project, as_of: datetime.date) -> KpiSnapshot:
+    """The project's final snapshot, at sign-off: its figures at ``as_of``, marked final (the
+    one final snapshot of the project). Called in the sign-off's transaction."""
+    kpi_snapshot_thaw(project=project)
+    snapshot = kpi_snapshot_refresh(project=project, as_of=as_of)
+    KpiSnapshot.objects.filter(pk=snapshot.pk).update(is_final=True)
+    snapshot.is_final = True
+    return snapshot
+
+
+def kpi_snapshot_thaw(*, project: Project) -> None:
+    """A reopened project's final snapshot becomes an ordinary one, refreshed again."""
+    KpiSnapshot.objects.filter(project=project, is_final=True).update(is_final=False)
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,29 @@ def closure_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
+def closure_work_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """A manager cancels the work left (saying why) or takes the cancellation back."""
+    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    closure = _closure_or_404(project)
+    cancel = request.POST.get("cancel", "true") != "false"
+    try:
+        services.closure_work_cancel(
+            closure=closure, by=request.user, reason=request.POST.get("reason", ""), cancel=cancel
+        )
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(
+            request,
+            "Work left cancelled; the checklist counts it as closed."
+            if cancel
+            else "Cancellation taken back; the work left is open again.",
+        )
+    return redirect(f"{reverse('reports:closure', args=[project.pk])}#checklist")
+
+
+@login_required
+@require_http_methods(["POST"])
 def closure_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_project_for(request.user, pk, need=Role.MANAGER)
     closure = _closure_or_404(project)

@@ -5,6 +5,7 @@ import pytest
 
 from projects.models import Project
 from reports.models import Closure
+from scheduling import services as schedule_services
 from tests.reports.closure_support import sign_off, sponsor_of
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +36,14 @@ def test_closure_api_start_is_idempotent_and_manager_only(api_for, manager, memb
     assert again.json()["stage"] == "closing"
     computed = [i for i in first.json()["items"] if i["computed"]]
     assert {i["rule"] for i in computed} == {
+        "work_complete",
         "deliverables_accepted",
         "issues_closed",
         "change_requests_decided",
         "commitments_closed",
     }
     assert all(i["done"] for i in computed)  # an empty project has nothing open
-    assert computed[0]["detail"] == "No deliverables are recorded."
+    assert computed[0]["detail"] == "No tasks are recorded."
 
 
 def test_closure_api_start_answers_the_stage_after_the_write(api_for, manager, project):
@@ -119,6 +121,33 @@ def test_closure_api_submit_and_sign_off(api_for, manager, viewer, project):
     state = api_for(viewer).get(base(project)).json()
     assert (state["status"], state["stage"]) == ("signed_off", "closed")
     assert state["post_implementation_review"]["due_on"]
+
+
+def test_closure_api_cancel_work_left(api_for, manager, member, project):
+    """A manager cancels the work left with a reason (the work item turns done); a member gets
+    403; without a reason it is a 400; cancel false takes it back."""
+    schedule_services.task_create(project=project, by=manager, name="Build", duration=5)
+    api_for(manager).post(base(project) + "start/")
+    url = base(project) + "cancel-work/"
+    assert api_for(member).post(url, {"reason": "x"}, format="json").status_code == 403
+    client = api_for(manager)
+    refused = client.post(url, {"reason": ""}, format="json")
+    assert refused.status_code == 400
+    assert "Say why" in refused.json()["reason"][0]
+    body = client.post(url, {"reason": "Descoped."}, format="json").json()
+    work = next(i for i in body["items"] if i["rule"] == "work_complete")
+    assert work["done"] and "Descoped." in work["detail"]
+    body = client.post(url, {"cancel": False}, format="json").json()
+    work = next(i for i in body["items"] if i["rule"] == "work_complete")
+    assert not work["done"] and work["detail"].startswith("1 task not complete: Build (0 %).")
+
+
+def test_closure_api_signed_off_project_kpis_are_final(api_for, manager, viewer, project):
+    """After sign-off the KPI endpoint serves the frozen snapshot, marked final."""
+    sign_off(project, manager, sponsor_of(project, viewer))
+    body = api_for(viewer).get(f"/api/v1/projects/{project.pk}/kpis/").json()
+    assert body["is_final"] is True
+    assert body["as_of"] == project.today().isoformat()
 
 
 def test_closure_api_submit_bad_sponsor(api_for, manager, outsider, project):

@@ -12,10 +12,13 @@ from projects import services as project_services
 from projects.exceptions import StaleEdit
 from projects.models import ChangeRequest, Deliverable, Project, ProjectTemplate
 from projects.models.scope import validate_template_content
-from reports.models import Closure, PostImplementationReview
+from reports.models import Closure, KpiSnapshot, PostImplementationReview
 from reports.selectors import closure as selectors
 from reports.services import closure as services
+from reports.services.kpi import kpi_snapshot_refresh
+from reports.tasks.kpi import refresh_kpi_snapshot
 from risks import services as risk_services
+from scheduling import services as schedule_services
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Approval
 from tests.reports.closure_support import (
@@ -40,6 +43,7 @@ def test_closure_start_moves_to_closing_with_defaults(project, manager):
     assert project.stage == Project.Stage.CLOSING
     rules = [i.rule for i in closure.items.order_by("position") if i.rule]
     assert rules == [
+        "work_complete",
         "deliverables_accepted",
         "issues_closed",
         "change_requests_decided",
@@ -87,7 +91,7 @@ def test_closure_start_takes_the_templates_checklist(project, manager):
         {"title": "Release notes published", "help_text": ""},
         {"title": "Feature flags removed", "help_text": "Dead code too."},
     ]
-    assert closure.items.exclude(rule="").count() == 4
+    assert closure.items.exclude(rule="").count() == 5
 
 
 def test_template_content_validates_the_closure_checklist():
@@ -357,3 +361,93 @@ def test_final_review_query_count_is_constant(project, manager, django_assert_ma
     closure = services.closure_start(project=project, by=manager)
     with django_assert_max_num_queries(30):
         selectors.closure_report(closure, as_of=datetime.date(2026, 3, 2))
+
+
+# --- all work complete or explicitly cancelled; the final snapshot ------------------------------
+
+
+def _task(project, by, name, percent=0, duration=5):
+    task = schedule_services.task_create(project=project, by=by, name=name, duration=duration)
+    if percent:
+        task = schedule_services.task_update(
+            task=task, by=by, version=None, percent_complete=percent
+        )
+    return task
+
+
+def test_work_item_is_open_while_tasks_are_not_complete(project, manager, viewer):
+    """A project with unfinished tasks cannot be submitted: the computed work item names them."""
+    _task(project, manager, "Design", percent=100)
+    _task(project, manager, "Build", percent=40)
+    closure = services.closure_start(project=project, by=manager)
+    tick_all(closure, manager)
+    row = _rows(closure)["work_complete"]
+    assert not row.done
+    assert row.sentence.startswith("1 task not complete: Build (40 %).")
+    with pytest.raises(ValidationError, match="All work complete or explicitly cancelled"):
+        services.closure_submit(closure=closure, by=manager, sponsor=sponsor_of(project, viewer))
+
+
+def test_work_item_holds_when_every_task_is_complete(project, manager):
+    """Every task at 100 % (done) makes the item hold by itself."""
+    _task(project, manager, "Design", percent=100)
+    _task(project, manager, "Kick-off", percent=100, duration=0)
+    closure = services.closure_start(project=project, by=manager)
+    row = _rows(closure)["work_complete"]
+    assert (row.done, row.sentence) == (True, "All 2 tasks complete.")
+
+
+def test_manager_cancels_the_work_left_saying_why(project, manager, member, viewer):
+    """Only a manager cancels the work left, with a reason; the item then holds and names the
+    tasks left as they are; a task added afterwards opens it again."""
+    build = _task(project, manager, "Build", percent=40)
+    closure = services.closure_start(project=project, by=manager)
+    with pytest.raises(PermissionDenied):
+        services.closure_work_cancel(closure=closure, by=member, reason="Out of scope.")
+    with pytest.raises(ValidationError, match="Say why"):
+        services.closure_work_cancel(closure=closure, by=manager, reason=" ")
+    services.closure_work_cancel(closure=closure, by=manager, reason="Descoped by the board.")
+    row = _rows(closure)["work_complete"]
+    assert row.done
+    assert row.sentence.startswith("Work left cancelled by Maria Manager on ")
+    assert "Descoped by the board. (1 task not complete: Build (40 %))." in row.sentence
+    build.refresh_from_db()
+    assert build.percent_complete == 40  # the plan still shows what was never finished
+    tick_all(closure, manager)
+    services.closure_submit(closure=closure, by=manager, sponsor=sponsor_of(project, viewer))
+    with pytest.raises(ValidationError, match="waiting for the sponsor"):
+        services.closure_work_cancel(closure=closure, by=manager, reason="x", cancel=False)
+
+
+def test_task_added_after_the_cancellation_opens_the_work_item(project, manager):
+    """The cancellation covers the tasks open then, not one added later."""
+    _task(project, manager, "Build")
+    closure = services.closure_start(project=project, by=manager)
+    services.closure_work_cancel(closure=closure, by=manager, reason="Stopped.")
+    _task(project, manager, "Late addition")
+    row = _rows(closure)["work_complete"]
+    assert not row.done
+    assert "Late addition (0 %)" in row.sentence
+    services.closure_work_cancel(closure=closure, by=manager, reason="", cancel=False)
+    assert "2 tasks not complete" in _rows(closure)["work_complete"].sentence
+
+
+def test_sign_off_freezes_a_final_snapshot_no_refresh_replaces(project, manager, viewer):
+    """At sign-off the day's KPIs are frozen, marked final; the refresh task and the service
+    leave a closed project's final figures as they are; reopening thaws them."""
+    _task(project, manager, "Build", percent=100)
+    KpiSnapshot.objects.all().delete()
+    sign_off(project, manager, sponsor_of(project, viewer))
+    project.refresh_from_db()
+    final = KpiSnapshot.objects.get(project=project, is_final=True)
+    assert final.as_of == project.today()
+    assert final.percent_complete == Decimal("100.0")
+    frozen_at = final.computed_at
+    assert refresh_kpi_snapshot(project.pk) == final.pk
+    later = project.today() + datetime.timedelta(days=1)
+    assert kpi_snapshot_refresh(project=project, as_of=later).pk == final.pk
+    assert list(KpiSnapshot.objects.filter(project=project)) == [final]
+    final.refresh_from_db()
+    assert final.computed_at == frozen_at
+    services.closure_reopen(project=project, by=manager, reason="Audit finding")
+    assert not KpiSnapshot.objects.filter(project=project, is_final=True).exists()

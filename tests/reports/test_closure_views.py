@@ -7,6 +7,7 @@ from django.urls import reverse
 from projects.models import Project
 from reports.models import Closure
 from reports.services import closure as services
+from scheduling import services as schedule_services
 from tests.reports.closure_support import sign_off, sponsor_of, tick_all
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,22 @@ def test_closure_start_page(project, manager, member, client_for):
     page = client_for(manager).get(url("closure", project)).content.decode()
     assert "Checked by Charter" in page
     assert "No open issues in the issue log." in page
+
+
+def test_closure_page_cancels_the_work_left(project, manager, member, client_for):
+    """The page names the unfinished tasks; a manager cancels the work left with a reason (a
+    member is refused 403) and the item reads as cancelled."""
+    schedule_services.task_create(project=project, by=manager, name="Build", duration=5)
+    services.closure_start(project=project, by=manager)
+    page = client_for(manager).get(url("closure", project)).content.decode()
+    assert "1 task not complete: Build (0 %)." in page
+    assert "Cancel the work left" in page
+    cancel = url("closure_work_cancel", project)
+    assert client_for(member).post(cancel, {"reason": "x"}).status_code == 403
+    response = client_for(manager).post(cancel, {"reason": "Descoped."}, follow=True)
+    body = response.content.decode()
+    assert "Work left cancelled by Maria Manager" in body and "Descoped." in body
+    assert "Take the cancellation back" in body
 
 
 def test_tick_plain_post_and_htmx(project, manager, client_for):

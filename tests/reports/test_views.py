@@ -13,10 +13,12 @@ from projects.models import Membership, Project, Role
 from reports.charts import sparkline
 from reports.models import KpiSnapshot
 from reports.selectors.kpi import DASHBOARD_PAGE_SIZE
+from reports.services import closure as closure_services
 from risks import services as risk_services
 from scheduling import services as schedule_services
 from stakeholders import services as stakeholder_services
 from tests.factories import ProjectFactory, UserFactory, project_with
+from tests.reports.closure_support import sign_off, sponsor_of
 
 pytestmark = pytest.mark.django_db
 
@@ -176,6 +178,26 @@ def test_dashboard_shows_next_milestone_and_top_risk(client_for, manager, projec
     html = client_for(manager).get("/").content.decode()
     assert "Go-live" in html and "Vendor goes bust" in html and "Score 20" in html
     assert "Minor" not in html
+
+
+def test_dashboard_closed_project_shows_final_figures_without_milestone_or_risk(
+    client_for, manager, viewer, project
+):
+    """A closed project's row shows its frozen figures, labelled final, and neither a next
+    milestone nor a top risk."""
+    schedule_services.task_create(project=project, by=manager, name="Go-live", duration=0)
+    risk_services.risk_create(
+        project=project, by=manager, title="Vendor goes bust", probability=5, impact=4
+    )
+    closure = closure_services.closure_start(project=project, by=manager)
+    closure_services.closure_work_cancel(closure=closure, by=manager, reason="Go-live dropped.")
+    sign_off(project, manager, sponsor_of(project, viewer))
+    html = client_for(manager).get("/").content.decode()
+    row = html[html.index(f'id="project-{project.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert f"final figures of {project.today():%-d %b %Y}" in row
+    assert "Go-live" not in row and "Vendor goes bust" not in row
+    assert row.count("— (closed)") == 2
 
 
 def test_dashboard_htmx_request_returns_only_the_table(client_for, manager, project):
