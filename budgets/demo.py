@@ -16,11 +16,11 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from budgets import services
 from budgets.models import BudgetBaseline, Category, Commitment, CostEntry, Resource, TimeEntry
+from projects import clock
 from projects.demo import DemoContext, is_finished
 from projects.models import Membership, Project
 from scheduling import services as schedule_services
@@ -49,7 +49,7 @@ CENT = Decimal("0.01")
 
 
 def seed(context: DemoContext) -> None:
-    today = timezone.localdate()
+    today = clock.today()
     for key, project in context.projects.items():
         if project.resources.exists():
             continue

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils import timezone
 
-from projects import services
+from projects import clock, services
 from projects.models import Project, ProjectTemplate
 from projects.template_library import install_builtin_templates
 
@@ -27,6 +26,18 @@ class DemoContext:
     users: dict[str, AbstractBaseUser]
     projects: dict[str, Project]
     manager: AbstractBaseUser
+
+
+# The demo's dates are written for the week of Monday 23 November 2026. Seeded in another week,
+# every date moves by the same whole number of weeks (a Monday start stays a Monday), so the
+# demo looks the same, and its figures come out the same, on any day it is loaded.
+DEMO_WEEK = datetime.date(2026, 11, 23)
+
+
+def demo_shift(today: datetime.date) -> datetime.timedelta:
+    """How far the demo's written dates move to sit around ``today``: whole weeks."""
+    monday = today - datetime.timedelta(days=today.weekday())
+    return monday - DEMO_WEEK
 
 
 def is_finished(project: Project, today: datetime.date) -> bool:
@@ -275,7 +286,7 @@ CHANGE_REQUESTS = {
 
 def seed(context: DemoContext) -> None:
     by = context.manager
-    today = timezone.localdate()
+    today = clock.today()
     install_builtin_templates()
     templates = {t.type: t for t in ProjectTemplate.objects.order_by("pk")}
     for key, project in context.projects.items():

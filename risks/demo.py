@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
+from projects import clock
 from projects.demo import DemoContext, is_finished
 from projects.models import Membership, Project
 from risks import services
@@ -291,7 +291,7 @@ HANDED_OVER = ("Early-life faults", "Cloud cost overrun")
 
 
 def seed(context: DemoContext) -> None:
-    today = timezone.localdate()
+    today = clock.today()
     for key, project in context.projects.items():
         if project.risks.exists():
             continue

@@ -176,7 +176,7 @@ def risk_trend(
 
     Each point: ``week`` (its Monday), then a count per level."""
     zone = project.zone
-    today = today or datetime.datetime.now(zone).date()
+    today = today or project.today()
     monday = today - datetime.timedelta(days=today.weekday())
     mondays = [monday - datetime.timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
     # A week's state is the last change before the next Monday began in the project's zone.

@@ -12,8 +12,8 @@ import random
 from decimal import Decimal
 
 from django.db.models import F
-from django.utils import timezone
 
+from projects import clock
 from projects.demo import DemoContext, is_finished
 from projects.models import Project, WorkPackage
 from scheduling import services
@@ -64,7 +64,7 @@ BACKLOG = [
 
 
 def seed(context: DemoContext) -> None:
-    today = timezone.localdate()
+    today = clock.today()
     for project in context.projects.values():
         if project.tasks.exists():
             continue

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils import timezone
 
+from projects import clock
 from projects.demo import DemoContext, is_finished
 from projects.models import ChangeRequest, Deliverable, Membership, Project, Role
 from stakeholders import services
@@ -156,7 +156,7 @@ PEOPLE = {
 
 
 def seed(context: DemoContext) -> None:
-    today = timezone.localdate()
+    today = clock.today()
     for key, project in context.projects.items():
         if project.stakeholders.exists() or key not in PEOPLE:
             continue

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from projects.models import Deliverable, Membership, Project, WorkPackage
 from projects.selectors import User, projects_for
@@ -206,7 +205,7 @@ def action_items_of(project: Project, *, status: str = "") -> QuerySet[ActionIte
 
 def overdue_actions(project: Project, today: datetime.date | None = None) -> QuerySet[ActionItem]:
     """Open actions past their due date, for the project overview (one query)."""
-    today = today or timezone.localdate()
+    today = today or project.today()
     return (
         ActionItem.objects.for_project(project)
         .overdue(today)

@@ -198,7 +198,7 @@ def levelling_preview(*, project: Project, allow_past_float: bool = False) -> Le
 
 
 def _baseline_name(project: Project) -> str:
-    today = datetime.datetime.now(project.zone).date()
+    today = project.today()
     name = f"Before levelling {today.isoformat()}"
     taken = set(
         Baseline.objects.filter(project=project, name__startswith=name).values_list(

@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from projects import clock
 from projects.api.base import STALE, NoBodySerializer, ProjectScopedViewSet, version_field
 from projects.models import Role
 from reports.models import DeliveryAttempt, StatusReport, StatusReportDelivery
@@ -201,7 +201,7 @@ class StatusReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Proj
         responses={201: StatusReportDetailSerializer, 200: StatusReportDetailSerializer},
     )
     def create(self, request, *args: Any, **kwargs: Any) -> Response:
-        now = timezone.now()
+        now = clock.now()
         existed = StatusReport.objects.filter(
             project=self.project, week_start=week_start_for(self.project, now)
         ).exists()

@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
+from projects import clock
 from projects.demo import DemoContext, is_finished
 from projects.models import Project
 from reports.models import DeliveryAttempt, KpiSnapshot, StatusReport, StatusReportDelivery
@@ -33,11 +33,11 @@ LAST_WEEK_SUMMARY = (
 
 
 def seed(context: DemoContext) -> None:
-    now = timezone.now()
+    now = clock.now()
     for project in context.projects.values():
         # A closed project, or one whose work finished months ago (closed next, by the closure
         # demo), has no week to report on.
-        if project.is_closed or is_finished(project, timezone.localdate()):
+        if project.is_closed or is_finished(project, clock.today()):
             continue
         _sent_last_week(project, now)
         this_week = week_start_for(project, now)
@@ -50,11 +50,14 @@ def _sent_last_week(project: Project, now: datetime.datetime) -> None:
     week_start = week_start_for(project, now) - datetime.timedelta(days=7)
     if StatusReport.objects.filter(project=project, week_start=week_start).exists():
         return
+    # Sent on the project's report day and hour, from the newest snapshot the schedule had then
+    # (the history keeps week ends: the Sunday before).
+    send_day = week_start + datetime.timedelta(days=project.report_weekday - 1)
     snapshot = (
         KpiSnapshot.objects.filter(
             project=project,
-            as_of__gte=week_start,
-            as_of__lte=week_start + datetime.timedelta(days=6),
+            as_of__gte=week_start - datetime.timedelta(days=7),
+            as_of__lte=send_day,
         )
         .order_by("-as_of")
         .first()
@@ -62,7 +65,7 @@ def _sent_last_week(project: Project, now: datetime.datetime) -> None:
     if snapshot is None:  # no history that week: nothing honest to report
         return
     when = datetime.datetime.combine(
-        snapshot.as_of, datetime.time(project.report_hour), tzinfo=project.zone
+        send_day, datetime.time(project.report_hour), tzinfo=project.zone
     )
     report = StatusReport.objects.create(
         project=project,

@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from projects import clock
 from projects.models import Membership, Objective, Project, ProjectTemplate, Role
 from projects.queue import enqueue_on_commit
 from projects.services.common import (
@@ -482,7 +483,7 @@ def review_record(
 def reviews_to_remind() -> list[PostImplementationReview]:
     """Reviews not held nor reminded whose due day has come somewhere on Earth; the reminder
     checks each against today in its project's time zone (one query)."""
-    latest = timezone.now().date() + datetime.timedelta(days=1)
+    latest = clock.today() + datetime.timedelta(days=1)
     return list(
         PostImplementationReview.objects.filter(
             due_on__lte=latest, reminded_at__isnull=True, held_on__isnull=True

@@ -44,6 +44,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from projects import clock
 from projects.models import Project
 from projects.queue import enqueue_on_commit
 from projects.services.common import check_manager, lock_project
@@ -420,7 +421,7 @@ def status_reports_send_due(*, now: datetime.datetime | None = None) -> DueRun:
     """Build and send every report that is due (``projects_due``). A project without an
     audience is skipped with a log line; a project whose report fails is logged and does not
     stop the others."""
-    now = now or timezone.now()
+    now = now or clock.now()
     run = DueRun()
     for project in projects_due(now):
         if not weekly_report_recipients(project).exists():

@@ -24,6 +24,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 from budgets import selectors as budget_selectors
+from projects import clock
 from projects.exceptions import StaleEdit
 from projects.models import ChangeRequest, Membership, Project, Role
 from projects.services.common import (
@@ -443,7 +444,7 @@ def status_report_build(
     gets no new figures. Runs under the project lock, so two builds of one project (the
     schedule and a manager's click) queue.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     week_start = week_start_for(project, now)
     as_of = now.astimezone(project.zone).date()
     with transaction.atomic():

@@ -16,10 +16,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from budgets.charts import money
+from projects import clock
 from projects.selectors import get_project_for
 from reports import selectors
 from reports.charts import Sparkline, sparkline
@@ -65,7 +65,7 @@ def _spark(
 @require_http_methods(["GET"])
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = DashboardFilterForm(request.GET)
-    today = timezone.localdate()
+    today = clock.today()
     page, rows = selectors.dashboard_rows(
         request.user, today=today, page=request.GET.get("page") or 1, **form.filters()
     )

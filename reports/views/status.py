@@ -18,8 +18,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
+from projects import clock
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
@@ -63,7 +63,7 @@ def status_reports(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(selectors.status_reports_of(project), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    this_week = services.week_start_for(project, timezone.now())
+    this_week = services.week_start_for(project, clock.now())
     return render(
         request,
         "reports/status/statusreport_list.html",
@@ -137,7 +137,7 @@ def _report_page(
         "deliveries": selectors.deliveries_of(report),
         "can_write": _can_write(project),
         "send_error": send_error,
-        "is_this_week": report.week_start == services.week_start_for(project, timezone.now()),
+        "is_this_week": report.week_start == services.week_start_for(project, clock.now()),
         **_summary_context(project, report, form=form, editing=editing),
     }
     return render(request, "reports/status/statusreport_detail.html", context, status=status)

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
 from projects.models import Project
 from risks.models import Issue
@@ -71,5 +70,5 @@ def issue_update(
     if current.status in Issue.UNRESOLVED:
         current.resolved_on = None
     elif was_unresolved:
-        current.resolved_on = today or timezone.localdate()
+        current.resolved_on = today or current.project.today()
     return save_versioned(current, by)

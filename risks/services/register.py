@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from projects.models import Project
 from risks.models import Issue, Risk, RiskAction, RiskScale, RiskTaskImpact, Status
@@ -257,5 +256,5 @@ def risk_action_set_done(
     """Tick an action off (or reopen it); the day it was done is kept."""
     current = locked_current(action, None)
     current.done = done
-    current.done_on = (today or timezone.localdate()) if done else None
+    current.done_on = (today or current.risk.project.today()) if done else None
     return save_versioned(current, by)

@@ -140,7 +140,7 @@ def backlog_item_create(
     _check_sprint(project, fields.get("sprint"))
     last = BacklogItem.objects.filter(project=project).aggregate(m=Max("position"))["m"]
     item = BacklogItem(project=project, title=title, position=(last or 0) + 1, **fields)
-    _apply_status(item, today or timezone.localdate())
+    _apply_status(item, today or project.today())
     item.full_clean()
     item._history_user = by
     item.save()
@@ -167,7 +167,7 @@ def backlog_item_update(
         raise StaleEdit()
     for field, value in changes.items():
         setattr(current, field, value)
-    _apply_status(current, today or timezone.localdate())
+    _apply_status(current, today or current.project.today())
     current.full_clean()
     current.version = F("version") + 1
     current._history_user = by

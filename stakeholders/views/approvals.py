@@ -11,8 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
+from projects import clock
 from projects.forms import attach_errors
 from projects.models import ChangeRequest, Deliverable, Project, Role
 from stakeholders import selectors, services
@@ -187,7 +187,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     for action in actions:
         zone = action.project.time_zone
         if zone not in today_by_zone:
-            today_by_zone[zone] = timezone.localdate(timezone=zoneinfo.ZoneInfo(zone))
+            today_by_zone[zone] = clock.today(zoneinfo.ZoneInfo(zone))
         action.overdue = action.is_overdue(today_by_zone[zone])
         action.days_late = (today_by_zone[zone] - action.due_date).days
     approvals = list(selectors.approvals_waiting_for(request.user))

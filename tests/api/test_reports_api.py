@@ -4,8 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
+from projects import clock
 from reports.models import KpiSnapshot
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def _health(project) -> str:
 @pytest.fixture
 def history(project):
     """Three weekly snapshots, the latest today: SPI 0.80 → 0.90 → 0.84, cost turning amber."""
-    today = timezone.localdate()
+    today = clock.today()
     rows = [
         KpiSnapshot(
             project=project,

@@ -2,8 +2,8 @@
 recipient, and read the archive with every delivery attempt (DESIGN §5)."""
 
 import pytest
-from django.utils import timezone
 
+from projects import clock
 from projects.models import Project
 from reports.models import StatusReport, StatusReportDelivery
 from reports.services.delivery import NO_AUDIENCE
@@ -60,7 +60,7 @@ def test_status_reports_create_builds_this_week_once(api_for, manager, project):
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["id"] == second.json()["id"]
     body = second.json()
-    assert body["week_start"] == week_start_for(project, timezone.now()).isoformat()
+    assert body["week_start"] == week_start_for(project, clock.now()).isoformat()
     assert (body["status"], body["built_by"], body["built_by_name"]) == (
         "draft",
         manager.pk,

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from budgets import selectors, services
+from projects import clock
 from projects import services as project_services
 from projects.models import Project
 from scheduling import services as schedule_services
@@ -214,11 +214,12 @@ def test_conflicts_and_utilisation_query_counts_do_not_grow(
     assert conflicts and all(len(c["tasks"]) == 20 for c in conflicts)
 
 
+@pytest.mark.date_sensitive
 def test_seed_demo_budgets_show_one_project_over_budget_and_one_behind_schedule():
     """The demo has real variances: a project with CPI < 0.9 and one with SPI < 0.9."""
     call_command("seed_demo", verbosity=0)
     keys = dict(Project.objects.values_list("key", "pk"))
-    result = selectors.evm_for_projects(keys.values(), timezone.localdate())
+    result = selectors.evm_for_projects(keys.values(), clock.today())
     by_key = {key: result[pk] for key, pk in keys.items()}
     assert by_key["SOC2"].cpi is not None and by_key["SOC2"].cpi < M("0.9")
     assert by_key["PORTAL"].spi is not None and by_key["PORTAL"].spi < M("0.9")

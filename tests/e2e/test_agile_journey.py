@@ -3,10 +3,8 @@ done on the board and sees the burndown's table drop."""
 
 import datetime
 import re
-import zoneinfo
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from projects.models import Project
@@ -44,7 +42,7 @@ def test_agile_journey_backlog_to_burndown(browser_tab: Page, scrum_project, pas
     """Two items go into a new sprint; moving one to done drops today's remaining points."""
     page = browser_tab
     project = scrum_project
-    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(project.time_zone))
+    today = project.today()
     _log_in(page, "maria", password)
     page.goto(f"/projects/{project.pk}/")
     nav = page.get_by_role("navigation", name=f"{project.key} areas")

@@ -7,6 +7,7 @@ from projects.models import Membership, Project, Role
 from projects.selectors import projects_for
 
 
+@pytest.mark.date_sensitive
 @pytest.mark.django_db
 def test_seed_demo_loads_five_projects_for_the_demo_manager_and_is_idempotent(
     django_user_model,
@@ -41,6 +42,7 @@ def test_seed_demo_loads_five_projects_for_the_demo_manager_and_is_idempotent(
     assert set(mine.values_list("stage", flat=True)) >= {"closing", "closed"}
 
 
+@pytest.mark.date_sensitive
 @pytest.mark.django_db
 def test_seed_demo_gives_every_project_a_scope():
     """Each demo project has a charter, objectives, a 15–40 package WBS, deliverables,
@@ -56,6 +58,7 @@ def test_seed_demo_gives_every_project_a_scope():
         assert len(states) >= 3, (project.key, states)
 
 
+@pytest.mark.date_sensitive
 @pytest.mark.django_db
 def test_seed_demo_gives_every_project_a_schedule():
     """Each demo project has a scheduled network with all four link types, milestones, a
@@ -74,6 +77,7 @@ def test_seed_demo_gives_every_project_a_schedule():
     assert portal.backlog_items.count() >= 15
 
 
+@pytest.mark.date_sensitive
 @pytest.mark.django_db
 def test_seed_demo_records_progress_history_and_todays_health():
     """The demo's earned value has a past (progress reported over the weeks) and every demo

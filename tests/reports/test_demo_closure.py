@@ -20,7 +20,7 @@ from risks.models import Issue
 from scheduling.models import BaselineTask, Task
 from stakeholders.models import Approval
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 DEMO_APPS = ("projects", "scheduling", "stakeholders", "budgets", "risks", "reports")
 

@@ -12,7 +12,7 @@ from reports.demo.kpi import HISTORY_WEEKS, week_ends_before
 from reports.models import KpiSnapshot
 from reports.selectors import TREND_DAYS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 DEMO_KEYS = ("PORTAL", "CLOUD", "SOC2", "ERP", "WAN")
 # Executing since before the history starts: their progress must show in it.

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from projects import clock
 from reports.models import DeliveryAttempt, StatusReport, StatusReportDelivery
 from reports.services.status import status_report_build, week_start_for
 from stakeholders import services as stakeholder_services
@@ -211,7 +212,7 @@ def test_status_report_build_page_builds_this_weeks_report_once(client_for, mana
     url = reverse("reports:status_report_build", args=[project.pk])
     first = client.post(url)
     report = StatusReport.objects.get(project=project)
-    assert report.week_start == week_start_for(project, timezone.now())
+    assert report.week_start == week_start_for(project, clock.now())
     assert first.status_code == 302
     assert first.url == reverse("reports:status_report", args=[project.pk, report.pk])
     assert client.post(url).url == first.url

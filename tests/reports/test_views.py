@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
+from projects import clock
 from projects.models import Membership, Project, Role
 from reports.charts import sparkline
 from reports.models import KpiSnapshot
@@ -57,10 +57,10 @@ def test_dashboard_is_the_landing_page_and_shows_only_my_projects(
     client_for, manager, project, outsider
 ):
     """/ is the dashboard; it lists my projects and nothing of anyone else's."""
-    mine = _snapshot(project, timezone.localdate())
+    mine = _snapshot(project, clock.today())
     mine.save()
     theirs = outsider.memberships.get().project
-    KpiSnapshot.objects.bulk_create([_snapshot(theirs, timezone.localdate(), health="red")])
+    KpiSnapshot.objects.bulk_create([_snapshot(theirs, clock.today(), health="red")])
     assert reverse("reports:dashboard") == "/"
     response = client_for(manager).get("/")
     html = response.content.decode()
@@ -76,7 +76,7 @@ def test_dashboard_shows_health_as_badges_with_words(client_for, manager, projec
     """Overall and per-dimension health are coloured badges that carry their word."""
     _snapshot(
         project,
-        timezone.localdate(),
+        clock.today(),
         health="red",
         health_cost="red",
         health_schedule="amber",
@@ -99,7 +99,7 @@ def test_dashboard_project_without_snapshot_says_not_computed_yet(client_for, ma
 
 def test_dashboard_filters_by_health_type_and_search(client_for, manager):
     """Health (including 'not computed yet'), type and search narrow the table."""
-    today = timezone.localdate()
+    today = clock.today()
     red = project_with(manager=manager)
     green = project_with(manager=manager)
     blank = project_with(manager=manager)
@@ -128,7 +128,7 @@ def test_dashboard_filters_by_health_type_and_search(client_for, manager):
 
 def test_dashboard_sorts_by_kpis_worst_health_first(client_for, manager):
     """Sorting by health puts red first; by SPI ascending puts the lowest first, unknown last."""
-    today = timezone.localdate()
+    today = clock.today()
     a, b, c = (project_with(manager=manager) for _ in range(3))
     KpiSnapshot.objects.bulk_create(
         [
@@ -150,7 +150,7 @@ def test_dashboard_sorts_by_kpis_worst_health_first(client_for, manager):
 def test_dashboard_draws_sparklines_from_the_snapshot_history(client_for, manager, project):
     """Each row's SPI, CPI and % complete sparklines come from the last eight weeks of snapshots,
     with the values in words beside the picture."""
-    today = timezone.localdate()
+    today = clock.today()
     KpiSnapshot.objects.bulk_create(
         [
             _snapshot(project, today - datetime.timedelta(days=90), spi=Decimal("0.5")),  # too old
@@ -211,7 +211,7 @@ def test_dashboard_query_count_is_the_same_for_3_and_200_projects(client_for, ma
     """The dashboard costs the same number of queries with 200 projects (each with eight weeks
     of snapshots, a milestone and a risk) as with 3."""
     client = client_for(manager)
-    today = timezone.localdate()
+    today = clock.today()
 
     def add(count: int) -> None:
         projects = ProjectFactory.create_batch(count)
@@ -249,7 +249,7 @@ def test_dashboard_pages_through_a_large_portfolio_keeping_filters_and_sort(clie
     )
     KpiSnapshot.objects.bulk_create(
         [
-            _snapshot(p, timezone.localdate(), health="red" if n < 3 else "green")
+            _snapshot(p, clock.today(), health="red" if n < 3 else "green")
             for n, p in enumerate(projects)
         ]
     )
@@ -321,7 +321,7 @@ def test_kpi_panel_computes_the_first_snapshot_and_shows_health_with_reasons(
 
 def test_kpi_panel_tiles_show_trend_against_a_week_before(client_for, viewer, project):
     """Tiles give the latest value, its change since the snapshot a week earlier, a sparkline."""
-    today = timezone.localdate()
+    today = clock.today()
     KpiSnapshot.objects.bulk_create(
         [
             _snapshot(project, today - datetime.timedelta(days=7), spi=Decimal("0.90")),
@@ -341,7 +341,7 @@ def test_kpi_panel_lists_milestones_overdue_work_risks_and_waiting_decisions(
 ):
     """Missed and upcoming milestones, overdue tasks, top risks, pending approvals and overdue
     actions are all on the panel."""
-    today = timezone.localdate()
+    today = clock.today()
     Project.objects.filter(pk=project.pk).update(
         start_date=today - datetime.timedelta(days=30),
         target_finish=today + datetime.timedelta(days=90),
@@ -378,7 +378,7 @@ def test_kpi_panel_shows_every_kpi_of_the_snapshot(client_for, viewer, project):
     forecast against the baseline, milestones, risks by level, change requests, deliverables."""
     _snapshot(
         project,
-        timezone.localdate(),
+        clock.today(),
         bac=Decimal("2000.00"),
         eac=Decimal("3200.00"),
         vac=Decimal("-1200.00"),
@@ -407,7 +407,7 @@ def test_kpi_panel_shows_every_kpi_of_the_snapshot(client_for, viewer, project):
 def test_dashboard_says_when_snapshots_are_computed(client_for, manager, project, settings):
     """The help text tells the truth: nightly and shortly after a change, debounced."""
     settings.KPI_REFRESH_DEBOUNCE = 45
-    _snapshot(project, timezone.localdate()).save()
+    _snapshot(project, clock.today()).save()
     html = client_for(manager).get(reverse("reports:dashboard")).content.decode()
     assert "computed nightly and again shortly after a change" in html
     assert "at most one refresh per project every 45 seconds" in html
@@ -415,7 +415,7 @@ def test_dashboard_says_when_snapshots_are_computed(client_for, manager, project
 
 def test_kpi_panel_query_budget(client_for, viewer, project, django_assert_max_num_queries):
     """With a snapshot, the panel costs a fixed handful of queries."""
-    _snapshot(project, timezone.localdate()).save()
+    _snapshot(project, clock.today()).save()
     client = client_for(viewer)
     url = reverse("reports:project_kpis", args=[project.pk])
     with django_assert_max_num_queries(14):

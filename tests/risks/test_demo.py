@@ -9,6 +9,7 @@ from risks.models import ForecastRun, Issue, Risk
 from scheduling.models import Task
 
 
+@pytest.mark.date_sensitive
 @pytest.mark.django_db
 def test_seed_demo_gives_every_project_a_register_issues_estimates_and_a_forecast():
     """Each demo project has 10–25 risks (threats and opportunities, with responses and

@@ -17,8 +17,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from projects import services
-from projects.demo import DemoContext
+from projects import clock, services
+from projects.demo import DemoContext, demo_shift
 from projects.models import Membership, Project, Role
 
 # Apps in floor order: each one's demo data may build on the ones before it.
@@ -175,6 +175,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, reset_passwords: bool = False, **options) -> None:
         users = {u.username: self._user(u, reset_passwords) for u in USERS}
+        shift = demo_shift(clock.today())
         manager = users["demo"]
         created = 0
         projects: dict[str, Project] = {}
@@ -189,8 +190,8 @@ class Command(BaseCommand):
                     methodology=spec.methodology,
                     stage=spec.stage,
                     sponsor=spec.sponsor,
-                    start_date=spec.start,
-                    target_finish=spec.finish,
+                    start_date=spec.start + shift,
+                    target_finish=spec.finish + shift,
                     currency=spec.currency,
                     time_zone=spec.time_zone,
                     description=spec.description,
