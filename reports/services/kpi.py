@@ -123,8 +123,7 @@ def _window_opens(project_id: int, window: int) -> bool:
 
 def thresholds_for(project: Project) -> health.Thresholds:
     """The project's health thresholds, or DESIGN's defaults when it has none."""
-    row = HealthThresholds.objects.filter(project=project).first()
-    return row.as_rules() if row else health.Thresholds()
+    return HealthThresholds.rules_for(project)
 
 
 def _schedule_numbers(project: Project, as_of: datetime.date) -> dict:
@@ -245,15 +244,36 @@ class _Numbers:
     scope: dict[str, int]  # total, accepted, rejected, overdue
 
 
+def _target_slip(
+    project: Project, forecast: datetime.date | None, calendar: engine.WorkCalendar | None
+) -> int | None:
+    """Working days from the target finish to the forecast finish (> 0: late). A target on a
+    day off counts from the working day before it: finishing the next working day is late."""
+    if forecast is None or project.target_finish is None:
+        return None
+    calendar = calendar or schedule_services.work_calendar(project)
+    return calendar.date_to_index(forecast) - calendar.last_index_on_or_before(
+        project.target_finish
+    )
+
+
 def _store(
-    project: Project, as_of: datetime.date, numbers: _Numbers, thresholds: health.Thresholds
+    project: Project,
+    as_of: datetime.date,
+    numbers: _Numbers,
+    thresholds: health.Thresholds,
+    calendar: engine.WorkCalendar | None = None,
 ) -> KpiSnapshot:
     value, schedule, scope = numbers.value, numbers.schedule, numbers.scope
+    forecast = schedule["forecast_finish"]
     rating = health.assess(
         health.HealthInput(
             spi=value.spi,
             cpi=value.cpi,
             finish_slip_days=schedule["finish_slip_days"],
+            forecast_finish=forecast,
+            target_finish=project.target_finish,
+            target_slip_days=_target_slip(project, forecast, calendar),
             milestones_missed=schedule["milestones_missed"],
             open_risks_by_level=numbers.risks,
             overdue_deliverables=scope["overdue"],
@@ -523,7 +543,7 @@ def kpi_snapshot_backfill(
             pending=sum(1 for (s,) in changes[i].values() if s == ChangeRequest.Status.SUBMITTED),
             scope=scope,
         )
-        snapshots.append(_store(project, day, numbers, thresholds))
+        snapshots.append(_store(project, day, numbers, thresholds, calendar))
     return snapshots
 
 
