@@ -45,7 +45,9 @@ COMPUTED_HELP = {
     "late_start": INDEX.format("the latest it can start without delaying the finish."),
     "late_finish": INDEX.format("late start + duration (exclusive)."),
     "total_float": "Working days it can slip without moving the project finish (late − early).",
-    "free_float": "Working days it can slip without moving any successor.",
+    "free_float": "Working days it can slip without moving any successor (or, without one, the "
+    "project finish); never more than `total_float`, as in MS Project: a lead before the project "
+    "start or a deadline cannot give slack the project finish does not have.",
     "is_critical": "On the critical path: total float ≤ 0.",
     "start_date": "The first working day (computed).",
     "finish_date": "The last working day, inclusive; a milestone's is its start (computed).",
@@ -323,7 +325,11 @@ class ScheduleTaskSerializer(serializers.ModelSerializer):
 
 class ScheduleSerializer(serializers.Serializer):
     start = serializers.DateField(allow_null=True, help_text="The first task's start.")
-    finish = serializers.DateField(allow_null=True, help_text="The project's computed finish.")
+    finish = serializers.DateField(
+        allow_null=True,
+        help_text="The project's finish as every page shows it: the latest task finish "
+        "(inclusive; a milestone's own day).",
+    )
     critical_path = serializers.ListField(
         child=serializers.IntegerField(), help_text="Ids of the critical tasks, in time order."
     )
