@@ -108,6 +108,9 @@ class HistoryEntry:
     subject: str  # "Task Build"
     action: str  # "created", "changed" or "deleted"
     changes: list[Change] = field(default_factory=list)
+    # False when a change has no earlier version to compare with (a record written in bulk,
+    # without history): ``changes`` then lists the values it was saved with, as for a creation.
+    compared: bool = True
 
     @property
     def area_label(self) -> str:
@@ -369,7 +372,9 @@ def _entry(tracked: Tracked, record: Any) -> HistoryEntry:
             old = record.previous.m2m.get(name, [])
             if old != new:
                 entry.changes.append(Change(name, _field_label(fields[name]), old, new))
-    elif action == "created":
+    else:
+        entry.compared = action != "changed"
+    if action == "created" or not entry.compared:
         for name, f in plain.items():
             value = getattr(record, f.attname)
             if value not in (None, "", [], {}) and name not in LABEL_FIELDS:

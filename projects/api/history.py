@@ -57,6 +57,10 @@ class HistoryEntrySerializer(serializers.Serializer):
     user = serializers.SerializerMethodField()
     user_name = serializers.SerializerMethodField()
     changes = HistoryChangeSerializer(many=True)
+    compared = serializers.BooleanField(
+        help_text="False when a change has no earlier version recorded to compare with: "
+        "`changes` then lists the values it was saved with (old is null)."
+    )
 
     def get_user(self, entry: history.HistoryEntry) -> int | None:
         return entry.who.pk if entry.who else None

@@ -240,6 +240,19 @@ def test_history_outsider_gets_404(client_for, busy, outsider):
         assert client.post(url).status_code == 404, url
 
 
+def test_history_change_without_an_earlier_version_lists_its_values(client_for, manager, project):
+    """A change to a record written without history (in bulk) lists the values it was saved
+    with, marked as not compared, instead of an empty change."""
+    task = scheduling_services.task_create(project=project, by=manager, name="Imported")
+    task.history.all().delete()  # as bulk_create leaves it: no creation recorded
+    scheduling_services.task_update(task=task, by=manager, version=None, percent_complete=60)
+    response = client_for(manager).get(reverse("projects:history", args=[project.pk]))
+    entry = _find(_entries(response), "Task Imported")
+    assert not entry.compared
+    assert _changes(entry)["Percent complete"] == ("—", "60")
+    assert "no earlier version to compare with" in response.content.decode()
+
+
 def test_history_membership_changes_read_as_before(client_for, manager, member, project):
     """A member's role change and removal are listed with the role's label."""
     membership = project.memberships.get(user=member)
