@@ -30,6 +30,9 @@ FIT_WIDTH = 560
 FIT_WIDTH_RANGE = (200, 4000)
 # Below this many pixels a day the axis names months, not weekdays.
 _DAY_LETTERS_FROM = 12
+# Room after the last date for a milestone's date label ("22 Jun" beside its diamond), so the
+# chart never ends in the middle of it.
+LABEL_ROOM = 50  # px
 
 _DAY = datetime.timedelta(days=1)
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
@@ -200,22 +203,28 @@ def axis_for(
     zoom: str,
     *,
     default: datetime.date,
-    fit_width: int = FIT_WIDTH,
+    width: int | None = None,
 ) -> Axis:
     """An axis covering ``dates`` (``default`` when there are none) with a margin: whole weeks
-    (Monday to Sunday, one spare week after) at week zoom, whole months at month zoom.
+    (Monday to Sunday, one spare week after) at week zoom, whole months at month zoom, and
+    room for a milestone's label after the last date.
 
-    At ``"fit"`` the span is whole weeks with a spare week at each end, at the most whole
-    pixels a day (1 to 18) that fit in ``fit_width``; it is drawn as weeks when there is room
-    for the weekday letters, else as months.
+    ``width`` is the chart's visible width: at week and month zoom the axis runs on (whole
+    weeks or months) until it fills it, so a short plan's chart does not stop mid-screen; at
+    ``"fit"`` the plan is scaled into it, at the most whole pixels a day (1 to 18) that fit,
+    drawn as weeks when there is room for the weekday letters, else as months.
     """
+    fit_width = width or FIT_WIDTH
     known = [d for d in dates if d is not None] or [default]
     first, last = min(known), max(known)
     if zoom == FIT:
-        start = first - datetime.timedelta(days=first.weekday() + 7)
-        end = last + datetime.timedelta(days=7 - last.weekday() + 7)
-        px = max(1, min(ZOOMS["week"], fit_width // (end - start).days))
+        start = first - datetime.timedelta(days=first.weekday())
+        days = (last - start).days + 1
+        px = max(1, min(ZOOMS["week"], (fit_width - LABEL_ROOM) // days))
         style = "week" if px >= _DAY_LETTERS_FROM else "month"
+        end = last + datetime.timedelta(days=1 - (-LABEL_ROOM // px))
+        if style == "week":  # whole weeks, as the week axis draws them
+            end += datetime.timedelta(days=-end.weekday() % 7)
         return Axis(start=start, end=end, zoom=style, px_per_day=px)
     zoom = zoom if zoom in ZOOMS else DEFAULT_ZOOM
     if zoom == "week":
@@ -224,8 +233,10 @@ def axis_for(
     else:
         start = first.replace(day=1)
         end = _next_month(last)
-        if (end - last).days < 10:  # room for the last milestone's date label
+        if ((end - last).days - 1) * ZOOMS["month"] < LABEL_ROOM:
             end = _next_month(end)
+    while width and (end - start).days * ZOOMS[zoom] < width:
+        end = end + datetime.timedelta(days=7) if zoom == "week" else _next_month(end)
     return Axis(start=start, end=end, zoom=zoom, px_per_day=ZOOMS[zoom])
 
 
@@ -278,10 +289,15 @@ def axis_svg(axis: Axis, today: datetime.date, calendar: WorkCalendar) -> str:
                 )
             day += datetime.timedelta(days=7)
     else:
-        for month in _months(axis):
+        months = _months(axis)
+        # A month that began before the axis is named at its left edge, unless the next
+        # month's name comes too close to leave room for it.
+        if len(months) > 1 and axis.x(months[1]) < 30:
+            months = months[1:]
+        for n, month in enumerate(months):
             x = max(axis.x(month), 0)
             label = _MONTHS[month.month - 1]
-            if month.month == 1 or month == axis.start.replace(day=1):
+            if month.month == 1 or n == 0:
                 out.append(
                     f'<line class="tick" x1="{x}" y1="0" x2="{x}" y2="{half}"/>'
                     f'<text class="tier1" x="{x + 5}" y="14">{month.year}</text>'

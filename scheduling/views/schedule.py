@@ -518,7 +518,8 @@ def dependency_remove(request: HttpRequest, pk: int, dependency_pk: int) -> Http
 def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
     """The Gantt chart, one page of rows at a time on the whole project's time axis.
 
-    ``?zoom=week|month|fit`` (``fit`` with ``&width=<px>``, the chart's visible width),
+    ``?zoom=week|month|fit``, ``?width=<px>`` (the chart's visible width, sent by the page's
+    script: the axis fills it, or at ``fit`` the plan is scaled into it),
     ``?baseline=<id>|none`` (default: the performance baseline),
     ``?collapsed=<work package ids>``, ``?page=<n>``.
     """
@@ -529,10 +530,10 @@ def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
     zoom = params.get("zoom", "")
     if zoom not in gantt.ZOOMS and zoom != gantt.FIT:
         zoom = gantt.DEFAULT_ZOOM
-    fit_width = gantt.FIT_WIDTH
+    width = gantt.FIT_WIDTH
     if params.get("width", "").isdigit():
         low, high = gantt.FIT_WIDTH_RANGE
-        fit_width = min(max(int(params["width"]), low), high)
+        width = min(max(int(params["width"]), low), high)
     collapsed = {int(v) for v in params.get("collapsed", "").split(",") if v.strip().isdigit()}
     today = project.today()
 
@@ -559,7 +560,7 @@ def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
         + [d for pair in frozen.values() for d in pair],
         zoom,
         default=project.start_date,
-        fit_width=fit_width,
+        width=width,
     )
     # Open at the first unfinished bar on screen, not at today: a page of finished or future
     # work would otherwise open on empty rows.

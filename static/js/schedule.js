@@ -29,12 +29,13 @@
     if (box) box.scrollLeft = Math.max(0, Number(box.dataset.todayX) - visibleWidth(box) / 3);
   });
 
-  // "Fit" asks the server for the whole plan in the width the chart has on this screen.
+  // Every request for the chart says how wide it is on this screen: the server fills that
+  // width with the time axis, and "Fit" scales the whole plan into it.
   document.addEventListener("htmx:configRequest", function (event) {
-    const path = event.detail.path || "";
-    if (path.indexOf("zoom=fit") === -1 || path.indexOf("width=") !== -1) return;
+    const target = event.detail.target;
     const box = document.querySelector("#gantt .gantt-scroll");
-    if (box) event.detail.path = path + "&width=" + Math.round(visibleWidth(box) - 2);
+    if (!target || target.id !== "gantt" || !box) return;
+    event.detail.parameters.width = Math.max(0, Math.round(visibleWidth(box) - 2));
   });
 
   // --- the predecessor picker -----------------------------------------------------------------

@@ -57,7 +57,7 @@ def test_schedule_journey_link_two_tasks_and_move_the_gantt(
 
     # Link them on Build's page: Design is its predecessor, finish to start.
     table.get_by_role("link", name="Build", exact=True).click()
-    page.get_by_label("Add a predecessor").select_option(label="Design")
+    page.get_by_label("Add a predecessor").select_option(label="1 · Design")
     page.get_by_label("Type", exact=True).select_option("FS")
     page.get_by_role("button", name="Add link").click()
     expect(page.get_by_text("“Design” is now a predecessor (FS)")).to_be_visible()
@@ -73,6 +73,7 @@ def test_schedule_journey_link_two_tasks_and_move_the_gantt(
 
     # Lengthen Design in place in the task table; the whole table comes back with new dates.
     page.get_by_role("link", name="The same plan as a table").click()
+    expect(page.locator("#task-table tr", has_text="Build").locator("td.preds")).to_have_text("1")
     row = page.locator("#task-table tr", has_text="Design")
     htmx_idle(page)  # the Edit link swaps the row in place once htmx has bound it
     row.get_by_role("link", name=re.compile("^Edit")).click()

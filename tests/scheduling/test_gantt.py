@@ -162,10 +162,33 @@ def test_axis_fit_puts_the_whole_plan_in_the_given_width():
     """Fit: whole weeks with a spare week each side, whole pixels a day, within the width;
     weekday letters only when there is room, else months."""
     dates = [D(2026, 1, 7), D(2026, 6, 24)]
-    axis = gantt.axis_for(dates, gantt.FIT, default=D(2026, 1, 5), fit_width=600)
-    assert (axis.start, axis.end) == (D(2025, 12, 29), D(2026, 7, 6))
-    assert axis.width <= 600 and axis.px_per_day == 3 and axis.zoom == "month"
-    short = gantt.axis_for(dates[:1], gantt.FIT, default=D(2026, 1, 5), fit_width=600)
-    assert short.px_per_day == 18 and short.zoom == "week"
+    axis = gantt.axis_for(dates, gantt.FIT, default=D(2026, 1, 5), width=600)
+    assert (axis.start, axis.end) == (D(2026, 1, 5), D(2026, 7, 12))
+    assert axis.width == 564 and axis.px_per_day == 3 and axis.zoom == "month"
+    short = gantt.axis_for(dates[:1], gantt.FIT, default=D(2026, 1, 5), width=600)
+    assert (short.px_per_day, short.zoom, short.end) == (18, "week", D(2026, 1, 12))
     huge = gantt.axis_for([D(2020, 1, 1), D(2030, 1, 1)], gantt.FIT, default=D(2026, 1, 5))
     assert huge.px_per_day == 1
+
+
+@pytest.mark.parametrize("zoom", ["week", "month", gantt.FIT])
+def test_axis_leaves_room_for_the_last_milestones_label(zoom):
+    """The chart does not end inside the date label of a milestone on the last day (a finish
+    on Friday 19 Jun left 44 px at month zoom, and "19 Jun" was cut off on the right)."""
+    last = D(2026, 6, 19)
+    axis = gantt.axis_for([D(2026, 1, 5), last], zoom, default=D(2026, 1, 5), width=900)
+    assert axis.width - axis.x(last) - axis.px_per_day >= gantt.LABEL_ROOM
+
+
+def test_month_axis_does_not_print_a_clipped_month_over_the_next():
+    """A fitted axis starting on 29 Dec names January, not "Dec" squeezed against "Jan"."""
+    axis = gantt.Axis(start=D(2025, 12, 29), end=D(2026, 3, 2), zoom="month", px_per_day=3)
+    svg = gantt.axis_svg(axis, D(2026, 1, 5), CALENDAR)
+    assert ">Dec<" not in svg and ">Jan<" in svg and ">2026<" in svg and ">2025<" not in svg
+
+
+@pytest.mark.parametrize(("zoom", "end"), [("week", D(2026, 2, 9)), ("month", D(2026, 6, 1))])
+def test_axis_fills_the_visible_width_with_whole_weeks_or_months(zoom, end):
+    """A two-week plan on a 600 px chart runs on to fill it instead of stopping mid-screen."""
+    axis = gantt.axis_for([D(2026, 1, 5), D(2026, 1, 16)], zoom, default=D(2026, 1, 5), width=600)
+    assert axis.end == end and axis.width >= 600
