@@ -32,6 +32,11 @@ class HistoryQuerySerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = sorted(history.tracked_models())
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "object_id" in attrs and "model" not in attrs:
+            raise serializers.ValidationError({"object_id": "Give the record's model as well."})
+        return attrs
+
 
 class HistoryChangeSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="The field's name, e.g. `percent_complete`.")

@@ -80,6 +80,7 @@ def test_history_api_filters_by_area_user_and_model(api_for, manager, member, ch
     assert [r["action"] for r in one["results"]] == ["changed", "created"]
     assert client.get(_url(project), {"area": "nowhere"}).status_code == 400
     assert client.get(_url(project), {"model": "auth.user"}).status_code == 400
+    assert client.get(_url(project), {"object_id": changed["risk"].pk}).status_code == 400
 
 
 def test_history_api_is_paginated_with_bounded_queries(
