@@ -60,7 +60,9 @@ class RiskSerializer(serializers.ModelSerializer):
         help_text="Working days on named tasks; sending it replaces the list.",
     )
     issue = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The issue this risk became when it occurred."
+        read_only=True,
+        allow_null=True,
+        help_text="The issue this risk became when it occurred; null until it does.",
     )
     version = version_field()
 

@@ -59,10 +59,16 @@ class GateReviewInputSerializer(serializers.Serializer):
 
 class PhaseSerializer(serializers.ModelSerializer):
     start = serializers.DateField(
-        source="forecast.start", read_only=True, help_text="The first start of its tasks."
+        source="forecast.start",
+        read_only=True,
+        allow_null=True,
+        help_text="The first start of its tasks; null while it has none.",
     )
     finish = serializers.DateField(
-        source="forecast.finish", read_only=True, help_text="The last finish of its tasks."
+        source="forecast.finish",
+        read_only=True,
+        allow_null=True,
+        help_text="The last finish of its tasks; null while it has none.",
     )
     task_count = serializers.IntegerField(source="forecast.tasks", read_only=True)
     forecast_cost = serializers.DecimalField(
@@ -75,6 +81,7 @@ class PhaseSerializer(serializers.ModelSerializer):
     slip = serializers.IntegerField(
         source="forecast.slip",
         read_only=True,
+        allow_null=True,
         help_text="Working days the forecast finish is after the planned finish (+ = late).",
     )
     overspend = serializers.DecimalField(
@@ -82,6 +89,7 @@ class PhaseSerializer(serializers.ModelSerializer):
         max_digits=16,
         decimal_places=2,
         read_only=True,
+        allow_null=True,
         help_text="Forecast cost − planned cost.",
     )
     time_exception = serializers.BooleanField(
@@ -95,7 +103,10 @@ class PhaseSerializer(serializers.ModelSerializer):
         help_text="The overspend is beyond the cost tolerance: raise an exception to the board.",
     )
     last_gate = GateReviewSerializer(
-        source="forecast.last_gate", read_only=True, help_text="The latest gate review, if any."
+        source="forecast.last_gate",
+        read_only=True,
+        allow_null=True,
+        help_text="The latest gate review, or null.",
     )
     gate_reviews = GateReviewSerializer(many=True, read_only=True, help_text="Newest first.")
     version = version_field()

@@ -223,6 +223,7 @@ ROW_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     description="The row: `deliverable-<id>` or `work_package-<id>`.",
+    pattern=f"^{ROW_REGEX}$",
 )
 
 
