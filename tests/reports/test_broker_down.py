@@ -2,15 +2,18 @@
 still answer: the write is committed, the work waits visibly, and once the broker is back the
 sweeper queues it again and a real worker does it once."""
 
+import datetime
 import time
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from config.celery import app
 from projects.models import UnsentTask
-from reports.models import StatusReportDelivery
+from reports.models import CLAIM_TIMEOUT, StatusReportDelivery
+from reports.services.delivery import status_report_send
 from reports.services.status import status_report_build
 from reports.tasks.queue import requeue_waiting_work
 from risks.models import ForecastRun
@@ -80,6 +83,8 @@ def test_send_now_with_the_broker_down_waits_then_a_worker_sends_once(
         )
         html = client.get(page).content.decode()
         assert html.count(WAITING) == 2
+        assert "queued again every minute" in html
+        assert "tried again 10 minutes after that attempt began" in html
         assert smtp_server.messages == []
 
     worker_queue = request.getfixturevalue("worker_queue")
@@ -189,6 +194,33 @@ def test_kpi_refreshes_asked_while_the_broker_is_down_are_kept_once(
     (kept,) = UnsentTask.objects.filter(name="reports.tasks.kpi.refresh_kpi_snapshot")
     assert (kept.args, kept.failures) == ([project.pk], 3)
     assert "Connection refused" in kept.last_error or "connecting" in kept.last_error
+
+
+@pytest.mark.django_db
+def test_the_sweeper_requeues_a_dead_workers_delivery_once_its_claim_is_stale(
+    project, manager, report, smtp_server, eager_tasks, django_capture_on_commit_callbacks
+):
+    """A delivery left ``sending`` by a worker that died is sent by the minute sweeper once
+    its claim is CLAIM_TIMEOUT old (minutes, not the next hourly run), and only once."""
+    with django_capture_on_commit_callbacks(execute=False):
+        status_report_send(report=report, by=manager)
+    sam = StatusReportDelivery.objects.get(email="sam@example.com")
+    StatusReportDelivery.objects.exclude(pk=sam.pk).update(status=Status.SENT)
+    claimed = timezone.now() - CLAIM_TIMEOUT + datetime.timedelta(seconds=30)
+    StatusReportDelivery.objects.filter(pk=sam.pk).update(
+        status=Status.SENDING, claimed_at=claimed, attempts=1
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_waiting_work.apply().get() == {"resent": 0, "deliveries": 0}
+    StatusReportDelivery.objects.filter(pk=sam.pk).update(
+        claimed_at=claimed - datetime.timedelta(minutes=1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_waiting_work.apply().get() == {"resent": 0, "deliveries": 1}
+
+    assert [r for recipients, _ in smtp_server.messages for r in recipients] == ["sam@example.com"]
+    assert StatusReportDelivery.objects.get(pk=sam.pk).status == Status.SENT
 
 
 def test_beat_runs_the_sweeper_every_minute():
