@@ -137,6 +137,27 @@ def test_rolled_back_change_queues_nothing(
     assert cache.get(refresh_key(alpha.pk)) is None
 
 
+def test_a_change_after_a_rolled_back_savepoint_asks_again(
+    two_projects, manager, refreshes, django_capture_on_commit_callbacks
+):
+    """A refresh asked inside a savepoint that rolls back is dropped with it; a change after
+    it in the same transaction asks again, once, and that one runs at the commit."""
+    (alpha, tasks), _ = two_projects
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            with pytest.raises(RuntimeError), transaction.atomic():
+                schedule_services.task_update(
+                    task=tasks[0], by=manager, version=None, percent_complete=50
+                )
+                raise RuntimeError("this part of the request failed")
+            for percent in (60, 70):
+                schedule_services.task_update(
+                    task=tasks[0], by=manager, version=None, percent_complete=percent
+                )
+    assert len(callbacks) == 1
+    assert refreshes == [alpha.pk]
+
+
 def test_refreshed_snapshot_reflects_the_change_and_leaves_others_alone(
     two_projects, manager, refreshes, django_capture_on_commit_callbacks
 ):
