@@ -78,7 +78,7 @@ def scope(project, manager, member):
     )
 
 
-def _project_url_kwargs(project: Project, scope: SimpleNamespace) -> dict[str, int]:
+def _project_url_kwargs(project: Project, scope: SimpleNamespace) -> dict[str, int | str]:
     return {
         "pk": project.pk,
         "membership_pk": scope.membership.pk,
@@ -88,6 +88,9 @@ def _project_url_kwargs(project: Project, scope: SimpleNamespace) -> dict[str, i
         "requirement_pk": scope.requirement.pk,
         "package_pk": scope.ux.pk,
         "change_pk": scope.change.pk,
+        # A record's own history: /history/<model>/<object_pk>/.
+        "model": "projects.changerequest",
+        "object_pk": scope.change.pk,
     }
 
 
