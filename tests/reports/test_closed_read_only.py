@@ -141,6 +141,8 @@ ARGUMENTS = {
     ("projects", "requirement_pk"): api_probe._requirement_of,
     ("projects", "package_pk"): api_probe._work_package_of,
     ("projects", "change_pk"): api_probe._change_request_of,
+    # A record's own history page: the project itself is a record with history.
+    ("projects", "model"): lambda p: {"model": "projects.project", "object_pk": p.pk},
     ("scheduling", "task_pk"): api_probe._task_of,
     ("scheduling", "dependency_pk"): api_probe._dependency_of,
     ("scheduling", "holiday_pk"): _holiday_of,
