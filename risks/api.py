@@ -535,11 +535,14 @@ class ForecastRunSerializer(serializers.ModelSerializer):
         model = ForecastRun
         fields = (
             "id",
+            "number",
             "status",
             "progress",
             "iterations",
             "seed",
             "distribution",
+            "default_optimistic_percent",
+            "default_pessimistic_percent",
             "error",
             "requested_by",
             "created_at",
@@ -556,7 +559,27 @@ class ForecastRunSummarySerializer(ForecastRunSerializer):
         read_only_fields = fields
 
 
+class EstimateCoverageSerializer(serializers.Serializer):
+    open_tasks = serializers.IntegerField(help_text="Tasks with work left (not milestones).")
+    with_estimates = serializers.IntegerField(help_text="Of those, with a three-point estimate.")
+
+
+class DefaultUncertaintySerializer(serializers.Serializer):
+    optimistic_percent = serializers.IntegerField()
+    pessimistic_percent = serializers.IntegerField()
+
+
 class ForecastSerializer(serializers.Serializer):
+    estimates = EstimateCoverageSerializer(
+        help_text="The plan now: how many tasks with work left carry a three-point estimate."
+    )
+    default_uncertainty = DefaultUncertaintySerializer(
+        help_text="The project's default uncertainty (its risk scale), offered to a run "
+        "through `default_uncertainty`."
+    )
+    warning = serializers.CharField(
+        help_text="Why a run now would mislead (no estimates at all), or empty."
+    )
     latest = ForecastRunSerializer(
         allow_null=True, help_text="The newest finished run with its results, or null."
     )
@@ -574,6 +597,11 @@ class ForecastRequestSerializer(serializers.Serializer):
     )
     distribution = serializers.ChoiceField(
         choices=ForecastRun.Distribution.choices, default=ForecastRun.Distribution.TRIANGULAR
+    )
+    default_uncertainty = serializers.BooleanField(
+        default=False,
+        help_text="Give tasks without a three-point estimate the project's default uncertainty "
+        "for this run (recorded on the run; the tasks are not changed).",
     )
 
 
@@ -623,8 +651,23 @@ class ForecastViewSet(ProjectScopedViewSet):
         )
         context = self.get_serializer_context()
         latest = done.first()
+        coverage = selectors.estimate_coverage(self.project)
+        shorter, longer = services.default_uncertainty_of(self.project)
         return Response(
             {
+                "estimates": {
+                    "open_tasks": coverage["open"],
+                    "with_estimates": coverage["estimated"],
+                },
+                "default_uncertainty": {
+                    "optimistic_percent": shorter,
+                    "pessimistic_percent": longer,
+                },
+                "warning": services.estimates_warning(
+                    open_tasks=coverage["open"],
+                    estimated_tasks=coverage["estimated"],
+                    default_uncertainty=None,
+                ),
                 "latest": latest and ForecastRunSerializer(latest, context=context).data,
                 "pending": pending and ForecastRunSerializer(pending, context=context).data,
             }

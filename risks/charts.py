@@ -8,8 +8,9 @@ canvas, so the picture and the table beside it never disagree.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 CELL = 64
@@ -59,16 +60,47 @@ class Bar:
 
 
 @dataclass(frozen=True, slots=True)
+class Tick:
+    """A labelled mark on an axis: ``x`` on the time axis, or ``y`` on the value axis."""
+
+    position: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class BarChart:
     width: int
     height: int
     baseline: float
     bars: list[Bar]
     highest: float
+    x_ticks: list[Tick] = field(default_factory=list)
+    y_ticks: list[Tick] = field(default_factory=list)
+    left: float = LEFT
 
 
 def _plot() -> tuple[float, float]:
     return WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+
+#: At most this many dates are written under a time axis (first and last always).
+DATE_TICKS = 6
+
+
+def day_label(iso: str) -> str:
+    """An ISO date as the pages write it: "2027-06-21" → "21 Jun 2027"."""
+    day = datetime.date.fromisoformat(iso)
+    return f"{day.day} {day:%b %Y}"
+
+
+def _date_ticks(rows: Sequence[dict[str, Any]], x_of: Any) -> list[Tick]:
+    """Evenly spread dates of ``rows`` (first and last included) at ``x_of(i)``."""
+    n = len(rows)
+    if n == 0:
+        return []
+    count = min(n, DATE_TICKS)
+    picks = sorted({round(k * (n - 1) / max(count - 1, 1)) for k in range(count)})
+    return [Tick(x_of(i), day_label(rows[i]["date"])) for i in picks]
 
 
 def histogram(rows: Sequence[dict[str, Any]]) -> BarChart:
@@ -87,7 +119,12 @@ def histogram(rows: Sequence[dict[str, Any]]) -> BarChart:
         )
         for i, r in enumerate(rows)
     ]
-    return BarChart(WIDTH, HEIGHT, TOP + plot_h, bars, highest)
+    y_ticks = [
+        Tick(TOP + plot_h - value / highest * plot_h, f"{value:g}")
+        for value in sorted({0, round(highest / 2), highest})
+    ]
+    x_ticks = _date_ticks(rows, lambda i: LEFT + i * step + max(step - 1, 1) / 2)
+    return BarChart(WIDTH, HEIGHT, TOP + plot_h, bars, highest, x_ticks, y_ticks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +135,9 @@ class Curve:
     baseline: float
     first: str
     last: str
+    x_ticks: list[Tick] = field(default_factory=list)
+    y_ticks: list[Tick] = field(default_factory=list)
+    left: float = LEFT
 
 
 def s_curve(rows: Sequence[dict[str, Any]]) -> Curve:
@@ -108,9 +148,11 @@ def s_curve(rows: Sequence[dict[str, Any]]) -> Curve:
         f"{LEFT + i * step:.1f},{TOP + plot_h - r['percent'] / 100 * plot_h:.1f}"
         for i, r in enumerate(rows)
     )
-    first = rows[0]["date"] if rows else ""
-    last = rows[-1]["date"] if rows else ""
-    return Curve(WIDTH, HEIGHT, points, TOP + plot_h, first, last)
+    first = day_label(rows[0]["date"]) if rows else ""
+    last = day_label(rows[-1]["date"]) if rows else ""
+    y_ticks = [Tick(TOP + plot_h - p / 100 * plot_h, f"{p} %") for p in (0, 50, 100)]
+    x_ticks = _date_ticks(rows, lambda i: LEFT + i * step)
+    return Curve(WIDTH, HEIGHT, points, TOP + plot_h, first, last, x_ticks, y_ticks)
 
 
 def tornado(drivers: Sequence[dict[str, Any]], *, limit: int = 10) -> BarChart:

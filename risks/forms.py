@@ -239,3 +239,15 @@ class ForecastForm(forms.Form):
     distribution = forms.ChoiceField(
         choices=ForecastRun.Distribution.choices, initial=ForecastRun.Distribution.TRIANGULAR
     )
+    default_uncertainty = forms.BooleanField(
+        required=False,
+        help_text="For this run only; the tasks' own estimates are not changed.",
+    )
+
+    def __init__(self, *args: Any, uncertainty: tuple[int, int] = (10, 25), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        shorter, longer = uncertainty
+        self.fields["default_uncertainty"].label = (
+            f"Give tasks without a three-point estimate the project's default uncertainty "
+            f"(−{shorter} %/+{longer} %)"
+        )

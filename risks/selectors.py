@@ -26,6 +26,7 @@ from risks.models import (
     RiskTaskImpact,
     level_for,
 )
+from scheduling.models import Task
 
 ZERO = Decimal("0.00")
 SCALE = range(1, 6)
@@ -245,6 +246,20 @@ def forecast_runs_of(project: Project) -> QuerySet[ForecastRun]:
         .select_related("requested_by")
         .defer("results")
         .order_by("-created_at", "-id")
+    )
+
+
+def estimate_coverage(project: Project) -> dict[str, int]:
+    """Tasks with work left (not milestones, not finished) and how many of them carry a
+    three-point estimate: what a forecast's spread rests on (one query)."""
+    return Task.objects.filter(
+        project=project, duration__gt=0, actual_finish__isnull=True
+    ).aggregate(
+        open=Count("id"),
+        estimated=Count(
+            "id",
+            filter=Q(optimistic_duration__isnull=False, pessimistic_duration__isnull=False),
+        ),
     )
 
 

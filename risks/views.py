@@ -500,8 +500,9 @@ def forecast(request: HttpRequest, pk: int) -> HttpResponse:
     if refused:
         return refused
     form = None
+    uncertainty = services.default_uncertainty_of(project)
     if request.method == "POST":
-        form = ForecastForm(request.POST)
+        form = ForecastForm(request.POST, uncertainty=uncertainty)
         if form.is_valid():
             try:
                 run = services.forecast_request(
@@ -510,10 +511,16 @@ def forecast(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 attach_errors(form, error)
             else:
-                messages.success(request, f"Forecast {run.pk} queued.")
+                messages.success(request, f"Forecast {run.number} queued.")
                 return redirect("risks:forecast", pk=project.pk)
+    coverage = selectors.estimate_coverage(project)
     if form is None and _can_edit(project):
-        form = ForecastForm()
+        # Offered ticked when no task with work left has an estimate: a run without any
+        # spread would look near certain.
+        form = ForecastForm(
+            uncertainty=uncertainty,
+            initial={"default_uncertainty": bool(coverage["open"]) and not coverage["estimated"]},
+        )
     pending = (
         selectors.forecast_runs_of(project)
         .filter(status__in=[ForecastRun.Status.QUEUED, ForecastRun.Status.RUNNING])
@@ -528,6 +535,8 @@ def forecast(request: HttpRequest, pk: int) -> HttpResponse:
         form=form,
         pending=pending,
         last_failed=failed if failed and failed.status == ForecastRun.Status.FAILED else None,
+        coverage=coverage,
+        uncertainty=uncertainty,
         **_forecast_context(project, selectors.latest_forecast(project)),
     )
 

@@ -25,6 +25,7 @@ class ForecastRun(models.Model):
         PERT = "pert", "Beta-PERT"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="forecast_runs")
+    number = models.PositiveIntegerField(help_text="Forecast 1, 2, … of its project.")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -37,6 +38,10 @@ class ForecastRun(models.Model):
     distribution = models.CharField(
         max_length=12, choices=Distribution.choices, default=Distribution.TRIANGULAR
     )
+    # The project's default uncertainty as it was when the run was asked for, given to tasks
+    # without a three-point estimate at run time (the tasks are not changed); null: not applied.
+    default_optimistic_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    default_pessimistic_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of iterations done.")
     error = models.TextField(blank=True)
     results = models.JSONField(null=True, blank=True)
@@ -57,10 +62,35 @@ class ForecastRun(models.Model):
                 condition=~Q(status="done") | Q(results__isnull=False),
                 name="forecast_done_has_results",
             ),
+            models.UniqueConstraint(
+                fields=["project", "number"], name="forecast_number_unique_per_project"
+            ),
+            models.CheckConstraint(
+                condition=Q(default_optimistic_percent__isnull=True)
+                | Q(default_optimistic_percent__lte=100),
+                name="forecast_default_optimistic_at_most_100",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"Forecast {self.pk} of {self.project.key} ({self.get_status_display()})"
+        return f"Forecast {self.number} of {self.project.key} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        # The service numbers a run under the project's row lock; any other writer (the admin,
+        # a fixture) takes the next number here.
+        if self.number is None:
+            last = ForecastRun.objects.filter(project_id=self.project_id).aggregate(
+                last=models.Max("number")
+            )["last"]
+            self.number = (last or 0) + 1
+        super().save(*args, **kwargs)
+
+    @property
+    def default_uncertainty(self) -> tuple[int, int] | None:
+        """(optimistic %, pessimistic %) given to tasks without estimates, or None."""
+        if self.default_optimistic_percent is None or self.default_pessimistic_percent is None:
+            return None
+        return self.default_optimistic_percent, self.default_pessimistic_percent
 
     @property
     def is_finished(self) -> bool:

@@ -155,9 +155,30 @@ class RiskScale(models.Model):
         validators=[validate_thresholds],
         help_text="… or a cost of more than these % of the budget, e.g. 1, 5, 10, 20.",
     )
+    # The uncertainty a forecast may give tasks without a three-point estimate (optimistic =
+    # duration − this %, pessimistic = duration + that %), applied when the run asks for it.
+    default_optimistic_percent = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MaxValueValidator(100)],
+        help_text="Default uncertainty: the optimistic estimate is this % shorter.",
+    )
+    default_pessimistic_percent = models.PositiveSmallIntegerField(
+        default=25,
+        validators=[MaxValueValidator(1000)],
+        help_text="Default uncertainty: the pessimistic estimate is this % longer.",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(default_optimistic_percent__lte=100),
+                name="risk_scale_default_optimistic_at_most_100",
+                violation_error_message="An optimistic estimate cannot be more than 100 % shorter.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Risk scale of {self.project.key}"

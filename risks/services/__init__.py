@@ -7,6 +7,8 @@ call the same functions. Access (who may call) is checked at the door,
 
 from risks.services.forecast import (
     ForecastInputs,
+    default_uncertainty_of,
+    estimates_warning,
     forecast_inputs,
     forecast_request,
     forecast_results,
@@ -35,6 +37,8 @@ __all__ = [
     "RISK_FIELDS",
     "SCALE_FIELDS",
     "ForecastInputs",
+    "default_uncertainty_of",
+    "estimates_warning",
     "forecast_inputs",
     "forecast_request",
     "forecast_results",

@@ -8,6 +8,12 @@ percentage on the project's scale, adds its days to the tasks it names and its c
 the cost, or takes them away for an opportunity. Risks that occurred are issues now: their
 effect belongs in the plan itself, so they are not drawn again.
 
+Tasks without a three-point estimate are fixed: a plan without any estimate spreads only by its
+risk events and looks more certain than it is. A run may give those tasks the project's default
+uncertainty (``RiskScale.default_optimistic_percent`` / ``default_pessimistic_percent``, e.g.
+−10 %/+25 %): applied when the run is computed, recorded on the run, never written into the
+tasks. The results say how many tasks had estimates and warn when none had any.
+
 Cost: the base is the BAC (``budgets`` earned value: baselined task costs, or budget lines when
 tasks carry none), or the approved budget, or the plan's task costs, the first that is not
 zero; a task's sampled days move the cost by its planned cost per planned working day.
@@ -25,11 +31,13 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from budgets import selectors as budget_selectors
 from projects.models import Project
 from projects.queue import enqueue_on_commit
+from projects.services.common import lock_project
 from risks.models import ForecastRun, Kind, Risk, RiskScale, RiskTaskImpact
 from risks.models.forecasts import MAX_ITERATIONS, MIN_ITERATIONS
 from risks.simulation import (
@@ -63,6 +71,12 @@ class ForecastInputs:
     base_cost: Decimal
     task_names: dict[int, str]
     risk_names: dict[int, str]
+    # Tasks with work left (not milestones, not finished), those with their own three-point
+    # estimate, and those given the default uncertainty.
+    open_tasks: int = 0
+    estimated_tasks: int = 0
+    defaulted_tasks: int = 0
+    default_uncertainty: tuple[int, int] | None = None
 
 
 def _base_cost(project: Project, planned: Decimal) -> Decimal:
@@ -73,9 +87,17 @@ def _base_cost(project: Project, planned: Decimal) -> Decimal:
     return approved or planned
 
 
-def forecast_inputs(project: Project) -> ForecastInputs:
+def _has_estimate(row: dict[str, Any]) -> bool:
+    return row["optimistic_duration"] is not None and row["pessimistic_duration"] is not None
+
+
+def forecast_inputs(
+    project: Project, *, default_uncertainty: tuple[int, int] | None = None
+) -> ForecastInputs:
     """Read the plan and the register into the simulation's dataclasses (a fixed number of
-    queries, whatever the size of the project)."""
+    queries, whatever the size of the project). With ``default_uncertainty`` (optimistic %,
+    pessimistic %), a task with work left and no three-point estimate is drawn between its
+    duration shortened and lengthened by those percentages, most likely its duration."""
     calendar = work_calendar(project)
 
     def index(day, *, inclusive_end: bool = False) -> int | None:
@@ -105,19 +127,38 @@ def forecast_inputs(project: Project) -> ForecastInputs:
     )
     tasks = []
     planned = ZERO
+    open_tasks = estimated = defaulted = 0
     for row in rows:
         cost = row["fixed_cost"] + row["labour_cost"]
         planned += cost
         actual_start, actual_finish = calendar.actual_indexes(
             row["actual_start"], row["actual_finish"]
         )
+        estimate = (
+            row["optimistic_duration"],
+            row["most_likely_duration"],
+            row["pessimistic_duration"],
+        )
+        if row["duration"] > 0 and row["actual_finish"] is None:  # work left
+            open_tasks += 1
+            if _has_estimate(row):
+                estimated += 1
+            elif default_uncertainty is not None:
+                shorter, longer = default_uncertainty
+                duration = row["duration"]
+                estimate = (
+                    duration * (100 - shorter) / 100,
+                    duration,
+                    duration * (100 + longer) / 100,
+                )
+                defaulted += 1
         tasks.append(
             SimulationTask(
                 id=row["id"],
                 duration=row["duration"],
-                optimistic=row["optimistic_duration"],
-                most_likely=row["most_likely_duration"],
-                pessimistic=row["pessimistic_duration"],
+                optimistic=estimate[0],
+                most_likely=estimate[1],
+                pessimistic=estimate[2],
                 constraint=index(row["constraint_date"]),
                 deadline=index(row["deadline"], inclusive_end=True),
                 actual_start=actual_start,
@@ -162,6 +203,30 @@ def forecast_inputs(project: Project) -> ForecastInputs:
         base_cost=_base_cost(project, planned),
         task_names={row["id"]: row["name"] for row in rows},
         risk_names={r["id"]: f"R-{r['number']} {r['title']}" for r in live},
+        open_tasks=open_tasks,
+        estimated_tasks=estimated,
+        defaulted_tasks=defaulted,
+        default_uncertainty=default_uncertainty,
+    )
+
+
+def default_uncertainty_of(project: Project) -> tuple[int, int]:
+    """The project's default uncertainty (optimistic %, pessimistic %) from its risk scale."""
+    scale = RiskScale.objects.filter(project=project).first() or RiskScale.default(project)
+    return scale.default_optimistic_percent, scale.default_pessimistic_percent
+
+
+def estimates_warning(
+    *, open_tasks: int, estimated_tasks: int, default_uncertainty: tuple[int, int] | None
+) -> str:
+    """The warning a forecast carries when its spread is not the plan's: none of the tasks with
+    work left has a three-point estimate and no default uncertainty was applied; "" otherwise."""
+    if not open_tasks or estimated_tasks or default_uncertainty is not None:
+        return ""
+    return (
+        f"None of the {open_tasks} tasks with work left has a three-point estimate, so only "
+        "risk events vary the finish: this forecast looks far more certain than the plan is. "
+        "Add estimates, or run it with the project's default uncertainty."
     )
 
 
@@ -183,7 +248,13 @@ def _explain(error: ValueError, inputs: ForecastInputs) -> ValidationError:
 
 
 def _validated_run(
-    *, project: Project, by: AbstractBaseUser, iterations: int, seed: int | None, distribution: str
+    *,
+    project: Project,
+    by: AbstractBaseUser,
+    iterations: int,
+    seed: int | None,
+    distribution: str,
+    default_uncertainty: bool = False,
 ) -> ForecastRun:
     errors: dict[str, str] = {}
     if not isinstance(iterations, int) or not MIN_ITERATIONS <= iterations <= MAX_ITERATIONS:
@@ -194,15 +265,22 @@ def _validated_run(
         errors["seed"] = "A seed is a whole number from 0 to 2⁶³ − 1."
     if errors:
         raise ValidationError(errors)
-    inputs = forecast_inputs(project)
+    uncertainty = default_uncertainty_of(project) if default_uncertainty else None
+    inputs = forecast_inputs(project, default_uncertainty=uncertainty)
     if not inputs.tasks:
         raise ValidationError({"tasks": f"{project.key} has no tasks to forecast yet."})
     try:
         check_inputs(inputs.tasks, inputs.links, inputs.risks, base_cost=inputs.base_cost)
     except ValueError as error:
         raise _explain(error, inputs) from None
+    # Numbered per project under the project's row lock: two requests never take one number.
+    lock_project(project)
+    last = ForecastRun.objects.filter(project=project).aggregate(last=Max("number"))["last"]
     return ForecastRun.objects.create(
         project=project,
+        number=(last or 0) + 1,
+        default_optimistic_percent=uncertainty[0] if uncertainty else None,
+        default_pessimistic_percent=uncertainty[1] if uncertainty else None,
         requested_by=by,
         iterations=iterations,
         seed=secrets.randbelow(2**32) if seed is None else seed,
@@ -218,12 +296,19 @@ def forecast_request(
     iterations: int = 10_000,
     seed: int | None = None,
     distribution: str = "triangular",
+    default_uncertainty: bool = False,
 ) -> ForecastRun:
     """Validate and queue a forecast; the worker computes it (``risks.tasks.run_forecast``),
     enqueued only once this transaction commits. Without a seed, one is drawn and stored so
-    the run can be repeated exactly."""
+    the run can be repeated exactly. ``default_uncertainty`` gives the tasks without a
+    three-point estimate the project's default uncertainty, recorded on the run."""
     run = _validated_run(
-        project=project, by=by, iterations=iterations, seed=seed, distribution=distribution
+        project=project,
+        by=by,
+        iterations=iterations,
+        seed=seed,
+        distribution=distribution,
+        default_uncertainty=default_uncertainty,
     )
     enqueue_on_commit("risks.tasks.run_forecast", run.pk)
     return run
@@ -236,12 +321,18 @@ def forecast_run_now(
     iterations: int = 2_000,
     seed: int | None = None,
     distribution: str = "triangular",
+    default_uncertainty: bool = False,
 ) -> ForecastRun:
     """Validate and compute a forecast in this process, without the queue: for small projects
     and small runs (the demo data, a quick preview), never for what can take seconds."""
     with transaction.atomic():
         run = _validated_run(
-            project=project, by=by, iterations=iterations, seed=seed, distribution=distribution
+            project=project,
+            by=by,
+            iterations=iterations,
+            seed=seed,
+            distribution=distribution,
+            default_uncertainty=default_uncertainty,
         )
     return forecast_run_compute(run_id=run.pk)
 
@@ -280,7 +371,7 @@ def forecast_run_compute(*, run_id: int) -> ForecastRun | None:
         run.started_at = timezone.now()
         run.progress = 0
         run.save(update_fields=["status", "started_at", "progress"])
-    inputs = forecast_inputs(run.project)
+    inputs = forecast_inputs(run.project, default_uncertainty=run.default_uncertainty)
     finished = ForecastRun.objects.filter(pk=run.pk).exclude(
         status__in=[ForecastRun.Status.DONE, ForecastRun.Status.FAILED]
     )
@@ -389,4 +480,20 @@ def forecast_results(result: SimulationResult, inputs: ForecastInputs) -> dict[s
             for d in result.drivers
         ],
         "driver_iterations": result.driver_iterations,
+        "estimates": {
+            "open_tasks": inputs.open_tasks,
+            "with_estimates": inputs.estimated_tasks,
+            "given_default": inputs.defaulted_tasks,
+            "default_uncertainty": None
+            if inputs.default_uncertainty is None
+            else {
+                "optimistic_percent": inputs.default_uncertainty[0],
+                "pessimistic_percent": inputs.default_uncertainty[1],
+            },
+        },
+        "warning": estimates_warning(
+            open_tasks=inputs.open_tasks,
+            estimated_tasks=inputs.estimated_tasks,
+            default_uncertainty=inputs.default_uncertainty,
+        ),
     }

@@ -51,6 +51,8 @@ SCALE_FIELDS = (
     "probability_labels",
     "impact_days",
     "impact_budget_percents",
+    "default_optimistic_percent",
+    "default_pessimistic_percent",
 )
 
 # --- scale ----------------------------------------------------------------------------------------

@@ -292,7 +292,8 @@ def test_forecast_api_request_runs_and_serves_results(
     """POST queues a run (202 with its id); once computed GET forecast/ and the run serve it."""
     make_risk(schedule_impacts={network["Build"]: 5})
     client = api_for(member)
-    assert client.get(url(project, "forecast")).json() == {"latest": None, "pending": None}
+    before = client.get(url(project, "forecast")).json()
+    assert (before["latest"], before["pending"]) == (None, None)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url(project, "forecast"), {"iterations": 500, "seed": 7})
     assert response.status_code == 202, response.json()
@@ -455,3 +456,28 @@ def test_risk_scale_api_refuses_bad_scales_per_field(
     assert not RiskScale.objects.filter(project=project).exists()
     risk.refresh_from_db()
     assert risk.emv == Decimal("50.00")
+
+
+def test_forecast_api_says_how_many_tasks_have_estimates_and_offers_the_default(
+    api_for, member, manager, project, eager_tasks, django_capture_on_commit_callbacks
+):
+    """GET forecast/ counts the estimated tasks and warns when none is; a run asked with
+    default_uncertainty records the project's default and is numbered within the project."""
+    for name in ("Design", "Build"):
+        schedule_services.task_create(project=project, by=manager, name=name, duration=5)
+    client = api_for(member)
+    body = client.get(url(project, "forecast")).json()
+    assert body["estimates"] == {"open_tasks": 2, "with_estimates": 0}
+    assert body["default_uncertainty"] == {"optimistic_percent": 10, "pessimistic_percent": 25}
+    assert "None of the 2 tasks with work left has a three-point estimate" in body["warning"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url(project, "forecast"), {"iterations": 200, "seed": 3, "default_uncertainty": True}
+        )
+    assert response.status_code == 202, response.json()
+    run = response.json()
+    assert (run["number"], run["default_optimistic_percent"]) == (1, 10)
+    assert run["default_pessimistic_percent"] == 25
+    latest = client.get(url(project, "forecast")).json()["latest"]
+    assert latest["results"]["estimates"]["given_default"] == 2
+    assert latest["results"]["warning"] == ""

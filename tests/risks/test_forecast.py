@@ -13,9 +13,11 @@ from risks.models import ForecastRun
 from risks.services.forecast import _Progress
 from risks.simulation import simulate
 from risks.tasks import run_forecast
+from scheduling import services as schedule_services
 from scheduling.models import Task
 from scheduling.selectors import schedule_summary
 from scheduling.services import work_calendar
+from tests.factories import project_with
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +245,58 @@ def test_forecast_request_is_computed_by_a_real_worker(forecast_worker, project,
     assert (run.status, run.progress) == ("done", 100)
     expected = services.forecast_run_now(project=project, by=manager, iterations=1_000, seed=11)
     assert run.results == expected.results
+
+
+# --- estimates, the default uncertainty, numbering ---------------------------------------------
+
+
+def test_forecast_without_estimates_warns_and_counts_them(project, manager):
+    """With no three-point estimate the run says so: 0 of 2 estimated, and a warning."""
+    for name in ("Design", "Build"):
+        schedule_services.task_create(project=project, by=manager, name=name, duration=5)
+    run = services.forecast_run_now(project=project, by=manager, iterations=200, seed=1)
+    assert run.results["estimates"] == {
+        "open_tasks": 2,
+        "with_estimates": 0,
+        "given_default": 0,
+        "default_uncertainty": None,
+    }
+    assert "looks far more certain than the plan is" in run.results["warning"]
+    assert run.results["finish"]["P10"] == run.results["finish"]["P95"]
+
+
+def test_forecast_default_uncertainty_is_applied_at_run_time_and_recorded(
+    project, manager, network
+):
+    """The project's default (from its risk scale) spreads the tasks without estimates for
+    that run only: recorded on the run, the tasks unchanged."""
+    services.risk_scale_update(
+        project=project,
+        by=manager,
+        version=None,
+        default_optimistic_percent=20,
+        default_pessimistic_percent=50,
+    )
+    plain = services.forecast_run_now(project=project, by=manager, iterations=500, seed=4)
+    spread = services.forecast_run_now(
+        project=project, by=manager, iterations=500, seed=4, default_uncertainty=True
+    )
+    assert (plain.default_optimistic_percent, plain.default_pessimistic_percent) == (None, None)
+    assert (spread.default_optimistic_percent, spread.default_pessimistic_percent) == (20, 50)
+    estimates = spread.results["estimates"]
+    assert (estimates["with_estimates"], estimates["given_default"]) == (2, 1)  # Test got it
+    assert estimates["default_uncertainty"] == {"optimistic_percent": 20, "pessimistic_percent": 50}
+    assert spread.results["finish_std_days"] > plain.results["finish_std_days"]
+    test = Task.objects.get(pk=network["Test"].pk)
+    assert (test.optimistic_duration, test.pessimistic_duration) == (None, None)
+
+
+def test_forecast_runs_are_numbered_per_project(project, manager, network):
+    """Each project counts its own forecasts from 1, whatever other projects ran."""
+    other = project_with(manager=manager)
+    schedule_services.task_create(project=other, by=manager, name="Only", duration=2)
+    first_other = services.forecast_run_now(project=other, by=manager, iterations=100, seed=1)
+    first = services.forecast_run_now(project=project, by=manager, iterations=100, seed=1)
+    second = services.forecast_run_now(project=project, by=manager, iterations=100, seed=2)
+    assert (first_other.number, first.number, second.number) == (1, 1, 2)
+    assert str(second) == f"Forecast 2 of {project.key} (Done)"

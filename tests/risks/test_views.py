@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from risks import selectors, services
+from risks import charts, selectors, services
 from risks.models import ForecastRun, Issue, Risk, RiskAction, RiskScale
+from scheduling import services as schedule_services
 from scheduling.models import Task
 
 pytestmark = pytest.mark.django_db
@@ -337,6 +338,28 @@ def test_forecast_tables_equal_the_stored_results(client_for, viewer, project, d
         r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+" class="bar">', html
     )
     assert len(bars) == len(results["finish_histogram"])
+
+
+def test_forecast_page_warns_without_estimates_and_dates_its_axes(
+    client_for, member, manager, project
+):
+    """Without estimates the page says 0 of N and offers the default uncertainty; a run is
+    "Forecast 1" of the project, its warning shown, its histogram and S-curve dated axes."""
+    for name in ("Design", "Build"):
+        schedule_services.task_create(project=project, by=manager, name=name, duration=5)
+    url = reverse("risks:forecast", args=[project.pk])
+    html = client_for(member).get(url).content.decode()
+    assert "0 of 2 tasks with work left have a three-point estimate." in html
+    assert "default uncertainty (−10 %/+25 %)" in html
+    run = services.forecast_run_now(project=project, by=manager, iterations=200, seed=2)
+    html = client_for(member).get(url).content.decode()
+    assert f"Forecast {run.number}: 200 iterations" in html and run.number == 1
+    assert "looks far more certain than the plan is" in html
+    first = run.results["finish_histogram"][0]["date"]
+    label = charts.day_label(first)
+    assert re.search(rf'class="axis-label x-tick">{label}</text>', html)
+    assert html.count('class="axis-label x-tick"') >= 2  # histogram and S-curve
+    assert 'class="axis-label y-tick">100 %</text>' in html
 
 
 def test_forecast_request_queues_and_page_polls(client_for, member, project, network):
