@@ -158,12 +158,14 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=14 * 60)
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing from a request gives up within about 2 s when the broker is away (a refused
-# connection at once; an unreachable host after the 1 s connect timeout, retried once): the
-# write is committed by then, and projects.queue keeps the task for the sweeper instead of
-# holding the request (Celery's defaults spent ~20 s, then answered 500).
+# Publishing from a request gives up within seconds when the broker is away (a refused
+# connection at once; an unreachable host after the 1 s connect timeout, retried once; one that
+# accepts but never answers after two 2 s socket timeouts): the write is committed by then, and
+# projects.queue keeps the task for the sweeper instead of holding the request (Celery's
+# defaults spent ~20 s in the result backend and answered 500, or waited for ever on a hung
+# connection). The socket timeout stays above the worker's 1 s BRPOP poll.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0.5,
