@@ -52,6 +52,13 @@ def number_tasks(apps, schema_editor):
     )
 
 
+def check_constraints_now(apps, schema_editor):
+    """PostgreSQL refuses ALTER TABLE on a table with deferred checks pending from the updates
+    above in the same transaction: run those checks now."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("projects", "0001_initial"),
@@ -86,6 +93,7 @@ class Migration(migrations.Migration):
             field=models.PositiveIntegerField(null=True, editable=False, verbose_name="number"),
         ),
         migrations.RunPython(number_tasks, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(check_constraints_now, migrations.RunPython.noop, elidable=True),
         migrations.AlterField(
             model_name="historicaltask",
             name="ref",
