@@ -8,6 +8,7 @@ from functools import cache
 from django import forms
 from django.contrib.auth import get_user_model
 
+from projects.display import person_name
 from projects.forms import DateInput
 from projects.models import Project, WorkPackage
 from scheduling import predecessors
@@ -55,8 +56,8 @@ class TaskForm(forms.ModelForm):
         max_length=2000,
         show_hidden_initial=True,
         label="Predecessors",
-        help_text="Task numbers, as in MS Project: 3FS+2d, 5SS, 7 (FS when no type is given; "
-        "lag in working days).",
+        help_text="Task numbers as in MS Project: 3FS+2d, 5SS, 7 (FS when no type; lag in "
+        "working days).",
         widget=forms.TextInput(
             attrs={"placeholder": "e.g. 3FS+2d, 5SS", "autocomplete": "off", "spellcheck": "false"}
         ),
@@ -107,7 +108,7 @@ class TaskForm(forms.ModelForm):
                 .objects.filter(memberships__project=project)
                 .order_by("first_name", "username")
             )
-            field.label_from_instance = lambda u: u.get_full_name() or u.get_username()
+            field.label_from_instance = person_name
             field.empty_label = "— nobody —"
 
     def clean(self) -> dict:
