@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -67,11 +68,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on signed-in users' responses (static files never get here).
+    "config.middleware.PrivateCacheMiddleware",
     # Learns SITE_URL from signed-in people's requests when the environment does not set it.
     "projects.site.SiteUrlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -291,6 +296,32 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4): everything from Charter's own origin. Scripts only from
+# our static files: no inline <script>, no event-handler attributes, no eval (htmx's allowEval is
+# off in base.html), so an injected tag cannot run. Styles: stylesheets and <style> elements only
+# from our own files too (style-src-elem; htmx's injected indicator <style> is turned off, its
+# rules are in charter.css); but style="" attributes are allowed (style-src-attr 'unsafe-inline'):
+# the Gantt, progress bars and tree indents place each row from server-computed numbers (width,
+# left, --depth) that a stylesheet cannot know, and an attribute restyles its own element but
+# neither runs script nor loads anything. style-src keeps 'unsafe-inline' only for browsers
+# older than CSP 3, which ignore the -elem/-attr split and would otherwise drop the Gantt's
+# geometry. img-src allows data: for Swagger UI's icons. E-mails are not served pages: no policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "style-src-elem": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    },
+}
 
 # --- REST API ------------------------------------------------------------------------------------
 
