@@ -239,6 +239,8 @@ def _tcpi_eac(
     """TCPI against EAC, or None and why when there is no estimate to finish at."""
     if eac is None:
         return None, "No EAC yet: it needs a CPI, so money must have been spent on earned work."
+    if ev >= bac:
+        return None, "All the work is earned: nothing is left to finish."
     if eac <= ac:
         return None, "The estimate at completion is already spent: nothing is left to finish on."
     return (bac - ev) / (eac - ac), ""

@@ -181,6 +181,17 @@ def test_compute_tcpi_against_eac_is_none_without_a_cpi():
     assert result.tcpi_eac_note.startswith("No EAC yet")
 
 
+def test_compute_tcpi_against_eac_is_none_once_all_work_is_earned():
+    """Every task done (EV = BAC) and more spent than budgeted: no work left to need an
+    efficiency for, against the budget or the estimate."""
+    done = [A, TaskBudget(id=2, budget=M("2000.00"), start=5, duration=10, percent_complete=100)]
+    result = compute(
+        done, [CostItem(D(2026, 1, 5), M("3500.00"))], status_date=STATUS, status_index=7
+    )
+    assert (result.tcpi, result.tcpi_eac) == (None, None)
+    assert result.tcpi_eac_note == "All the work is earned: nothing is left to finish."
+
+
 def test_compute_no_tasks_and_no_costs_is_all_zero_or_none():
     """An empty project measures as zeros and Nones, not an error."""
     result = compute([], [], status_date=STATUS, status_index=7)
