@@ -145,10 +145,20 @@ class RiskScaleForm(VersionedForm):
             self.fields[f"budget_{n}"] = forms.FloatField(
                 min_value=0, label=f"Impact {n}: or more than (% of budget)"
             )
+        self.fields["default_optimistic_percent"] = forms.IntegerField(
+            min_value=0, max_value=100, required=False, label="Optimistic: shorter by (%)"
+        )
+        self.fields["default_pessimistic_percent"] = forms.IntegerField(
+            min_value=0, max_value=1000, required=False, label="Pessimistic: longer by (%)"
+        )
 
     @classmethod
     def initial_for(cls, scale: RiskScale) -> dict[str, Any]:
-        initial: dict[str, Any] = {"version": scale.version}
+        initial: dict[str, Any] = {
+            "version": scale.version,
+            "default_optimistic_percent": scale.default_optimistic_percent,
+            "default_pessimistic_percent": scale.default_pessimistic_percent,
+        }
         for group, (prefix, levels) in cls.GROUPS.items():
             for n, value in zip(levels, getattr(scale, group), strict=True):
                 initial[f"{prefix}_{n}"] = value
@@ -161,6 +171,9 @@ class RiskScaleForm(VersionedForm):
             values[group] = [data[f"{prefix}_{n}"] for n in levels]
         values["impact_days"] = [_whole(v) for v in values["impact_days"]]
         values["impact_budget_percents"] = [_whole(v) for v in values["impact_budget_percents"]]
+        for name in ("default_optimistic_percent", "default_pessimistic_percent"):
+            if data.get(name) is not None:  # left empty: unchanged
+                values[name] = data[name]
         return values
 
     def attach_scale_errors(self, error: ValidationError) -> None:

@@ -457,6 +457,23 @@ def test_scale_page_manager_saves_and_emv_follows(client_for, manager, project, 
     assert "3 — Moderate: &gt; 3.5 working days or &gt; 5% of budget" in html
 
 
+def test_scale_page_sets_the_forecasts_default_uncertainty(client_for, manager, project):
+    """The manager sets the default uncertainty on the scale page; the forecast offers it."""
+    client = client_for(manager)
+    url = reverse("risks:scale", args=[project.pk])
+    data = {
+        **SCALE_DATA,
+        "version": "1",
+        "default_optimistic_percent": "15",
+        "default_pessimistic_percent": "40",
+    }
+    assert client.post(url, data).status_code == 302
+    scale = RiskScale.objects.get(project=project)
+    assert (scale.default_optimistic_percent, scale.default_pessimistic_percent) == (15, 40)
+    forecast = client.get(reverse("risks:forecast", args=[project.pk])).content.decode()
+    assert "default uncertainty (−15 %/+40 %)" in forecast
+
+
 def test_scale_page_stale_version_is_a_form_error(client_for, manager, project):
     """A save based on an old version is refused with a message, not saved."""
     services.risk_scale_update(project=project, by=manager, version=None, impact_days=[1, 2, 3, 4])
