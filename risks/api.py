@@ -510,6 +510,23 @@ FORECAST_RESULTS = _object(
             ),
         },
         "driver_iterations": _INT,
+        "estimates": _object(
+            {
+                "open_tasks": _INT,
+                "with_estimates": _INT,
+                "given_default": _INT,
+                "default_uncertainty": {
+                    **_object({"optimistic_percent": _INT, "pessimistic_percent": _INT}),
+                    "nullable": True,
+                },
+            },
+            description="Tasks with work left, those with a three-point estimate, and those "
+            "given the default uncertainty for this run (null when not applied).",
+        ),
+        "warning": {
+            "type": "string",
+            "description": "Why the run misleads (no task had an estimate), or empty.",
+        },
     },
     description="A finished run's results; null until the run is done.",
 )
