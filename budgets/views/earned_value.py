@@ -246,10 +246,20 @@ def _s_curve(project: Project, as_of: datetime.date) -> dict:
     return {"chart": chart, "points": points}
 
 
-def _packages(project: Project, as_of: datetime.date) -> list[dict]:
+def _packages(project: Project, as_of: datetime.date, limits: rag.Thresholds) -> list[dict]:
+    """Earned value per work package, SPI and CPI judged by the project's thresholds."""
     by_package = selectors.evm_by_work_package(project, as_of)
     packages = WorkPackage.objects.filter(project=project).order_by("sort_key")
-    return [{"package": wp, "ev": by_package[wp.pk]} for wp in packages if wp.pk in by_package]
+    return [
+        {
+            "package": wp,
+            "ev": (ev := by_package[wp.pk]),
+            "spi_health": _health(None if ev.spi is None else rag.rate_spi(ev.spi, limits)),
+            "cpi_health": _health(None if ev.cpi is None else rag.rate_cpi(ev.cpi, limits)),
+        }
+        for wp in packages
+        if wp.pk in by_package
+    ]
 
 
 @login_required
@@ -262,6 +272,7 @@ def earned_value(request: HttpRequest, pk: int) -> HttpResponse:
     form = StatusDateForm(request.GET if "as_of" in request.GET else None, initial={"as_of": today})
     as_of = (form.cleaned_data.get("as_of") if form.is_valid() else None) or today
     ev = selectors.evm_for(project, as_of)
+    limits = thresholds_for(project)
     return render(
         request,
         "budgets/earned_value.html",
@@ -272,12 +283,10 @@ def earned_value(request: HttpRequest, pk: int) -> HttpResponse:
             "as_of": as_of,
             "today": today,
             "ev": ev,
-            "tiles": tiles(
-                ev, currency=project.currency, as_of=as_of, limits=thresholds_for(project)
-            ),
+            "tiles": tiles(ev, currency=project.currency, as_of=as_of, limits=limits),
             "eacs": eac_methods(ev, project.currency),
             "curve": _s_curve(project, as_of),
-            "packages": _packages(project, as_of),
+            "packages": _packages(project, as_of, limits),
             **rights(project),
         },
     )
