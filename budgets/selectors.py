@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from budgets import allocation, evm
+from budgets import allocation, charts, evm, reconciliation
 from budgets.models import (
     ZERO,
     Assignment,
@@ -157,6 +157,47 @@ def budget_summary(project: Project) -> dict[str, Any]:
         for key in ("planned", "committed", "actual", "variance", "available")
     }
     return {"rows": rows, "totals": totals, "approved": approved_budget(project)}
+
+
+def _words(amount: Decimal, currency: str) -> str:
+    """An amount in a sentence: whole units when there are no cents ("€18,400")."""
+    return charts.money(amount, currency, places=0 if amount == amount.to_integral() else 2)
+
+
+def budget_reconciliation(project: Project) -> dict[str, Any]:
+    """Budget lines vs the approved budget vs the task costs (Σ fixed cost + labour of the
+    current plan), each difference in words, and what explains them: the baseline that froze the
+    approved budget (with the task costs and lines it froze), the reserves among the lines, the
+    tasks that carry no cost. Five queries."""
+    approved = approved_budget(project)
+    lines = BudgetLine.objects.filter(project=project).aggregate(
+        total=Sum("planned_amount", default=ZERO),
+        reserves=Sum(
+            "planned_amount",
+            default=ZERO,
+            filter=Q(category__in=[Category.CONTINGENCY, Category.MANAGEMENT_RESERVE]),
+        ),
+    )
+    tasks = Task.objects.for_project(project).aggregate(
+        total=Sum(F("fixed_cost") + F("labour_cost"), default=ZERO),
+        costless=Count("id", filter=Q(fixed_cost=0, labour_cost=0) & ~Q(duration=0)),
+    )
+    result = reconciliation.reconcile(
+        lines=lines["total"].quantize(CENT),
+        reserves=lines["reserves"].quantize(CENT),
+        approved=approved["total"],
+        task_costs=tasks["total"].quantize(CENT),
+        tasks_without_cost=tasks["costless"],
+        money=lambda amount: _words(amount, project.currency),
+    )
+    counted = [row["adjustment"] for row in approved["adjustments"] if row["counted"]]
+    return {
+        "result": result,
+        "approved": approved,
+        "changes_counted": len(counted),
+        "changes_amount": sum((a.amount for a in counted), ZERO),
+        "currency": project.currency,
+    }
 
 
 # --- earned value ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path(B, budget.budget, name="budget"),
     path(f"{B}lines/<int:line_pk>/edit/", budget.line_edit, name="line_edit"),
     path(f"{B}lines/<int:line_pk>/delete/", budget.line_delete, name="line_delete"),
+    path(f"{B}reconciliation/", budget.reconciliation, name="reconciliation"),
     path(f"{B}actuals/", budget.actuals, name="actuals"),
     path(f"{B}actuals/<int:entry_pk>/edit/", budget.cost_entry_edit, name="cost_entry_edit"),
     path(f"{B}actuals/<int:entry_pk>/delete/", budget.cost_entry_delete, name="cost_entry_delete"),

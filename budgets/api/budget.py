@@ -179,11 +179,39 @@ class ApprovedBudgetSerializer(serializers.Serializer):
     adjustments = AdjustmentSerializer(many=True)
 
 
+class DifferenceSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(
+        choices=[
+            "lines_vs_approved",
+            "tasks_vs_approved",
+            "lines_vs_tasks",
+            "lines_less_reserves_vs_tasks",
+        ]
+    )
+    amount = money(help_text="The first total minus the second.")
+    sentence = serializers.CharField(help_text="The difference in words, as the page says it.")
+
+
+class ReconciliationSerializer(serializers.Serializer):
+    lines = money(help_text="Σ budget lines, reserves included.")
+    reserves = money(help_text="The contingency and management reserve lines among them.")
+    approved = money(help_text="The approved budget (BAC).")
+    task_costs = money(help_text="Σ planned task costs (fixed + labour) of the current plan.")
+    tasks_without_cost = serializers.IntegerField(help_text="Tasks (not milestones) with no cost.")
+    differences = DifferenceSerializer(many=True)
+    net_of_reserves = DifferenceSerializer(
+        allow_null=True, help_text="Budget lines less the reserves vs the task costs."
+    )
+
+
 class BudgetSummarySerializer(serializers.Serializer):
     currency = serializers.CharField()
     rows = CategoryRowSerializer(many=True, help_text="Categories with any money, in order.")
     totals = TotalsSerializer()
     approved = ApprovedBudgetSerializer()
+    reconciliation = ReconciliationSerializer(
+        help_text="Budget lines vs approved budget vs task costs, as the reconciliation page."
+    )
 
 
 @extend_schema(tags=TAGS)
@@ -222,6 +250,7 @@ class BudgetViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
                     for row in approved["adjustments"]
                 ],
             },
+            "reconciliation": selectors.budget_reconciliation(self.project)["result"],
         }
         return Response(BudgetSummarySerializer(data).data)
 

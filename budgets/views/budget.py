@@ -172,6 +172,22 @@ def line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     return _budget_done(request, project, f"Budget line “{what}” deleted.")
 
 
+@login_required
+def reconciliation(request: HttpRequest, pk: int) -> HttpResponse:
+    """Budget lines vs the approved budget vs the task costs, with the differences explained."""
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
+    context = {
+        "project": project,
+        "area": "budget",
+        "tab": "reconciliation",
+        **selectors.budget_reconciliation(project),
+        **rights(project),
+    }
+    return render(request, "budgets/budget_reconciliation.html", context)
+
+
 # --- actual costs ---------------------------------------------------------------------------------
 
 
