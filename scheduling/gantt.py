@@ -482,7 +482,8 @@ def _task_title(row: PlanRow) -> str:
     extra = ", critical" if row.is_critical else ""
     if row.total_float is not None and not row.is_critical:
         extra += f", {row.total_float} d float"
-    return f"{row.code} {row.name}: {when}{extra}, {row.percent:g}% complete"
+    number = f"#{row.ref} " if row.ref is not None else ""
+    return f"{number}{row.code} {row.name}: {when}{extra}, {row.percent:g}% complete"
 
 
 def _task_bar(row: PlanRow, axis: Axis, top: int, bar_top: int, bar_height: int, href: str) -> str:

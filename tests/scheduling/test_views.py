@@ -757,7 +757,7 @@ def test_gantt_opens_at_the_first_unfinished_task_not_today(client_for, member, 
     html = response.content.decode()
     assert 'data-open-x="54"' in html and "data-today-x" not in html
     assert "Today (26 Nov 2026) is outside the plan" in html
-    assert '<td class="g-ref num">2</td>' in html
+    assert '<td class="g-ref num">2</td>' in html and "<title>#2 1.2 Beta: 8 Jan 2026" in html
 
 
 def test_gantt_opens_at_the_plan_start_when_nothing_is_done(client_for, viewer, project, plan):
