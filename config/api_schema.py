@@ -29,13 +29,16 @@ ERROR_COMPONENTS = {
         "required": ["detail"],
     },
     "ValidationError": {
-        "type": "object",
         "description": (
             "What was wrong with the request: a list of messages per field "
             '(`{"name": ["This field is required."]}`, `non_field_errors` for the whole body), '
-            "or one `detail` message (e.g. a body that is not valid JSON)."
+            "one `detail` message (e.g. a body that is not valid JSON), or a list of messages "
+            "about the query (e.g. a search with a null character)."
         ),
-        "additionalProperties": {},
+        "oneOf": [
+            {"type": "object", "additionalProperties": {}},
+            {"type": "array", "items": {"type": "string"}},
+        ],
     },
 }
 
@@ -69,8 +72,8 @@ def document_errors(result: dict, generator: Any, request: Any, public: bool) ->
     Every endpoint needs authentication (401), may be refused for a role (403), answers 404 for a
     project the user is not a member of (and for a page past the end), and is throttled (429);
     those with a body or query parameters answer 400 for invalid input, and writes 409 for a
-    stale ``version`` or a state that forbids the change. A code an operation already documents
-    keeps its description; it gains the error body where it declared none.
+    stale ``version``. A code an operation already documents keeps its description and gains
+    the error body where it declared none; a 400 body of its own may also be a validation error.
     """
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(ERROR_COMPONENTS)
@@ -81,11 +84,14 @@ def document_errors(result: dict, generator: Any, request: Any, public: bool) ->
             responses = operation["responses"]
             for code in _codes_for(method, operation):
                 component, description = ERRORS[code]
+                error = {"$ref": f"#/components/schemas/{component}"}
                 response = responses.setdefault(code, {"description": description})
-                response.setdefault(
-                    "content",
-                    {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
-                )
+                content = response.setdefault("content", {"application/json": {"schema": error}})
+                declared = content.get("application/json", {}).get("schema")
+                if code == "400" and declared not in (None, error):
+                    # An operation's own 400 (e.g. a CSV import's row errors) comes on top of
+                    # the request validation every operation does.
+                    content["application/json"]["schema"] = {"anyOf": [declared, error]}
     return result
 
 

@@ -35,5 +35,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-# Under /api/, a 500 raised outside a DRF view is JSON too; elsewhere Django's 500 page.
+# Under /api/, a 500 raised outside a DRF view and a URL no route matches (404) answer JSON
+# too; elsewhere Django's pages.
 handler500 = "projects.api.errors.server_error"
+handler404 = "projects.api.errors.page_not_found"

@@ -96,3 +96,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return defaults.server_error(request)
     error_id = _log_server_error(request, sys.exc_info())
     return JsonResponse(_server_error_body(error_id), status=500)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 handler (``handler404``): under /api/ a URL no route matches (an id with a
+    slash in it, a misspelt resource) answers the API's JSON shape, as every other API 404
+    does; elsewhere Django's page (``templates/404.html``)."""
+    if not request.path.startswith(API_PREFIX):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse({"detail": "Not found."}, status=404)

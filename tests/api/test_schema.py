@@ -210,3 +210,30 @@ def test_schema_declares_the_forecast_and_backlog_reorder_shapes(client):
         "type": "array",
         "items": {"$ref": "#/components/schemas/BacklogItem"},
     }
+
+
+def test_schema_unknown_api_url_answers_json_404(client_for, manager, project):
+    """A URL under /api/ that no route matches (an id with a slash, a misspelt resource) answers
+    the documented JSON error, not the HTML page."""
+    client = client_for(manager)
+
+    for url in (
+        f"/api/v1/projects/{project.pk}/no-such-resource/",
+        f"/api/v1/projects/{project.pk}/phases/1.5/gate-reviews/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/json", url
+        assert response.json() == {"detail": "Not found."}
+    assert "text/html" in client.get("/no-such-page/")["Content-Type"]
+
+
+def test_schema_documents_list_shaped_and_operation_specific_400s(client):
+    """A 400 may be a list of messages (DRF's search refuses a null character that way), and an
+    operation's own 400 body (the cost import's row errors) may also be a validation error."""
+    schema = _schema(client)
+    variants = schema["components"]["schemas"]["ValidationError"]["oneOf"]
+    assert {v["type"] for v in variants} == {"object", "array"}
+    imports = schema["paths"]["/api/v1/projects/{project_pk}/cost-entries/import/"]["post"]
+    bad = imports["responses"]["400"]["content"]["application/json"]["schema"]
+    assert {"$ref": "#/components/schemas/ValidationError"} in bad["anyOf"]
