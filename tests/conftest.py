@@ -22,10 +22,12 @@ from tests.factories import UserFactory, project_with
 PASSWORD = "correct horse battery staple"
 
 # The suite's clock (projects/clock.py): every test sees the same "now", whatever the calendar
-# says, so a test never passes on one day and fails on another. ``--clock-shift-days=N`` moves
-# it; the tests marked ``date_sensitive`` (the demo's figures, anything seeded relative to
-# today) are run again at +30 and +365 days by ``make test`` to prove they do not depend on it.
+# says, so a test never passes on one day and fails on another. The tests marked
+# ``date_sensitive`` (the demo's figures: everything seeded relative to today) run again with
+# the clock moved +30 and +365 days, to prove they do not depend on the day either.
+# ``--clock-shift-days=N`` moves the clock for a whole run.
 FROZEN_NOW = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.UTC)
+DATE_SHIFTS = (0, 30, 365)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,6 +37,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=0,
         help="Move the suite's frozen clock this many days from its fixed instant.",
     )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("date_sensitive"):
+        # First, so that fixtures which seed data (the browser tests' demo) see the moved clock.
+        metafunc.fixturenames.insert(0, "clock_shift")
+        metafunc.parametrize(
+            "clock_shift", DATE_SHIFTS, indirect=True, ids=[f"clock+{d}d" for d in DATE_SHIFTS]
+        )
+
+
+@pytest.fixture
+def clock_shift(request, settings) -> datetime.datetime:
+    """Move the frozen clock by the test's parameter (days) for this test alone."""
+    settings.CHARTER_NOW += datetime.timedelta(days=request.param)
+    return settings.CHARTER_NOW
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

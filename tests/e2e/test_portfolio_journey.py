@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from projects.models import Membership, Role
 from tests.e2e.helpers import htmx_idle
 
-pytestmark = [pytest.mark.e2e, pytest.mark.date_sensitive]
+pytestmark = pytest.mark.e2e
 
 DEMO_KEYS = ["PORTAL", "CLOUD", "SOC2", "ERP", "WAN"]
 
@@ -23,6 +23,7 @@ def _log_in(page: Page, username: str = "demo", password: str = "charter-demo") 
     expect(page.get_by_role("heading", name="Portfolio", exact=True)).to_be_visible()
 
 
+@pytest.mark.date_sensitive
 def test_portfolio_journey_demo_manager_creates_a_project(browser_tab: Page, demo_data, snap):
     """The demo manager logs in, sees the four demo projects, filters, creates one and finds it."""
     page = browser_tab

@@ -7,7 +7,6 @@ from projects.models import Membership, Project, Role
 from projects.selectors import projects_for
 
 
-@pytest.mark.date_sensitive
 @pytest.mark.django_db
 def test_seed_demo_loads_five_projects_for_the_demo_manager_and_is_idempotent(
     django_user_model,
@@ -42,7 +41,6 @@ def test_seed_demo_loads_five_projects_for_the_demo_manager_and_is_idempotent(
     assert set(mine.values_list("stage", flat=True)) >= {"closing", "closed"}
 
 
-@pytest.mark.date_sensitive
 @pytest.mark.django_db
 def test_seed_demo_gives_every_project_a_scope():
     """Each demo project has a charter, objectives, a 15–40 package WBS, deliverables,

@@ -20,7 +20,7 @@ from risks.models import Issue
 from scheduling.models import BaselineTask, Task
 from stakeholders.models import Approval
 
-pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
+pytestmark = pytest.mark.django_db
 
 DEMO_APPS = ("projects", "scheduling", "stakeholders", "budgets", "risks", "reports")
 
@@ -36,6 +36,7 @@ def _fingerprint() -> dict[str, tuple[int, int | None]]:
     return result
 
 
+@pytest.mark.date_sensitive
 def test_seed_demo_closes_wan_with_the_sponsors_sign_off_and_lessons(
     client, eager_tasks, django_capture_on_commit_callbacks
 ):
