@@ -10,7 +10,8 @@ class BudgetsConfig(AppConfig):
     def ready(self) -> None:
         # The budgets app stands above projects and scheduling (DESIGN §1 floors): it reacts to
         # their saves instead of being called by them.
-        from budgets import receivers
+        from budgets import demo, receivers
+        from projects.demo import register_demo_seeder
         from projects.models import ChangeRequest
         from scheduling.models import Baseline, Task
 
@@ -21,3 +22,4 @@ class BudgetsConfig(AppConfig):
             receivers.change_request_saved, sender=ChangeRequest, dispatch_uid="budgets.cr"
         )
         post_save.connect(receivers.task_saved, sender=Task, dispatch_uid="budgets.task")
+        register_demo_seeder("budgets", demo.seed, order=3)

@@ -1,7 +1,8 @@
 """Demo scope for the five demo projects: charter, objectives, WBS, deliverables, requirements
 and change requests in different states (in a finished project, all delivered and decided).
 Called by ``manage.py seed_demo``; each app that has demo data provides a ``demo.py`` with
-``seed(context)`` the same way.
+``seed(context)`` the same way, and registers it from its ``AppConfig.ready()`` with
+``register_demo_seeder`` (so this ground floor never imports, or looks up, a higher app).
 
 Seeding a project's scope happens once: a project that already has a WBS is left alone.
 """
@@ -9,6 +10,7 @@ Seeding a project's scope happens once: a project that already has a WBS is left
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,6 +28,25 @@ class DemoContext:
     users: dict[str, AbstractBaseUser]
     projects: dict[str, Project]
     manager: AbstractBaseUser
+
+
+Seeder = Callable[[DemoContext], None]
+
+# app label -> (floor order, seed); filled once at start-up by each app's AppConfig.ready().
+_seeders: dict[str, tuple[int, Seeder]] = {}
+
+
+def register_demo_seeder(app_label: str, seed: Seeder, order: int) -> None:
+    """Say how ``app_label`` adds its demo data; ``order`` is its floor (projects 0, scheduling
+    1, stakeholders 2, budgets 3, risks 4, reports 5): each app's data may build on the lower
+    ones'."""
+    _seeders[app_label] = (order, seed)
+
+
+def demo_seeders() -> list[tuple[str, Seeder]]:
+    """The registered seeders in floor order (app label as the tie-break)."""
+    ordered = sorted(_seeders.items(), key=lambda item: (item[1][0], item[0]))
+    return [(label, seed) for label, (_order, seed) in ordered]
 
 
 # The demo's dates are written for the week of Monday 23 November 2026. Seeded in another week,

@@ -6,8 +6,10 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from projects import thresholds
-        from reports import receivers  # noqa: F401 (connects the signal receivers)
+        from projects.demo import register_demo_seeder
+        from reports import demo, receivers  # noqa: F401 (receivers connects the signal receivers)
         from reports.models import HealthThresholds
 
         # The earned-value page (budgets, a floor below) colours SPI and CPI with these.
         thresholds.register_source(HealthThresholds.rules_for)
+        register_demo_seeder("reports", demo.seed, order=5)

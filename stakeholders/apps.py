@@ -6,14 +6,23 @@ class StakeholdersConfig(AppConfig):
     name = "stakeholders"
 
     def ready(self) -> None:
+        from projects.approval_subjects import when_registered
+        from projects.demo import register_demo_seeder
+        from projects.models import ChangeRequest, Deliverable
         from projects.signals import decision_gate
-        from stakeholders import receivers
+        from stakeholders import demo, receivers
 
         decision_gate.connect(receivers.hold_decision, dispatch_uid="stakeholders.hold_decision")
-        # Lazy labels: scheduling stands beside stakeholders, so its models are not imported.
-        for label in ("projects.Deliverable", "projects.ChangeRequest", "scheduling.Phase"):
+        register_demo_seeder("stakeholders", demo.seed, order=2)
+
+        def forget_approvals_of(model) -> None:
             post_delete.connect(
                 receivers.forget_approvals,
-                sender=label,
-                dispatch_uid=f"stakeholders.forget_approvals.{label}",
+                sender=model,
+                dispatch_uid=f"stakeholders.forget_approvals.{model._meta.label}",
             )
+
+        forget_approvals_of(Deliverable)
+        forget_approvals_of(ChangeRequest)
+        # What apps beside stakeholders register (scheduling's stage gates), never imported here.
+        when_registered(lambda subject: forget_approvals_of(subject.model))

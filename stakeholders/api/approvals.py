@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Model, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -24,7 +23,8 @@ from projects.api.base import (
     ProjectScopedViewSet,
     member_field,
 )
-from projects.models import Role
+from projects.approval_subjects import approval_subject
+from projects.models import ChangeRequest, Deliverable, Role
 from projects.selectors import User
 from stakeholders import selectors, services
 from stakeholders.models import ActionItem, Approval, Stakeholder
@@ -32,11 +32,11 @@ from stakeholders.services.common import display_name
 
 TAGS = ["stakeholders"]
 
-# What each kind approves, by model label (scheduling's Phase is beside stakeholders, not below).
-SUBJECT_MODELS = {
-    Approval.Kind.DELIVERABLE_ACCEPTANCE: "projects.Deliverable",
-    Approval.Kind.CHANGE_REQUEST: "projects.ChangeRequest",
-    Approval.Kind.STAGE_GATE: "scheduling.Phase",
+# What each kind approves; the kinds of apps beside stakeholders (scheduling's stage gates) are
+# registered in projects.approval_subjects, never imported here.
+SUBJECT_MODELS: dict[str, type[Model]] = {
+    Approval.Kind.DELIVERABLE_ACCEPTANCE: Deliverable,
+    Approval.Kind.CHANGE_REQUEST: ChangeRequest,
 }
 
 
@@ -105,7 +105,10 @@ class ApprovalRequestSerializer(serializers.Serializer):
         if kind == Approval.Kind.PROJECT_CLOSURE:
             attrs["subject"] = project
             return attrs
-        model = apps.get_model(SUBJECT_MODELS[kind])
+        registered = approval_subject(kind)
+        model = SUBJECT_MODELS.get(kind) or (registered and registered.model)
+        if model is None:
+            raise serializers.ValidationError({"kind": "Nothing of this kind can be approved."})
         subject_id = attrs.get("subject_id")
         subject = None
         if subject_id is not None:

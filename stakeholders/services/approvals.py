@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from projects.approval_subjects import approval_subjects
 from projects.models import ChangeRequest, Deliverable, Membership, Project, Role
 from projects.queue import enqueue_on_commit
 from projects.signals import approval_decided
@@ -31,14 +32,20 @@ from stakeholders.services.common import check_same_project, display_name
 
 logger = logging.getLogger(__name__)
 
-# What can be approved, by model label. Labels, not classes: scheduling's Phase stands on the same
-# floor as stakeholders, so it is never imported here.
+# What can be approved, by model label; the kinds of apps beside stakeholders (scheduling's Phase,
+# a stage gate) are registered in projects.approval_subjects, never imported or named here.
 SUBJECT_KINDS = {
     "projects.deliverable": Approval.Kind.DELIVERABLE_ACCEPTANCE,
     "projects.changerequest": Approval.Kind.CHANGE_REQUEST,
-    "scheduling.phase": Approval.Kind.STAGE_GATE,
     "projects.project": Approval.Kind.PROJECT_CLOSURE,
 }
+
+
+def _subject_kind(subject: models.Model) -> str | None:
+    kind = SUBJECT_KINDS.get(subject._meta.label_lower)
+    if kind is None:
+        kind = next((s.kind for s in approval_subjects() if isinstance(subject, s.model)), None)
+    return kind
 
 
 def subject_label(subject: models.Model) -> str:
@@ -181,7 +188,7 @@ def approval_outcome(approval: Approval) -> str:
 
 
 def _check_subject(project: Project, subject: models.Model) -> str:
-    kind = SUBJECT_KINDS.get(subject._meta.label_lower)
+    kind = _subject_kind(subject)
     if kind is None:
         raise ValidationError(
             {

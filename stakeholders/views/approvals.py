@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from projects import clock
+from projects.approval_subjects import approval_subjects
 from projects.forms import attach_errors
 from projects.models import ChangeRequest, Deliverable, Project, Role
 from stakeholders import selectors, services
@@ -35,16 +35,17 @@ def _subjects(project: Project) -> tuple[list[tuple[str, str]], dict[str, object
         project=project, status=ChangeRequest.Status.SUBMITTED
     ).order_by("id"):
         found[f"change_request-{change.pk}"] = change
-    # scheduling stands beside stakeholders: its Phase is looked up by label, never imported.
-    phase_model = apps.get_model("scheduling", "Phase")
-    for phase in phase_model._default_manager.filter(project=project).order_by("id"):
-        found[f"phase-{phase.pk}"] = phase
+    # What apps beside stakeholders register (scheduling's stage gates), never imported here.
+    registered = approval_subjects()
+    for subject_type in registered:
+        for subject in subject_type.candidates(project):
+            found[f"{subject_type.prefix}-{subject.pk}"] = subject
     if not project.is_closed:
         found["project"] = project
     labels = {
         Deliverable: "Deliverable acceptance",
         ChangeRequest: "Change request",
-        phase_model: "Stage gate",
+        **{subject_type.model: subject_type.title for subject_type in registered},
         Project: "Project closure",
     }
     for value, subject in found.items():

@@ -1,28 +1,25 @@
 """Load Charter's demo data: five realistic IT projects (one of them closed), a demo manager,
 team members and viewers.
 
-The users, projects and memberships are made here; then each Charter app that has a ``demo``
-module (``projects/demo.py``, later ``scheduling/demo.py``, ...) adds its part through
-``seed(context)``, in the apps' floor order. Idempotent: running it again changes nothing that
-is already there (users keep their passwords unless --reset-passwords is given).
+The users, projects and memberships are made here; then each Charter app that has demo data
+adds its part through the ``seed(context)`` it registered from its ``AppConfig.ready()``
+(``projects.demo.register_demo_seeder``), in the apps' floor order. Idempotent: running it again
+changes nothing that is already there (users keep their passwords unless --reset-passwords is
+given).
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from importlib import import_module, util
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from projects import clock, services
-from projects.demo import DemoContext, demo_shift
+from projects.demo import DemoContext, demo_seeders, demo_shift
 from projects.models import Membership, Project, Role
-
-# Apps in floor order: each one's demo data may build on the ones before it.
-DEMO_APPS = ("projects", "scheduling", "stakeholders", "budgets", "risks", "reports")
 
 DEMO_PASSWORD = "charter-demo"
 
@@ -204,9 +201,9 @@ class Command(BaseCommand):
                         project=project, by=manager, user=users[username], role=role
                     )
         context = DemoContext(users=users, projects=projects, manager=manager)
-        for app in DEMO_APPS:
-            if util.find_spec(f"{app}.demo") is not None:
-                import_module(f"{app}.demo").seed(context)
+        # Each app's seeder, in floor order: each one's demo data may build on the ones before.
+        for _app, seed in demo_seeders():
+            seed(context)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(PROJECTS)} projects ({created} new), {len(USERS)} users. "
