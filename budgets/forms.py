@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 
 from budgets.models import Category, Commitment, CostEntry, Resource
 from budgets.services.costs import SPENDABLE
+from projects.display import person_name
 from projects.forms import DateInput
 from projects.models import Project, WorkPackage
 from scheduling.models import Phase, Task
@@ -225,7 +226,7 @@ class ResourceForm(ServiceForm):
         self.fields["user"].queryset = (
             get_user_model().objects.filter(memberships__project=project).order_by("username")
         )
-        self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["user"].label_from_instance = person_name
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from projects import history
+from projects.display import person_name
 from projects.models import (
     ChangeRequest,
     Charter,
@@ -428,7 +429,21 @@ def _member_users(project: Project):
 
 
 def _user_label(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A picker of people (owner, approver, …) that names them by full name, not username."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return person_name(obj)
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    """Several people, named as ``PersonChoiceField`` names one."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return person_name(obj)
 
 
 class HistoryFilterForm(forms.Form):

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from projects.forms import DateInput
+from projects.forms import DateInput, PersonChoiceField
 from projects.models import Project
 from risks.models import (
     Category,
@@ -29,7 +29,11 @@ SCALE_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
 
 def members_of(project: Project):
-    return get_user_model().objects.filter(memberships__project=project).order_by("username")
+    return (
+        get_user_model()
+        .objects.filter(memberships__project=project)
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def strategy_choices(kind: str) -> list[tuple[str, str]]:
@@ -56,7 +60,7 @@ class RiskForm(VersionedForm):
     effect = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     probability = forms.TypedChoiceField(choices=SCALE_CHOICES, coerce=int, initial=3)
     impact = forms.TypedChoiceField(choices=SCALE_CHOICES, coerce=int, initial=3)
-    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+    owner = PersonChoiceField(queryset=get_user_model().objects.none(), required=False)
     trigger = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     proximity = forms.DateField(widget=DateInput(), required=False, label="Proximity date")
     status = forms.ChoiceField(choices=Status.choices, initial=Status.OPEN)
@@ -202,7 +206,7 @@ class RiskFilterForm(forms.Form):
     level = forms.ChoiceField(choices=[("", "Any level"), *Level.choices], required=False)
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Kind.choices], required=False)
     category = forms.ChoiceField(choices=[("", "Any category"), *Category.choices], required=False)
-    owner = forms.ModelChoiceField(
+    owner = PersonChoiceField(
         queryset=get_user_model().objects.none(), required=False, empty_label="Anyone"
     )
 
@@ -217,7 +221,7 @@ class OccurredForm(forms.Form):
 
 class ActionForm(forms.Form):
     title = forms.CharField(max_length=300, label="Action")
-    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+    owner = PersonChoiceField(queryset=get_user_model().objects.none(), required=False)
     due_date = forms.DateField(widget=DateInput(), required=False, label="Due")
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
@@ -229,7 +233,7 @@ class IssueForm(VersionedForm):
     title = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     priority = forms.ChoiceField(choices=Issue.Priority.choices, initial=Issue.Priority.MEDIUM)
-    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+    owner = PersonChoiceField(queryset=get_user_model().objects.none(), required=False)
     due_date = forms.DateField(widget=DateInput(), required=False)
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:

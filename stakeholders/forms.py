@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 
-from projects.forms import DateInput, VersionedForm
+from projects.forms import DateInput, PeopleChoiceField, PersonChoiceField, VersionedForm
 from projects.models import Project
 from stakeholders.models import (
     ActionItem,
@@ -21,15 +21,8 @@ from stakeholders.models import (
 )
 from stakeholders.services import STAKEHOLDER_FIELDS
 
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user) -> str:
-        return user.get_full_name() or user.get_username()
-
-
-class MembersChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, user) -> str:
-        return user.get_full_name() or user.get_username()
+MemberChoiceField = PersonChoiceField
+MembersChoiceField = PeopleChoiceField
 
 
 def members_of(project: Project):

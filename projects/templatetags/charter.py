@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from projects import display
 from projects.models import Role
 
 register = template.Library()
@@ -41,6 +42,17 @@ def role_label(value: str) -> str:
 
 @register.filter
 def display_name(user) -> str:
-    if user is None:
-        return "System"
-    return user.get_full_name() or user.get_username()
+    """A person by their full name, else their username; ``None`` is "System"."""
+    return display.person_name(user)
+
+
+@register.filter
+def human_date(value) -> str:
+    """``{{ d|human_date }}`` → "7 Dec 2026", also for ISO strings frozen in report content."""
+    return display.human_date(value)
+
+
+@register.filter
+def timestamp(value, zone: str | None = None) -> str:
+    """``{{ t|timestamp:project.time_zone }}`` → "7 Dec 2026, 09:00 CET" (zone always shown)."""
+    return display.human_timestamp(value, zone)

@@ -336,8 +336,9 @@ def closure_submit(
             f"{row.item.title}{f' ({row.sentence.rstrip(chr(46))})' if row.is_computed else ''}"
             for row in still_open
         )
+        items = "item" if len(still_open) == 1 else "items"
         raise ValidationError(
-            {"checklist": f"{len(still_open)} checklist item(s) still open: {listed}."}
+            {"checklist": f"{len(still_open)} checklist {items} still open: {listed}."}
         )
     if sponsor is None and approver is None:
         raise ValidationError({"sponsor": "Choose the sponsor who signs the closure off."})

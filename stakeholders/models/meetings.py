@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from projects.display import human_timestamp
 from projects.models import Project
 from stakeholders.models.register import Stakeholder
 
@@ -71,7 +72,7 @@ class Meeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.starts_at:%Y-%m-%d %H:%M})"
+        return f"{self.title} ({human_timestamp(self.starts_at)})"
 
     def clean(self) -> None:
         super().clean()

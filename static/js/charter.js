@@ -42,6 +42,38 @@
     if (event.target.closest("[data-print]")) window.print();
   });
 
+  // [data-busy] on a submit button or a download link: a spinner while the server works (sending
+  // e-mails, drawing a PDF). A button is disabled so a second click does not send twice; a
+  // download never leaves the page, so its spinner stops after a while or when the page is shown
+  // again from the back/forward cache.
+  function markBusy(element) {
+    element.classList.add("is-busy");
+    element.setAttribute("aria-busy", "true");
+  }
+  document.addEventListener("submit", function (event) {
+    if (event.defaultPrevented) return;
+    const button = event.submitter || event.target.querySelector("[data-busy]");
+    if (!button || !button.matches("[data-busy]")) return;
+    markBusy(button);
+    window.setTimeout(function () { button.disabled = true; }, 0);
+  });
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest("a[data-busy]");
+    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) return;
+    markBusy(link);
+    window.setTimeout(function () {
+      link.classList.remove("is-busy");
+      link.removeAttribute("aria-busy");
+    }, 8000);
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll(".is-busy").forEach(function (element) {
+      element.classList.remove("is-busy");
+      element.removeAttribute("aria-busy");
+      element.disabled = false;
+    });
+  });
+
   // A token shown once: focusing selects it, ready to copy.
   document.addEventListener("focusin", function (event) {
     if (event.target.matches("[data-select-on-focus]")) event.target.select();
