@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from projects import clock
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Role
@@ -38,7 +39,7 @@ def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
     if refused:
         return refused
     meetings = list(selectors.meetings_of(project))
-    now = timezone.now()
+    now = clock.now()
     return render(
         request,
         "stakeholders/meeting_list.html",
