@@ -41,12 +41,11 @@ import numpy as np
 
 from budgets import allocation
 from scheduling.engine import (
-    LINK_TYPES,
     MISSING,
     LinkInput,
     ScheduleArrays,
     TaskInput,
-    compute_schedule_arrays,
+    prepare_network,
 )
 from scheduling.workdays import shown_finish_index
 
@@ -120,10 +119,6 @@ def _units(hours: Decimal) -> int:
     return int((Decimal(hours) * _SCALE).to_integral_value())
 
 
-def _optional(values: Iterable[int | None]) -> np.ndarray:
-    return np.array([MISSING if v is None else v for v in values], np.int64)
-
-
 def level(
     tasks: Sequence[TaskInput],
     links: Sequence[LinkInput],
@@ -142,32 +137,18 @@ def level(
     tasks = list(tasks)
     days_off = days_off or {}
     priority = priority or {}
-    n = len(tasks)
-    position = {task.id: i for i, task in enumerate(tasks)}
-    ids = np.array([task.id for task in tasks], np.int64)
-    duration = np.array([task.duration for task in tasks], np.int64)
-    constraint = _optional(task.constraint for task in tasks)
-    deadline = _optional(task.deadline for task in tasks)
-    started_at = _optional(task.actual_start for task in tasks)
-    finished_at = _optional(task.actual_finish for task in tasks)
     links = list(links)
-    pred = np.array([position[link.predecessor] for link in links], np.int64)
-    succ = np.array([position[link.successor] for link in links], np.int64)
-    kinds = np.array([LINK_TYPES.index(link.type) for link in links], np.int64)
-    lags = np.array([link.lag for link in links], np.int64)
+    network = prepare_network(tasks, links)
+    n = len(tasks)
+    position = {task_id: i for i, task_id in enumerate(network.ids)}
+    ids = network.ids
+    duration = network.durations
+    constraint = network.constraint.copy()  # levelling adds start-no-earlier-than bounds
+    started_at, finished_at = network.actual_start, network.actual_finish
+    pred, succ = network.pred, network.succ
 
     def schedule():
-        return compute_schedule_arrays(
-            duration,
-            pred,
-            succ,
-            kinds,
-            lags,
-            constraint=constraint,
-            deadline=deadline,
-            actual_start=started_at,
-            actual_finish=finished_at,
-        )
+        return network.schedule(constraint=constraint)
 
     first = schedule()
     start0 = first.early_start.copy()

@@ -10,10 +10,6 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from scheduling.engine import (
-    LINK_TYPES,
-)
-
 Distribution = Literal["triangular", "pert"]
 
 #: The percentiles reported for finish and cost.
@@ -27,7 +23,6 @@ MEMORY_BUDGET = 160 * 2**20
 
 _CENT = Decimal("0.01")
 _FS, _SS, _FF, _SF = range(4)
-_LINK_CODE = {name: code for code, name in enumerate(LINK_TYPES)}
 # Samples are generated in row groups of about this many values so the ~10 temporary passes of
 # the inverse CDF stay in the CPU cache instead of streaming through memory.
 _SAMPLE_GROUP = 1 << 16

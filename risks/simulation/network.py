@@ -9,13 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from risks.simulation.inputs import _FF, _FS, _LINK_CODE, _SF, BoolArray, IntArray, _ScheduledTask
-from scheduling.engine import (
-    MISSING,
-    CycleError,
-    LinkInput,
-    compute_schedule_arrays,
-)
+from risks.simulation.inputs import _FF, _FS, _SF, BoolArray, IntArray, _ScheduledTask
+from scheduling.engine import MISSING, LinkInput, prepare_network
 from scheduling.workdays import shown_finish_index
 
 # --- Prepared network ----------------------------------------------------------------------------
@@ -82,62 +77,24 @@ class _Plan:
     deterministic_finish: int
 
 
-def _ids(tasks: Sequence[_ScheduledTask]) -> dict[int, int]:
-    position: dict[int, int] = {}
-    for index, task in enumerate(tasks):
-        if task.id in position:
-            raise ValueError(f"task id {task.id} appears twice")
-        position[task.id] = index
-    return position
-
-
-def _column(values: list[int | None]) -> IntArray:
-    return np.array([MISSING if value is None else value for value in values], np.int64)
-
-
 def _prepare(
     tasks: Sequence[_ScheduledTask],
     links: Sequence[LinkInput],
     must_finish_by: int | None,
 ) -> _Plan:
     """Validate through the schedule engine (one deterministic CPM), then build the levels."""
-    position = _ids(tasks)
+    network = prepare_network(tasks, links)
     n = len(tasks)
-    try:
-        pred = np.array([position[link.predecessor] for link in links], np.int64)
-        succ = np.array([position[link.successor] for link in links], np.int64)
-    except KeyError as error:
-        raise ValueError(f"a link refers to unknown task {error.args[0]}") from None
-    try:
-        kind = np.array([_LINK_CODE[link.type] for link in links], np.int64)
-    except KeyError as error:
-        raise ValueError(f"unknown link type {error.args[0]!r}; use FS, SS, FF or SF") from None
-    lag = np.array([link.lag for link in links], np.int64)
-    ids = [task.id for task in tasks]
-    actual_start = _column([task.actual_start for task in tasks])
-    actual_finish = _column([task.actual_finish for task in tasks])
-    try:
-        cpm = compute_schedule_arrays(
-            np.array([task.duration for task in tasks], np.int64),
-            pred,
-            succ,
-            kind,
-            lag,
-            constraint=_column([task.constraint for task in tasks]),
-            deadline=_column([task.deadline for task in tasks]),
-            actual_start=actual_start,
-            actual_finish=actual_finish,
-            must_finish_by=must_finish_by,
-        )
-    except CycleError as error:
-        raise CycleError([ids[index] for index in error.task_ids]) from None
+    pred, succ, kind, lag = network.pred, network.succ, network.kinds, network.lags
+    actual_start, actual_finish = network.actual_start, network.actual_finish
+    cpm = network.schedule(must_finish_by=must_finish_by)
 
     # The engine's own effective durations (actuals included) and start bounds: EF - ES is the
     # length it used, and a started task (its ES is its actual start) ignores incoming links.
     length = cpm.early_finish - cpm.early_start
     finished = actual_finish != MISSING
     started = (actual_start != MISSING) | finished
-    earliest = np.array([max(task.constraint or 0, 0) for task in tasks], np.int64)
+    earliest = np.maximum(network.constraint, 0)  # MISSING is below 0
     earliest[started] = cpm.early_start[started]
     active = ~started[succ]
     pred, succ, kind, lag = pred[active], succ[active], kind[active], lag[active]
@@ -175,7 +132,7 @@ def _prepare(
     finish_end_succ = (kind == _FF) | (kind == _SF)
     earliest_rows = earliest[order]
     negative_start = bool((earliest < 0).any())
-    deadline_rows = _column([task.deadline for task in tasks])[order]
+    deadline_rows = network.deadline[order]
 
     forward: list[_Step] = []
     by_succ = np.argsort(s, kind="stable")
