@@ -87,6 +87,7 @@ def _urls(project, money) -> list[tuple[str, str]]:
         ("budget", reverse("budgets:budget", args=[p])),
         ("line_edit", reverse("budgets:line_edit", args=[p, money["line"].pk])),
         ("line_delete", reverse("budgets:line_delete", args=[p, money["line"].pk])),
+        ("reconciliation", reverse("budgets:reconciliation", args=[p])),
         ("actuals", reverse("budgets:actuals", args=[p])),
         ("cost_entry_edit", reverse("budgets:cost_entry_edit", args=[p, money["entry"].pk])),
         ("cost_entry_delete", reverse("budgets:cost_entry_delete", args=[p, money["entry"].pk])),
