@@ -40,7 +40,6 @@ relaxation per level possible. :func:`compute_schedule_arrays` is the array entr
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -572,32 +571,23 @@ def compute_schedule(
     ids = network.ids
     arrays = network.schedule(must_finish_by=must_finish_by)
 
-    # The results hold only ints and bools, so they cannot form reference cycles; pausing the
-    # cyclic collector while 100,000 of them are made saves the passes their allocation count
-    # would trigger over every live object (about a third of this step's time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        results = dict(
-            zip(
+    results = dict(
+        zip(
+            ids,
+            map(
+                TaskResult,
                 ids,
-                map(
-                    TaskResult,
-                    ids,
-                    arrays.early_start.tolist(),
-                    arrays.early_finish.tolist(),
-                    arrays.late_start.tolist(),
-                    arrays.late_finish.tolist(),
-                    arrays.total_float.tolist(),
-                    arrays.free_float.tolist(),
-                    arrays.is_critical.tolist(),
-                ),
-                strict=True,
-            )
+                arrays.early_start.tolist(),
+                arrays.early_finish.tolist(),
+                arrays.late_start.tolist(),
+                arrays.late_finish.tolist(),
+                arrays.total_float.tolist(),
+                arrays.free_float.tolist(),
+                arrays.is_critical.tolist(),
+            ),
+            strict=True,
         )
-    finally:
-        if collecting:
-            gc.enable()
+    )
     return ScheduleResult(
         tasks=results,
         finish=arrays.finish,
