@@ -77,29 +77,9 @@ class _Plan:
     deterministic_finish: int
 
 
-def _prepare(
-    tasks: Sequence[_ScheduledTask],
-    links: Sequence[LinkInput],
-    must_finish_by: int | None,
-) -> _Plan:
-    """Validate through the schedule engine (one deterministic CPM), then build the levels."""
-    network = prepare_network(tasks, links)
-    n = len(tasks)
-    pred, succ, kind, lag = network.pred, network.succ, network.kinds, network.lags
-    actual_start, actual_finish = network.actual_start, network.actual_finish
-    cpm = network.schedule(must_finish_by=must_finish_by)
-
-    # The engine's own effective durations (actuals included) and start bounds: EF - ES is the
-    # length it used, and a started task (its ES is its actual start) ignores incoming links.
-    length = cpm.early_finish - cpm.early_start
-    finished = actual_finish != MISSING
-    started = (actual_start != MISSING) | finished
-    earliest = np.maximum(network.constraint, 0)  # MISSING is below 0
-    earliest[started] = cpm.early_start[started]
-    active = ~started[succ]
-    pred, succ, kind, lag = pred[active], succ[active], kind[active], lag[active]
-
-    # Level = longest path in active links from a task without any: Kahn, a frontier at a time.
+def _depths(pred: IntArray, succ: IntArray, n: int) -> tuple[IntArray, int]:
+    """Each task's level, the longest path in links from a task without any (Kahn, a frontier
+    at a time), and the number of levels."""
     depth = np.zeros(n, np.int64)
     waiting = np.bincount(succ, minlength=n)
     by_pred = np.argsort(pred, kind="stable")
@@ -118,30 +98,34 @@ def _prepare(
         targets = succ[out]
         np.subtract.at(waiting, targets, 1)
         frontier = np.unique(targets[waiting[targets] == 0])
+    return depth, level
 
-    # Rows: by level, and inside a level by decreasing number of outgoing links, which is the
-    # backward pass's slot order (the forward pass reorders, one copy per level).
-    out_degree = np.bincount(pred, minlength=n)
-    order = np.lexsort((-out_degree, depth))
-    row = np.empty(n, np.int64)
-    row[order] = np.arange(n)
-    level_of_row = depth[order]
-    bounds = np.flatnonzero(np.diff(level_of_row, prepend=-1, append=level + 1)).tolist()
-    p, s = row[pred], row[succ]
-    finish_end_pred = (kind == _FS) | (kind == _FF)
-    finish_end_succ = (kind == _FF) | (kind == _SF)
-    earliest_rows = earliest[order]
-    negative_start = bool((earliest < 0).any())
-    deadline_rows = network.deadline[order]
 
+@dataclass(frozen=True)
+class _RowLinks:
+    """The active links between rows: ``p -> s`` with ``lag``; ``from_finish`` where the bound
+    reads the predecessor's finish (FS, FF), ``to_finish`` where it bounds the successor's
+    finish (FF, SF)."""
+
+    p: IntArray
+    s: IntArray
+    lag: IntArray
+    from_finish: BoolArray
+    to_finish: BoolArray
+
+
+def _forward_steps(
+    links: _RowLinks, bounds: list[int], n: int, earliest_rows: IntArray, negative_start: bool
+) -> tuple[_Step, ...]:
+    """One :class:`_Step` per level after the first: the links into the level's tasks."""
     forward: list[_Step] = []
-    by_succ = np.argsort(s, kind="stable")
-    link_cut = np.searchsorted(s[by_succ], bounds).tolist()
+    by_succ = np.argsort(links.s, kind="stable")
+    link_cut = np.searchsorted(links.s[by_succ], bounds).tolist()
     for t0, t1, lo, hi in zip(bounds[1:-1], bounds[2:], link_cut[1:-1], link_cut[2:], strict=True):
-        tasks_order, link_order, slots = _slot_layout(s[by_succ[lo:hi]] - t0, t1 - t0)
+        tasks_order, link_order, slots = _slot_layout(links.s[by_succ[lo:hi]] - t0, t1 - t0)
         chosen = by_succ[lo:hi][link_order]
-        link_lag = lag[chosen]
-        fix = np.flatnonzero(finish_end_succ[chosen])
+        link_lag = links.lag[chosen]
+        fix = np.flatnonzero(links.to_finish[chosen])
         floor_needed = (
             negative_start or fix.size > 0 or (link_lag < 0).any() or earliest_rows[t0:t1].any()
         )
@@ -153,10 +137,10 @@ def _prepare(
                 order=None if natural else tasks_order,
                 inverse=None if natural else np.argsort(tasks_order),
                 slots=slots,
-                source=p[chosen] + n * finish_end_pred[chosen],
+                source=links.p[chosen] + n * links.from_finish[chosen],
                 lag=link_lag[:, None].astype(np.int32) if link_lag.any() else None,
                 fix_at=fix if fix.size else None,
-                fix_rows=s[chosen][fix] if fix.size else None,
+                fix_rows=links.s[chosen][fix] if fix.size else None,
                 floor=(
                     earliest_rows[t0 + tasks_order, None].astype(np.int32) if floor_needed else None
                 ),
@@ -164,15 +148,21 @@ def _prepare(
                 due=None,
             )
         )
+    return tuple(forward)
 
+
+def _backward_steps(
+    links: _RowLinks, bounds: list[int], n: int, deadline_rows: IntArray
+) -> tuple[_Step, ...]:
+    """One :class:`_Step` per level, last level first: the links out of the level's tasks."""
     backward: list[_Step] = []
-    by_pred = np.argsort(p, kind="stable")
-    link_cut = np.searchsorted(p[by_pred], bounds).tolist()
+    by_pred = np.argsort(links.p, kind="stable")
+    link_cut = np.searchsorted(links.p[by_pred], bounds).tolist()
     for t0, t1, lo, hi in zip(bounds[:-1], bounds[1:], link_cut[:-1], link_cut[1:], strict=True):
-        _, link_order, slots = _slot_layout(p[by_pred[lo:hi]] - t0, t1 - t0)
+        _, link_order, slots = _slot_layout(links.p[by_pred[lo:hi]] - t0, t1 - t0)
         chosen = by_pred[lo:hi][link_order]
-        fix = np.flatnonzero(~finish_end_pred[chosen])
-        link_lag = lag[chosen]
+        fix = np.flatnonzero(~links.from_finish[chosen])
+        link_lag = links.lag[chosen]
         due_local = np.flatnonzero(deadline_rows[t0:t1] != MISSING)
         backward.append(
             _Step(
@@ -181,24 +171,66 @@ def _prepare(
                 order=None,
                 inverse=None,
                 slots=slots,
-                source=s[chosen] + n * finish_end_succ[chosen],
+                source=links.s[chosen] + n * links.to_finish[chosen],
                 lag=link_lag[:, None].astype(np.int32) if link_lag.any() else None,
                 fix_at=fix if fix.size else None,
-                fix_rows=p[chosen][fix] if fix.size else None,
+                fix_rows=links.p[chosen][fix] if fix.size else None,
                 floor=None,
                 due_at=due_local if due_local.size else None,
                 due=deadline_rows[t0:t1][due_local, None] if due_local.size else None,
             )
         )
+    return tuple(backward[::-1])
+
+
+def _prepare(
+    tasks: Sequence[_ScheduledTask],
+    links: Sequence[LinkInput],
+    must_finish_by: int | None,
+) -> _Plan:
+    """Validate through the schedule engine (one deterministic CPM), then build the levels."""
+    network = prepare_network(tasks, links)
+    n = len(tasks)
+    cpm = network.schedule(must_finish_by=must_finish_by)
+
+    # The engine's own effective durations (actuals included) and start bounds: EF - ES is the
+    # length it used, and a started task (its ES is its actual start) ignores incoming links.
+    length = cpm.early_finish - cpm.early_start
+    finished = network.actual_finish != MISSING
+    started = (network.actual_start != MISSING) | finished
+    earliest = np.maximum(network.constraint, 0)  # MISSING is below 0
+    earliest[started] = cpm.early_start[started]
+    active = ~started[network.succ]
+    pred, succ = network.pred[active], network.succ[active]
+    kind = network.kinds[active]
+
+    depth, levels = _depths(pred, succ, n)
+    # Rows: by level, and inside a level by decreasing number of outgoing links, which is the
+    # backward pass's slot order (the forward pass reorders, one copy per level).
+    out_degree = np.bincount(pred, minlength=n)
+    order = np.lexsort((-out_degree, depth))
+    row = np.empty(n, np.int64)
+    row[order] = np.arange(n)
+    bounds = np.flatnonzero(np.diff(depth[order], prepend=-1, append=levels + 1)).tolist()
+    row_links = _RowLinks(
+        p=row[pred],
+        s=row[succ],
+        lag=network.lags[active],
+        from_finish=(kind == _FS) | (kind == _FF),
+        to_finish=(kind == _FF) | (kind == _SF),
+    )
+    earliest_rows = earliest[order]
     return _Plan(
         size=n,
         row=row,
         length=length[order],
         earliest=earliest_rows,
         finished=finished[order],
-        forward=tuple(forward),
+        forward=_forward_steps(
+            row_links, bounds, n, earliest_rows, negative_start=bool((earliest < 0).any())
+        ),
         first_level_end=bounds[1] if n else 0,
-        backward=tuple(backward[::-1]),
+        backward=_backward_steps(row_links, bounds, n, network.deadline[order]),
         must_finish_by=must_finish_by,
         deterministic_finish=int(shown_finish_index(cpm.early_start, cpm.early_finish)) + 1
         if n
