@@ -10,13 +10,16 @@ a response that follows an edit already shows the new dates.
 from __future__ import annotations
 
 import copy
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -526,82 +529,55 @@ def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_project_for(request.user, pk)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
-    params = request.GET
-    zoom = params.get("zoom", "")
-    if zoom not in gantt.ZOOMS and zoom != gantt.FIT:
-        zoom = gantt.DEFAULT_ZOOM
-    width = gantt.FIT_WIDTH
-    if params.get("width", "").isdigit():
-        low, high = gantt.FIT_WIDTH_RANGE
-        width = min(max(int(params["width"]), low), high)
-    collapsed = {int(v) for v in params.get("collapsed", "").split(",") if v.strip().isdigit()}
+    wanted = _GanttRequest.of(request.GET)
     today = project.today()
-
     tasks = selectors.schedule_rows(project)
     packages = _packages(project)
     rollup = selectors.wbs_rollup(project, tasks)
     calendar = services.work_calendar(project)
     baselines = list(Baseline.objects.filter(project=project).order_by("-created_at", "-id"))
-    baseline = _chosen_baseline(baselines, params.get("baseline"))
-    frozen = {}
-    if baseline is not None:
-        frozen = {
-            task_id: (start, finish)
-            for task_id, start, finish in BaselineTask.objects.filter(
-                baseline=baseline, task__isnull=False
-            ).values_list("task_id", "start_date", "finish_date")
-        }
-    rows = gantt.plan_rows(tasks, packages, rollup, calendar, collapsed=collapsed, baseline=frozen)
-    page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
+    baseline = _chosen_baseline(baselines, wanted.baseline)
+    frozen = _baseline_dates(baseline)
+    rows = gantt.plan_rows(
+        tasks, packages, rollup, calendar, collapsed=wanted.collapsed, baseline=frozen
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(wanted.page)
     first = (page.number - 1) * PAGE_SIZE
     last = first + len(page.object_list)
     axis = gantt.axis_for(
         [d for t in tasks for d in (t["start_date"], t["finish_date"])]
         + [d for pair in frozen.values() for d in pair],
-        zoom,
+        wanted.zoom,
         default=project.start_date,
-        width=width,
+        width=wanted.width,
     )
     # Open at the first unfinished bar on screen, not at today: a page of finished or future
     # work would otherwise open on empty rows.
     opening = gantt.opening_day(page.object_list) or project.start_date
-    links = [
-        gantt.Link(d["predecessor_id"], d["successor_id"], d["type"], d["lag"])
-        for d in selectors.dependency_rows(project)
-    ]
-    task_url = reverse("scheduling:task_detail", args=[project.pk, 0])[: -len("0/")] + "{}/"
-    critical_count = sum(1 for t in tasks if t["is_critical"])
-    starts = [t["start_date"] for t in tasks if t["start_date"]]
-    finishes = [t["finish_date"] for t in tasks if t["finish_date"]]
-    title = (
-        f"Gantt chart of {project.key}: {len(tasks)} tasks"
-        + (f" from {min(starts):%-d %b %Y} to {max(finishes):%-d %b %Y}" if starts else "")
-        + f", {critical_count} critical"
-    )
+    span = _PlanSpan.of(tasks)
+    title = span.title(project)
     chart = gantt.chart_svg(
         rows,
         first=first,
         last=last,
         axis=axis,
-        links=links,
+        links=[
+            gantt.Link(d["predecessor_id"], d["successor_id"], d["type"], d["lag"])
+            for d in selectors.dependency_rows(project)
+        ],
         today=today,
         calendar=calendar,
-        url=task_url.format,
+        url=_task_url(project),
         baseline_name=baseline.name if baseline else "",
         title=title,
     )
-    state = {
-        "zoom": zoom,
-        "baseline": params.get("baseline", ""),
-        "collapsed": ",".join(str(c) for c in sorted(collapsed)),
-    }
-    all_summaries = [p["id"] for p in packages if p["id"] in rollup]
+    state = wanted.state()
     context = {
         "project": project,
         "area": "gantt",
         "page": page,
         "rows": [
-            (row, _gantt_query(state, collapsed=_toggled(collapsed, row.id)))
+            (row, _gantt_query(state, collapsed=_toggled(wanted.collapsed, row.id)))
             for row in page.object_list
         ],
         "axis_svg": mark_safe(gantt.axis_svg(axis, today, calendar)),  # built with html.escape
@@ -613,24 +589,24 @@ def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
         "performance_baseline": next((b for b in baselines if b.is_performance), None),
         "row_height": gantt.ROW_HEIGHT,
         "header_height": gantt.HEADER_HEIGHT,
-        "zoom": zoom,
-        "zoom_links": {z: _gantt_query(state, zoom=z) for z in gantt.ZOOMS},
-        "fit_link": _gantt_query(state, zoom=gantt.FIT),
+        "zoom": wanted.zoom,
         "baselines": baselines,
         "baseline": baseline,
         "baseline_param": state["baseline"],
-        "collapse_all": _gantt_query(state, collapsed=",".join(map(str, all_summaries))),
-        "expand_all": _gantt_query(state, collapsed=""),
-        "any_collapsed": bool(collapsed),
-        "prev_url": _gantt_query(state, page=str(page.number - 1)) if page.has_previous() else "",
-        "next_url": _gantt_query(state, page=str(page.number + 1)) if page.has_next() else "",
-        "prev_range": f"{first - PAGE_SIZE + 1}–{first}",
-        "next_range": f"{last + 1}–{min(last + PAGE_SIZE, len(rows))}",
+        "any_collapsed": bool(wanted.collapsed),
         "collapsed_param": state["collapsed"],
-        "task_count": len(tasks),
-        "critical_count": critical_count,
-        "plan_start": min(starts, default=None),
-        "plan_finish": max(finishes, default=None),
+        **_gantt_links(
+            state,
+            page,
+            summaries=[p["id"] for p in packages if p["id"] in rollup],
+            first=first,
+            last=last,
+            total=len(rows),
+        ),
+        "task_count": span.count,
+        "critical_count": span.critical_count,
+        "plan_start": span.start,
+        "plan_finish": span.finish,
         "today": today,
         "title": title,
     }
@@ -638,6 +614,111 @@ def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         template += "#gantt"
     return render(request, template, context)
+
+
+@dataclass(frozen=True)
+class _GanttRequest:
+    """What the Gantt's query string asks for, defaults filled in and nonsense ignored."""
+
+    zoom: str
+    width: int
+    collapsed: set[int]
+    baseline: str
+    page: str | None
+
+    @classmethod
+    def of(cls, params: QueryDict) -> _GanttRequest:
+        zoom = params.get("zoom", "")
+        if zoom not in gantt.ZOOMS and zoom != gantt.FIT:
+            zoom = gantt.DEFAULT_ZOOM
+        width = gantt.FIT_WIDTH
+        if params.get("width", "").isdigit():
+            low, high = gantt.FIT_WIDTH_RANGE
+            width = min(max(int(params["width"]), low), high)
+        return cls(
+            zoom=zoom,
+            width=width,
+            collapsed={
+                int(v) for v in params.get("collapsed", "").split(",") if v.strip().isdigit()
+            },
+            baseline=params.get("baseline", ""),
+            page=params.get("page"),
+        )
+
+    def state(self) -> dict[str, str]:
+        """The view's state that every Gantt link carries along (see :func:`_gantt_query`)."""
+        return {
+            "zoom": self.zoom,
+            "baseline": self.baseline,
+            "collapsed": ",".join(str(c) for c in sorted(self.collapsed)),
+        }
+
+
+@dataclass(frozen=True)
+class _PlanSpan:
+    """The plan's tasks: how many, the first start, the last finish, how many are critical."""
+
+    count: int
+    start: datetime.date | None
+    finish: datetime.date | None
+    critical_count: int
+
+    @classmethod
+    def of(cls, tasks: list[dict[str, Any]]) -> _PlanSpan:
+        return cls(
+            count=len(tasks),
+            start=min((t["start_date"] for t in tasks if t["start_date"]), default=None),
+            finish=max((t["finish_date"] for t in tasks if t["finish_date"]), default=None),
+            critical_count=sum(1 for t in tasks if t["is_critical"]),
+        )
+
+    def title(self, project: Project) -> str:
+        """The chart's accessible title: tasks, their dates, how many are critical."""
+        dates = f" from {self.start:%-d %b %Y} to {self.finish:%-d %b %Y}" if self.start else ""
+        return (
+            f"Gantt chart of {project.key}: {self.count} tasks{dates}, "
+            f"{self.critical_count} critical"
+        )
+
+
+def _baseline_dates(
+    baseline: Baseline | None,
+) -> dict[int, tuple[datetime.date | None, datetime.date | None]]:
+    """Each task's (start, finish) frozen in ``baseline``; none without one."""
+    if baseline is None:
+        return {}
+    return {
+        task_id: (start, finish)
+        for task_id, start, finish in BaselineTask.objects.filter(
+            baseline=baseline, task__isnull=False
+        ).values_list("task_id", "start_date", "finish_date")
+    }
+
+
+def _task_url(project: Project) -> Callable[[int], str]:
+    """The task page's address for a task id of ``project``, as the chart's bars link it."""
+
+    def url(task_id: int) -> str:
+        return reverse("scheduling:task_detail", args=[project.pk, task_id])
+
+    return url
+
+
+def _gantt_links(
+    state: dict[str, str], page: Page, *, summaries: list[int], first: int, last: int, total: int
+) -> dict[str, Any]:
+    """The links that change the Gantt's view: zoom, collapse / expand all, the pages before
+    and after (with the row ranges they hold)."""
+    return {
+        "zoom_links": {z: _gantt_query(state, zoom=z) for z in gantt.ZOOMS},
+        "fit_link": _gantt_query(state, zoom=gantt.FIT),
+        "collapse_all": _gantt_query(state, collapsed=",".join(map(str, summaries))),
+        "expand_all": _gantt_query(state, collapsed=""),
+        "prev_url": _gantt_query(state, page=str(page.number - 1)) if page.has_previous() else "",
+        "next_url": _gantt_query(state, page=str(page.number + 1)) if page.has_next() else "",
+        "prev_range": f"{first - PAGE_SIZE + 1}–{first}",
+        "next_range": f"{last + 1}–{min(last + PAGE_SIZE, total)}",
+    }
 
 
 def _chosen_baseline(baselines: list[Baseline], wanted: str | None) -> Baseline | None:
