@@ -74,6 +74,13 @@ def get_project_for(
         project = projects_for(user).get(pk=int(pk))
     except (Project.DoesNotExist, TypeError, ValueError):
         raise Http404("No such project.") from None
+    require_role(project, need, allow_closed=allow_closed)
+    return project
+
+
+def require_role(project: Project, need: Role, *, allow_closed: bool = False) -> None:
+    """Raise PermissionDenied, with the reason a person reads, unless the role the door read
+    into ``project.my_role`` covers ``need`` (and, for a write, the project is not closed)."""
     if not Role(project.my_role).covers(need):
         raise PermissionDenied(
             f"You need the {Role(need).label.lower()} role in {project.key} to do this; "
@@ -81,7 +88,6 @@ def get_project_for(
         )
     if need != Role.VIEWER and project.is_closed and not allow_closed:
         raise PermissionDenied(f"{project.key} is closed and read-only.")
-    return project
 
 
 def portfolio_for(

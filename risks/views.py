@@ -2,9 +2,9 @@
 and "this risk occurred", the issue log, the heat map with the trend, and the Monte Carlo
 forecast (queued to Celery; the page polls a progress partial every second while it runs).
 
-Access comes first, then the method: a project the user is not a member of answers 404
-whatever they send (DESIGN §3); viewers read; writes need the member role. Rules live in
-``risks.services``.
+Every page opens its project through ``projects.views.base.door``: a project the user is not a
+member of answers 404 whatever they send (DESIGN §3); viewers read; writes need the member role.
+Rules live in ``risks.services``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRefresh
@@ -24,7 +24,7 @@ from budgets.charts import money
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
-from projects.selectors import get_project_for
+from projects.views.base import READ, READ_WRITE, WRITE, can, door
 from risks import charts, selectors, services
 from risks.forms import (
     ActionForm,
@@ -39,9 +39,6 @@ from risks.forms import (
 from risks.models import LIVE_STATUSES, ForecastRun, Issue, Risk, RiskAction
 from scheduling.models import Task
 
-READ = ("GET", "HEAD")
-READ_WRITE = ("GET", "HEAD", "POST")
-WRITE = ("POST",)
 RISK_FORM_FIELDS = [
     "title",
     "kind",
@@ -64,32 +61,8 @@ RISK_FORM_FIELDS = [
 ]
 
 
-def door(
-    request: HttpRequest,
-    pk: int,
-    methods: tuple[str, ...],
-    *,
-    form: bool = False,
-    write_role: Role = Role.MEMBER,
-) -> tuple[Project, HttpResponse | None]:
-    """The project, checked before the method: non-members get 404 for anything; a role below
-    ``write_role`` gets 403 on a POST (and on a ``form`` page's GET); then a method the page
-    does not take, 405."""
-    writing = form or request.method not in READ
-    project = get_project_for(request.user, pk, need=write_role if writing else Role.VIEWER)
-    if request.method not in methods:
-        return project, HttpResponseNotAllowed([m for m in methods if m != "HEAD"])
-    return project, None
-
-
-def _can_edit(project: Project) -> bool:
-    return Role(project.my_role).covers(Role.MEMBER) and not project.is_closed
-
-
 def _page(request: HttpRequest, template: str, project: Project, **context: Any) -> HttpResponse:
-    return render(
-        request, template, {"project": project, "can_edit": _can_edit(project), **context}
-    )
+    return render(request, template, {"project": project, "can_edit": can(project), **context})
 
 
 # --- register -------------------------------------------------------------------------------------
@@ -317,7 +290,7 @@ def issues(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"{issue.reference} logged.")
                 return redirect("risks:issues", pk=project.pk)
-    if form is None and _can_edit(project):
+    if form is None and can(project):
         form = IssueForm(project=project, prefix="new")
     status = request.GET.get("status", "")
     rows = list(
@@ -379,7 +352,7 @@ def issue_edit(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse:
 def scale(request: HttpRequest, pk: int) -> HttpResponse:
     """What probability and impact 1–5 mean in the project: everyone reads it, the manager
     changes it (the percentages feed every risk's EMV, so a change recomputes them)."""
-    project, refused = door(request, pk, READ_WRITE, write_role=Role.MANAGER)
+    project, refused = door(request, pk, READ_WRITE, Role.MANAGER)
     if refused:
         return refused
     current = selectors.risk_scale_of(project)
@@ -514,7 +487,7 @@ def forecast(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Forecast {run.number} queued.")
                 return redirect("risks:forecast", pk=project.pk)
     coverage = selectors.estimate_coverage(project)
-    if form is None and _can_edit(project):
+    if form is None and can(project):
         # Offered ticked when no task with work left has an estimate: a run without any
         # spread would look near certain.
         form = ForecastForm(

@@ -26,18 +26,11 @@ from budgets.forms import (
     initial_of,
 )
 from budgets.models import BudgetLine, Commitment, CostEntry
-from budgets.views.base import (
-    READ,
-    READ_WRITE,
-    WRITE,
-    door,
-    message_of,
-    query_without,
-    rights,
-)
+from budgets.views.base import message_of, query_without
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
+from projects.views.base import READ, READ_WRITE, WRITE, door, rights
 
 PAGE_SIZE = 25
 LINE_FIELDS = ["category", "name", "planned_amount", "work_package", "phase", "note"]

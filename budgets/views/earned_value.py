@@ -13,10 +13,10 @@ from django.shortcuts import render
 
 from budgets import charts, evm, selectors
 from budgets.forms import StatusDateForm
-from budgets.views.base import READ, door, rights
 from projects import rag
 from projects.models import Project, WorkPackage
 from projects.thresholds import thresholds_for
+from projects.views.base import READ, door, rights
 
 
 @dataclass(frozen=True)

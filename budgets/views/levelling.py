@@ -14,8 +14,9 @@ from django.urls import reverse
 from budgets import services
 from budgets.forms import LevellingForm
 from budgets.services.levelling import LevellingPlan
-from budgets.views.base import READ, WRITE, door, message_of, rights
+from budgets.views.base import message_of
 from projects.models import Role
+from projects.views.base import READ, WRITE, door, rights
 
 
 def fingerprint(plan: LevellingPlan) -> str:

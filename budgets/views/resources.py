@@ -25,10 +25,11 @@ from budgets.forms import (
     monday_of,
 )
 from budgets.models import Assignment, DayOff, Resource
-from budgets.views.base import READ, READ_WRITE, WRITE, door, message_of, rights
+from budgets.views.base import message_of
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
+from projects.views.base import READ, READ_WRITE, WRITE, door, rights
 
 RESOURCE_FORM_FIELDS = [
     "name",

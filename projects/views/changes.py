@@ -26,11 +26,8 @@ from projects.models import (
     Project,
     Role,
 )
-from projects.selectors import (
-    change_log_totals,
-    get_project_for,
-)
-from projects.views.base import READ, READ_WRITE, not_allowed, rights
+from projects.selectors import change_log_totals
+from projects.views.base import READ, READ_WRITE, WRITE, door, rights
 
 # --- Change requests -----------------------------------------------------------------------------
 
@@ -41,8 +38,8 @@ CHANGE_DECISIONS = (ChangeRequest.Status.APPROVED, ChangeRequest.Status.REJECTED
 @login_required
 def changes(request: HttpRequest, pk: int) -> HttpResponse:
     """The change log with the approved impact on schedule and cost."""
-    project = get_project_for(request.user, pk)
-    if refused := not_allowed(request, READ):
+    project, refused = door(request, pk, READ)
+    if refused:
         return refused
     form = ChangeLogSortForm(request.GET)
     rows = (
@@ -66,8 +63,8 @@ def changes(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def change_new(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    if refused := not_allowed(request, READ_WRITE):
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
         return refused
     form = ChangeRequestForm(request.POST or None, currency=project.currency)
     if request.method == "POST" and form.is_valid():
@@ -90,19 +87,19 @@ def change_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def change_detail(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
-    change = _get_change(project, change_pk)
-    if refused := not_allowed(request, READ):
+    project, refused = door(request, pk, READ)
+    if refused:
         return refused
+    change = _get_change(project, change_pk)
     return _render_change(request, project, change)
 
 
 @login_required
 def change_edit(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    change = _get_change(project, change_pk)
-    if refused := not_allowed(request, READ_WRITE):
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
         return refused
+    change = _get_change(project, change_pk)
     if change.status != ChangeRequest.Status.DRAFT:
         messages.error(
             request,
@@ -139,10 +136,10 @@ def change_transition(request: HttpRequest, pk: int, change_pk: int) -> HttpResp
     """Submit, approve (manager), reject (manager) or mark a change request implemented."""
     form = DecisionForm(request.POST or None)
     need = Role.MANAGER if request.POST.get("to") in CHANGE_DECISIONS else Role.MEMBER
-    project = get_project_for(request.user, pk, need=need)
-    change = _get_change(project, change_pk)
-    if refused := not_allowed(request, ("POST",)):
+    project, refused = door(request, pk, WRITE, need)
+    if refused:
         return refused
+    change = _get_change(project, change_pk)
     if form.is_valid():
         try:
             change = services.change_request_transition(

@@ -28,11 +28,8 @@ from projects.models import (
     Project,
     Role,
 )
-from projects.selectors import (
-    deliverables_of,
-    get_project_for,
-)
-from projects.views.base import READ, READ_WRITE, error_text, not_allowed, rights
+from projects.selectors import deliverables_of
+from projects.views.base import READ, READ_WRITE, WRITE, door, error_text, rights
 
 # --- Deliverables --------------------------------------------------------------------------------
 
@@ -42,8 +39,8 @@ DELIVERABLE_DECISIONS = (Deliverable.Status.ACCEPTED, Deliverable.Status.REJECTE
 
 @login_required
 def deliverables(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
-    if refused := not_allowed(request, READ):
+    project, refused = door(request, pk, READ)
+    if refused:
         return refused
     rows = list(deliverables_of(project))
     for deliverable in rows:
@@ -64,8 +61,8 @@ def deliverables(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def deliverable_new(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    if refused := not_allowed(request, READ_WRITE):
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
         return refused
     form = DeliverableForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
@@ -88,19 +85,19 @@ def deliverable_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def deliverable_detail(request: HttpRequest, pk: int, deliverable_pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
-    deliverable = _get_deliverable(project, deliverable_pk)
-    if refused := not_allowed(request, READ):
+    project, refused = door(request, pk, READ)
+    if refused:
         return refused
+    deliverable = _get_deliverable(project, deliverable_pk)
     return _render_deliverable(request, project, deliverable)
 
 
 @login_required
 def deliverable_edit(request: HttpRequest, pk: int, deliverable_pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    deliverable = _get_deliverable(project, deliverable_pk)
-    if refused := not_allowed(request, READ_WRITE):
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
         return refused
+    deliverable = _get_deliverable(project, deliverable_pk)
     if deliverable.status == Deliverable.Status.ACCEPTED:
         messages.error(request, "An accepted deliverable cannot be changed.")
         return redirect("projects:deliverable", pk=project.pk, deliverable_pk=deliverable.pk)
@@ -143,15 +140,15 @@ def criterion_toggle(
     request: HttpRequest, pk: int, deliverable_pk: int, criterion_pk: int
 ) -> HttpResponse:
     """Tick or untick one acceptance criterion; htmx swaps the checklist."""
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    project, refused = door(request, pk, WRITE)
+    if refused:
+        return refused
     deliverable = _get_deliverable(project, deliverable_pk)
     criterion = get_object_or_404(
         AcceptanceCriterion.objects.select_related("deliverable"),
         deliverable=deliverable,
         pk=criterion_pk,
     )
-    if refused := not_allowed(request, ("POST",)):
-        return refused
     error = ""
     try:
         services.criterion_set_met(
@@ -182,10 +179,10 @@ def deliverable_transition(request: HttpRequest, pk: int, deliverable_pk: int) -
     form = DecisionForm(request.POST or None)
     to = request.POST.get("to", "")
     need = Role.MANAGER if to in DELIVERABLE_DECISIONS else Role.MEMBER
-    project = get_project_for(request.user, pk, need=need)
-    deliverable = _get_deliverable(project, deliverable_pk)
-    if refused := not_allowed(request, ("POST",)):
+    project, refused = door(request, pk, WRITE, need)
+    if refused:
         return refused
+    deliverable = _get_deliverable(project, deliverable_pk)
     if form.is_valid():
         try:
             deliverable = services.deliverable_transition(

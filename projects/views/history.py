@@ -1,26 +1,27 @@
 """The audit trail pages: a project's history across every app, and one record's history.
 
-Both go through the access door first (``get_project_for``): a non-member gets 404 whatever the
-method. The reads live in ``projects.history``; with htmx the filters send back only the table.
+Both go through the access door first (``projects.views.base.door``): a non-member gets 404
+whatever the method. The reads live in ``projects.history``; with htmx the filters send back only
+the table.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from projects.forms import HistoryFilterForm
 from projects.history import HistoryFilter, history_page, tracked_models
-from projects.selectors import get_project_for
+from projects.views.base import READ, door
 
 
 @login_required
 def project_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every change of the project's records, newest first, filterable by area, person, record."""
-    project = get_project_for(request.user, pk)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
     form = HistoryFilterForm(request.GET, project=project)
     filters = HistoryFilter()
     if form.is_valid():
@@ -47,9 +48,9 @@ def project_history(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def record_history(request: HttpRequest, pk: int, model: str, object_pk: int) -> HttpResponse:
     """Every change of one record (a task, a risk, …) of the project, newest first."""
-    project = get_project_for(request.user, pk)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
     tracked = tracked_models().get(model)
     if tracked is None:
         raise Http404("No such kind of record.")

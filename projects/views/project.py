@@ -2,7 +2,8 @@
 
 Every page reaches project data only through ``projects.selectors`` (DESIGN §3): a project the
 user is not a member of answers 404, a role too low for the action answers 403. Project pages
-check access *before* the HTTP method, so a non-member gets the same 404 whatever they send.
+open the project through ``projects.views.base.door``, *before* the HTTP method, so a non-member
+gets the same 404 whatever they send.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -31,7 +32,6 @@ from projects.forms import (
 )
 from projects.models import Membership, Project, Role
 from projects.selectors import (
-    get_project_for,
     managers_by_project,
     members_of,
     portfolio_for,
@@ -45,6 +45,7 @@ from projects.services import (
     project_create_from_template,
     project_update,
 )
+from projects.views.base import READ, READ_WRITE, WRITE, can, door
 from projects.views.scope import scope_summary
 
 # --- Portfolio -----------------------------------------------------------------------------------
@@ -123,9 +124,9 @@ def timeline(start: datetime.date, finish: datetime.date, today: datetime.date) 
 
 @login_required
 def project_overview(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
     today = project.today()
     team: dict[str, list[Membership]] = {}
     for membership in members_of(project):
@@ -140,16 +141,16 @@ def project_overview(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": timeline(project.start_date, project.target_finish, today),
             "team": team,
             "scope": scope_summary(project),
-            "can_manage": _can_manage(project),
+            "can_manage": can(project, Role.MANAGER),
         },
     )
 
 
 @login_required
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
+    project, refused = door(request, pk, READ_WRITE, Role.MANAGER, form=True)
+    if refused:
+        return refused
     # The form validates a copy, so a refused edit never shows in the page header.
     form = ProjectEditForm(
         request.POST or None, instance=copy.copy(project), initial={"version": project.version}
@@ -182,8 +183,10 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def project_members(request: HttpRequest, pk: int) -> HttpResponse:
+    project, refused = door(request, pk, READ_WRITE, Role.MANAGER)
+    if refused:
+        return refused
     if request.method == "POST":
-        project = get_project_for(request.user, pk, need=Role.MANAGER)
         form = MemberAddForm(request.POST)
         if form.is_valid():
             try:
@@ -202,9 +205,6 @@ def project_members(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("projects:members", pk=project.pk)
     else:
-        project = get_project_for(request.user, pk)
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "POST"])
         form = MemberAddForm()
     return _render_members(request, project, add_form=form)
 
@@ -212,10 +212,10 @@ def project_members(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     """Change a member's role: the row's select posts here (htmx swaps just the row)."""
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
+    if refused:
+        return refused
     membership = get_object_or_404(project.memberships.select_related("user"), pk=membership_pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = MemberRoleForm(request.POST)
     error = ""
     if form.is_valid():
@@ -251,10 +251,10 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
 
 @login_required
 def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
+    if refused:
+        return refused
     membership = get_object_or_404(project.memberships.select_related("user"), pk=membership_pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
         membership_remove(membership=membership, by=request.user)
     except ValidationError as exc:
@@ -280,7 +280,7 @@ def _render_members(
             "project": project,
             "area": "members",
             "memberships": members_of(project),
-            "can_manage": _can_manage(project),
+            "can_manage": can(project, Role.MANAGER),
             "add_form": add_form or MemberAddForm(),
             "roles": Role.choices,
             "error_for": error_for,
@@ -290,10 +290,6 @@ def _render_members(
 
 
 # --- Helpers -------------------------------------------------------------------------------------
-
-
-def _can_manage(project: Project) -> bool:
-    return project.my_role == Role.MANAGER and not project.is_closed
 
 
 def _display_name(user: Any) -> str:

@@ -3,11 +3,12 @@
 Deliverables, the WBS and change control have modules of their own (``deliverables``, ``wbs``,
 ``changes``); all of them follow the same rules.
 
-Every view opens the project through ``get_project_for`` before it looks at the HTTP method, so a
-non-member gets 404 whatever they send (DESIGN §3). Reading needs the viewer role, writing the
-member role, and decisions (accepting or rejecting a deliverable, approving or rejecting a change
-request, saving the project as a template) the manager role. The rules themselves live in
-``projects.services``; these views turn their refusals into messages next to what caused them.
+Every view opens the project through ``projects.views.base.door`` before it looks at the HTTP
+method, so a non-member gets 404 whatever they send (DESIGN §3). Reading needs the viewer role,
+writing the member role, and decisions (accepting or rejecting a deliverable, approving or
+rejecting a change request, saving the project as a template) the manager role. The rules
+themselves live in ``projects.services``; these views turn their refusals into messages next to
+what caused them.
 """
 
 from __future__ import annotations
@@ -42,11 +43,10 @@ from projects.models import (
 )
 from projects.selectors import (
     change_log_totals,
-    get_project_for,
     requirements_of,
     traceability,
 )
-from projects.views.base import READ, READ_WRITE, not_allowed, open_project, rights
+from projects.views.base import READ, READ_WRITE, WRITE, door, rights
 
 # --- Charter -------------------------------------------------------------------------------------
 
@@ -54,8 +54,8 @@ from projects.views.base import READ, READ_WRITE, not_allowed, open_project, rig
 @login_required
 def charter(request: HttpRequest, pk: int) -> HttpResponse:
     """The charter as one printable page, with the objectives it commits to."""
-    project = get_project_for(request.user, pk)
-    if refused := not_allowed(request, READ):
+    project, refused = door(request, pk, READ)
+    if refused:
         return refused
     # Reading never creates the record: an unwritten charter is shown empty.
     document = Charter.objects.filter(project=project).first() or Charter(project=project)
@@ -78,8 +78,8 @@ def charter(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    if refused := not_allowed(request, READ_WRITE):
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
         return refused
     document = Charter.objects.filter(project=project).first() or Charter(project=project)
     # The form validates a copy, so a refused edit never leaks into what the page shows.
@@ -113,8 +113,8 @@ def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def objectives(request: HttpRequest, pk: int) -> HttpResponse:
     """The objectives table; POST adds one (htmx swaps the table and the add form)."""
-    project = open_project(request, pk)
-    if refused := not_allowed(request, READ_WRITE):
+    project, refused = door(request, pk, READ_WRITE)
+    if refused:
         return refused
     form = ObjectiveForm(request.POST or None, prefix="new")
     status = ""
@@ -136,10 +136,10 @@ def objectives(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def objective_edit(request: HttpRequest, pk: int, objective_pk: int) -> HttpResponse:
     """Edit one objective in its table row (htmx), or on the objectives page without JS."""
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    objective = get_object_or_404(Objective, project=project, pk=objective_pk)
-    if refused := not_allowed(request, READ_WRITE):
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
         return refused
+    objective = get_object_or_404(Objective, project=project, pk=objective_pk)
     form = ObjectiveForm(request.POST or None, instance=copy.copy(objective), prefix="edit")
     if request.method == "POST" and form.is_valid():
         try:
@@ -175,10 +175,10 @@ def objective_edit(request: HttpRequest, pk: int, objective_pk: int) -> HttpResp
 
 @login_required
 def objective_delete(request: HttpRequest, pk: int, objective_pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    objective = get_object_or_404(Objective, project=project, pk=objective_pk)
-    if refused := not_allowed(request, ("POST",)):
+    project, refused = door(request, pk, WRITE)
+    if refused:
         return refused
+    objective = get_object_or_404(Objective, project=project, pk=objective_pk)
     # A plain delete of one record with no rule to check (STYLE 5); history keeps who did it.
     objective._history_user = request.user
     objective.delete()
@@ -222,8 +222,8 @@ def _render_objectives(
 
 @login_required
 def requirements(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
-    if refused := not_allowed(request, READ):
+    project, refused = door(request, pk, READ)
+    if refused:
         return refused
     form = RequirementFilterForm(request.GET)
     filters = form.filters()
@@ -260,8 +260,8 @@ def requirements(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def requirement_new(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    if refused := not_allowed(request, READ_WRITE):
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
         return refused
     form = RequirementForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
@@ -279,10 +279,10 @@ def requirement_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def requirement_edit(request: HttpRequest, pk: int, requirement_pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    requirement = get_object_or_404(Requirement, project=project, pk=requirement_pk)
-    if refused := not_allowed(request, READ_WRITE):
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
         return refused
+    requirement = get_object_or_404(Requirement, project=project, pk=requirement_pk)
     form = RequirementForm(request.POST or None, instance=copy.copy(requirement), project=project)
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
@@ -308,8 +308,8 @@ def requirement_edit(request: HttpRequest, pk: int, requirement_pk: int) -> Http
 @login_required
 def requirement_traceability(request: HttpRequest, pk: int) -> HttpResponse:
     """Requirements × deliverables, and what traces to nothing."""
-    project = get_project_for(request.user, pk)
-    if refused := not_allowed(request, READ):
+    project, refused = door(request, pk, READ)
+    if refused:
         return refused
     return render(
         request,
@@ -375,8 +375,8 @@ def _render_requirement_form(
 @login_required
 def template_save(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the project's objectives, WBS, deliverables and categories as a template."""
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
-    if refused := not_allowed(request, READ_WRITE):
+    project, refused = door(request, pk, READ_WRITE, Role.MANAGER, form=True)
+    if refused:
         return refused
     form = TemplateSaveForm(request.POST or None, initial={"name": f"{project.name} template"})
     if request.method == "POST" and form.is_valid():

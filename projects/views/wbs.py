@@ -25,14 +25,10 @@ from projects.forms import (
 from projects.models import (
     Deliverable,
     Project,
-    Role,
     WorkPackage,
 )
-from projects.selectors import (
-    get_project_for,
-    wbs_of,
-)
-from projects.views.base import READ, error_text, not_allowed, rights
+from projects.selectors import wbs_of
+from projects.views.base import READ, WRITE, door, error_text, rights
 
 # --- WBS -----------------------------------------------------------------------------------------
 
@@ -90,8 +86,8 @@ WBS_MOVES = (
 
 @login_required
 def wbs(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
-    if refused := not_allowed(request, READ):
+    project, refused = door(request, pk, READ)
+    if refused:
         return refused
     return _render_wbs(request, project)
 
@@ -99,8 +95,8 @@ def wbs(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def wbs_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a work package at the top level, under a package, or right after one."""
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    if refused := not_allowed(request, ("POST",)):
+    project, refused = door(request, pk, WRITE)
+    if refused:
         return refused
     form = WorkPackageAddForm(request.POST)
     if not form.is_valid():
@@ -125,10 +121,10 @@ def wbs_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def wbs_rename(request: HttpRequest, pk: int, package_pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    package = get_object_or_404(WorkPackage, project=project, pk=package_pk)
-    if refused := not_allowed(request, ("POST",)):
+    project, refused = door(request, pk, WRITE)
+    if refused:
         return refused
+    package = get_object_or_404(WorkPackage, project=project, pk=package_pk)
     form = WorkPackageRenameForm(request.POST)
     if not form.is_valid():
         return _wbs_done(request, project, error=f"Give {package.code} a name.", focus=package)
@@ -148,10 +144,10 @@ def wbs_rename(request: HttpRequest, pk: int, package_pk: int) -> HttpResponse:
 @login_required
 def wbs_shift(request: HttpRequest, pk: int, package_pk: int) -> HttpResponse:
     """Move a package up or down among its siblings, or indent or outdent it."""
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    package = get_object_or_404(WorkPackage, project=project, pk=package_pk)
-    if refused := not_allowed(request, ("POST",)):
+    project, refused = door(request, pk, WRITE)
+    if refused:
         return refused
+    package = get_object_or_404(WorkPackage, project=project, pk=package_pk)
     form = WorkPackageShiftForm(request.POST)
     if not form.is_valid():
         return _wbs_done(request, project, error="Choose up, down, indent or outdent.")
@@ -172,10 +168,10 @@ def wbs_shift(request: HttpRequest, pk: int, package_pk: int) -> HttpResponse:
 
 @login_required
 def wbs_delete(request: HttpRequest, pk: int, package_pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    package = get_object_or_404(WorkPackage, project=project, pk=package_pk)
-    if refused := not_allowed(request, ("POST",)):
+    project, refused = door(request, pk, WRITE)
+    if refused:
         return refused
+    package = get_object_or_404(WorkPackage, project=project, pk=package_pk)
     label = f"{package.code} {package.name}"
     try:
         services.work_package_delete(work_package=package, by=request.user)

@@ -15,13 +15,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
 
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Objective, Project, Role
-from projects.selectors import get_project_for
-from projects.views.base import error_text
+from projects.views.base import READ, WRITE, door, error_text
 from reports.closure_forms import ClosureForm, ReopenForm, ReviewForm, SubmitForm, TickForm
 from reports.models import Closure, ClosureItem
 from reports.pdf import PdfUnavailable, html_to_pdf
@@ -109,16 +107,18 @@ def _closure_or_404(project: Project) -> Closure:
 
 
 @login_required
-@require_http_methods(["GET", "HEAD"])
 def closure(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
     return _page(request, project)
 
 
 @login_required
-@require_http_methods(["POST"])
 def closure_start(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
+    if refused:
+        return refused
     try:
         services.closure_start(project=project, by=request.user)
     except ValidationError as error:
@@ -129,10 +129,11 @@ def closure_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
 def closure_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """Tick or untick one checklist item (with its note); htmx swaps the checklist."""
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    project, refused = door(request, pk, WRITE)
+    if refused:
+        return refused
     item = get_object_or_404(ClosureItem, closure__project=project, pk=item_pk)
     form = TickForm(request.POST)
     error = ""
@@ -158,9 +159,10 @@ def closure_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
 def closure_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
+    if refused:
+        return refused
     closure = _closure_or_404(project)
     form = ClosureForm(request.POST)
     if form.is_valid():
@@ -179,9 +181,10 @@ def closure_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
 def closure_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
+    if refused:
+        return refused
     closure = _closure_or_404(project)
     form = SubmitForm(request.POST, candidates=services.sponsor_candidates(project))
     if form.is_valid():
@@ -204,10 +207,11 @@ def closure_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
 def closure_work_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """A manager cancels the work left (saying why) or takes the cancellation back."""
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
+    if refused:
+        return refused
     closure = _closure_or_404(project)
     cancel = request.POST.get("cancel", "true") != "false"
     try:
@@ -227,9 +231,10 @@ def closure_work_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
 def closure_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
+    if refused:
+        return refused
     closure = _closure_or_404(project)
     try:
         services.closure_withdraw(closure=closure, by=request.user)
@@ -241,10 +246,11 @@ def closure_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
 def closure_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     """A manager reopens a closed project: one of the two writes a closed project accepts."""
-    project = get_project_for(request.user, pk, need=Role.MANAGER, allow_closed=True)
+    project, refused = door(request, pk, WRITE, Role.MANAGER, allow_closed=True)
+    if refused:
+        return refused
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
@@ -260,10 +266,11 @@ def closure_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
 def closure_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the post-implementation review (the project is closed by then)."""
-    project = get_project_for(request.user, pk, need=Role.MANAGER, allow_closed=True)
+    project, refused = door(request, pk, WRITE, Role.MANAGER, allow_closed=True)
+    if refused:
+        return refused
     review = selectors.review_of(project)
     if review is None:
         raise Http404(f"{project.key} has no post-implementation review scheduled.")
@@ -302,16 +309,18 @@ def _report_context(project: Project) -> dict:
 
 
 @login_required
-@require_http_methods(["GET", "HEAD"])
 def closure_report(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
     return render(request, "reports/closure/report_page.html", _report_context(project))
 
 
 @login_required
-@require_http_methods(["GET", "HEAD"])
 def closure_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
     context = _report_context(project)
     html = render(request, "reports/closure/report_print.html", context).content.decode()
     try:

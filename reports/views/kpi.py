@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from budgets.charts import money
 from projects import clock
-from projects.selectors import get_project_for
+from projects.views.base import READ, door
 from reports import selectors
 from reports.charts import Sparkline, sparkline
 from reports.forms import DashboardFilterForm
@@ -222,9 +222,10 @@ def _figures(snapshot: KpiSnapshot, currency: str) -> list[tuple[str, str, str]]
 
 
 @login_required
-@require_http_methods(["GET"])
 def project_kpis(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
     today = project.today()
     panel = selectors.project_panel(project, today)
     snapshot = panel["snapshot"]

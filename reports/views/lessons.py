@@ -11,13 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
-from projects.selectors import get_project_for
+from projects.views.base import READ, READ_WRITE, WRITE, door, not_allowed
 from reports.lesson_forms import LessonForm, LessonSearchForm
 from reports.models import LessonLearned
 from reports.selectors import lessons as selectors
@@ -25,12 +25,6 @@ from reports.services import lessons as services
 
 PAGE_SIZE = 25
 PLANNING_STAGES = (Project.Stage.INITIATING, Project.Stage.PLANNING)
-
-
-def _not_allowed(request: HttpRequest, methods: tuple[str, ...]) -> HttpResponse | None:
-    if request.method in methods or (request.method == "HEAD" and "GET" in methods):
-        return None
-    return HttpResponseNotAllowed(methods)
 
 
 def _can_add(project: Project) -> bool:
@@ -53,11 +47,8 @@ def _mark_editable(project: Project, user, lessons: list[LessonLearned]) -> None
 @login_required
 def lesson_list(request: HttpRequest, pk: int) -> HttpResponse:
     """A project's lessons learned, newest first; POST adds one (members, even when closed)."""
-    writing = request.method not in ("GET", "HEAD")
-    project = get_project_for(
-        request.user, pk, need=Role.MEMBER if writing else Role.VIEWER, allow_closed=True
-    )
-    if refused := _not_allowed(request, ("GET", "POST")):
+    project, refused = door(request, pk, READ_WRITE, allow_closed=True)
+    if refused:
         return refused
     form = LessonForm(request.POST or None, prefix="lesson")
     if request.method == "POST" and form.is_valid():
@@ -93,25 +84,23 @@ def lesson_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _editable_lesson(
-    request: HttpRequest, pk: int, lesson_pk: int
-) -> tuple[Project, LessonLearned]:
-    """The project (members, not closed) and its lesson, if the user may change it."""
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
+def _editable_lesson(request: HttpRequest, project: Project, lesson_pk: int) -> LessonLearned:
+    """The project's lesson, if the user may change it."""
     lesson = get_object_or_404(selectors.lessons_of(project), pk=lesson_pk)
     _mark_editable(project, request.user, [lesson])
     if not lesson.editable:
         raise PermissionDenied(
             f"Only the lesson's author or a manager of {project.key} can change it."
         )
-    return project, lesson
+    return lesson
 
 
 @login_required
 def lesson_edit(request: HttpRequest, pk: int, lesson_pk: int) -> HttpResponse:
-    project, lesson = _editable_lesson(request, pk, lesson_pk)
-    if refused := _not_allowed(request, ("GET", "POST")):
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
         return refused
+    lesson = _editable_lesson(request, project, lesson_pk)
     form = LessonForm(request.POST or None, instance=copy.copy(lesson))
     stale = False
     if request.method == "POST" and form.is_valid():
@@ -140,9 +129,10 @@ def lesson_edit(request: HttpRequest, pk: int, lesson_pk: int) -> HttpResponse:
 
 @login_required
 def lesson_delete(request: HttpRequest, pk: int, lesson_pk: int) -> HttpResponse:
-    project, lesson = _editable_lesson(request, pk, lesson_pk)
-    if refused := _not_allowed(request, ("POST",)):
+    project, refused = door(request, pk, WRITE)
+    if refused:
         return refused
+    lesson = _editable_lesson(request, project, lesson_pk)
     version = request.POST.get("version", "")
     try:
         services.lesson_delete(
@@ -159,8 +149,8 @@ def lesson_delete(request: HttpRequest, pk: int, lesson_pk: int) -> HttpResponse
 def lessons_offered_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """Lessons from the user's earlier projects of the same type: a panel for the overview of a
     project being planned (htmx), or a page of its own."""
-    project = get_project_for(request.user, pk)
-    if refused := _not_allowed(request, ("GET",)):
+    project, refused = door(request, pk, READ)
+    if refused:
         return refused
     lessons, total = selectors.lessons_offered(request.user, project)
     template = "reports/lessons/lessons_offered.html"
@@ -183,7 +173,7 @@ def lessons_offered_panel(request: HttpRequest, pk: int) -> HttpResponse:
 def lesson_search(request: HttpRequest) -> HttpResponse:
     """Lessons learned across every project the user can see: words (full-text on PostgreSQL),
     category, project type and tag; htmx swaps the results, the form also works as a plain GET."""
-    if refused := _not_allowed(request, ("GET",)):
+    if refused := not_allowed(request, READ):
         return refused
     form = LessonSearchForm(request.GET or None)
     filters = form.filters()

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -23,8 +23,7 @@ from projects import clock
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
-from projects.selectors import get_project_for
-from projects.views.base import error_text
+from projects.views.base import READ, WRITE, can, door, error_text
 from reports import rendering
 from reports.models import StatusReport
 from reports.pdf import PdfUnavailable
@@ -34,30 +33,16 @@ from reports.services import status as services
 from reports.status_forms import SummaryForm
 
 PAGE_SIZE = 20
-READ = ("GET", "HEAD")
-WRITE = ("POST",)
-
-
-def _door(
-    request: HttpRequest, pk: int, methods: tuple[str, ...]
-) -> tuple[Project, HttpResponse | None]:
-    """The project, checked before the method: a non-member gets 404 for anything, a POST
-    needs the manager role (403), then a method the URL does not take gets 405."""
-    writing = request.method not in READ
-    project = get_project_for(request.user, pk, need=Role.MANAGER if writing else Role.VIEWER)
-    if request.method not in methods:
-        return project, HttpResponseNotAllowed(list(methods))
-    return project, None
 
 
 def _can_write(project: Project) -> bool:
-    return project.my_role == Role.MANAGER and not project.is_closed
+    return can(project, Role.MANAGER)
 
 
 @login_required
 def status_reports(request: HttpRequest, pk: int) -> HttpResponse:
     """The archive: every week's report with its health, state and deliveries."""
-    project, refused = _door(request, pk, READ)
+    project, refused = door(request, pk, READ, Role.MANAGER)
     if refused:
         return refused
     page = Paginator(selectors.status_reports_of(project), PAGE_SIZE).get_page(
@@ -81,7 +66,7 @@ def status_reports(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def status_report_build(request: HttpRequest, pk: int) -> HttpResponse:
     """Build (or refresh, while a draft) this week's report, then show it."""
-    project, refused = _door(request, pk, WRITE)
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
     if refused:
         return refused
     try:
@@ -146,7 +131,7 @@ def _report_page(
 @login_required
 def status_report(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
     """The report as recipients will see it, its summary editor and its deliveries."""
-    project, refused = _door(request, pk, READ)
+    project, refused = door(request, pk, READ, Role.MANAGER)
     if refused:
         return refused
     report = selectors.status_report_of(project, report_pk)
@@ -164,7 +149,7 @@ def status_report(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse
 def status_report_summary(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
     """Save the manager's summary (draft only; a stale version is refused). With htmx the
     summary section is swapped in place; without, the page reloads."""
-    project, refused = _door(request, pk, WRITE)
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
     if refused:
         return refused
     report = selectors.status_report_of(project, report_pk)
@@ -196,7 +181,7 @@ def status_report_summary(request: HttpRequest, pk: int, report_pk: int) -> Http
 @login_required
 def status_report_send(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
     """Send the report now to the communication plan's audience (nobody gets it twice)."""
-    project, refused = _door(request, pk, WRITE)
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
     if refused:
         return refused
     report = selectors.status_report_of(project, report_pk)
@@ -216,7 +201,7 @@ def status_report_send(request: HttpRequest, pk: int, report_pk: int) -> HttpRes
 @login_required
 def status_report_pdf(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
     """The report's PDF, as attached to the e-mail."""
-    project, refused = _door(request, pk, READ)
+    project, refused = door(request, pk, READ, Role.MANAGER)
     if refused:
         return refused
     report = selectors.status_report_of(project, report_pk)
@@ -233,7 +218,7 @@ def status_report_pdf(request: HttpRequest, pk: int, report_pk: int) -> HttpResp
 @login_required
 def status_report_text(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
     """The plain-text e-mail body, as recipients without HTML mail read it."""
-    project, refused = _door(request, pk, READ)
+    project, refused = door(request, pk, READ, Role.MANAGER)
     if refused:
         return refused
     report = selectors.status_report_of(project, report_pk)

@@ -1,9 +1,9 @@
 """Agile and stage pages: the product backlog, sprints, the sprint board, burndown and velocity;
 phases (stages) with their tolerances and gate reviews.
 
-Access first, then the method (as in ``projects.views``): a project the user is not a member of
-answers 404 whatever they send; a viewer may read, a member may change the backlog and sprints,
-and only a manager sets stage plans and records gate decisions. Writes go through
+Every page opens its project through ``projects.views.base.door``: a project the user is not a
+member of answers 404 whatever they send; a viewer may read, a member may change the backlog and
+sprints, and only a manager sets stage plans and records gate decisions. Writes go through
 ``scheduling.services``; reads through ``scheduling.selectors``.
 """
 
@@ -16,14 +16,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
-from projects.selectors import get_project_for
+from projects.views.base import READ, READ_WRITE, WRITE, can, door
 from scheduling import selectors, services
 from scheduling.agile_charts import burndown_chart, velocity_chart
 from scheduling.agile_forms import (
@@ -38,32 +38,6 @@ from scheduling.agile_forms import (
     open_sprints,
 )
 from scheduling.models import BacklogItem, GateReview, Phase, Sprint
-
-READ = ("GET", "HEAD")
-READ_WRITE = ("GET", "HEAD", "POST")
-WRITE = ("POST",)
-
-
-def _door(
-    request: HttpRequest,
-    pk: int,
-    methods: tuple[str, ...],
-    need: Role = Role.MEMBER,
-    *,
-    form: bool = False,
-):
-    """The project, checked before the method: non-members get 404 for anything they send,
-    a role below ``need`` gets 403 on a POST (and on the GET of a ``form`` page, which only
-    those who may submit it need); then a method the page does not take gets 405."""
-    writing = form or request.method not in READ
-    project = get_project_for(request.user, pk, need=need if writing else Role.VIEWER)
-    if request.method not in methods:
-        return project, HttpResponseNotAllowed(methods)
-    return project, None
-
-
-def _can(project: Project, need: Role) -> bool:
-    return Role(project.my_role).covers(need) and not project.is_closed
 
 
 def _message(error: ValidationError) -> str:
@@ -90,7 +64,7 @@ def _backlog_context(project: Project, **extra: Any) -> dict[str, Any]:
         "unestimated": sum(1 for item in items if item.story_points is None),
         "forecast": forecast,
         "last_velocities": forecast["velocities"][-3:],
-        "can_edit": _can(project, Role.MEMBER),
+        "can_edit": can(project, Role.MEMBER),
         "editing": None,
         **extra,
     }
@@ -123,7 +97,7 @@ def _after_backlog_write(
 @login_required
 def backlog(request: HttpRequest, pk: int) -> HttpResponse:
     """The ordered product backlog; POST adds an item at the bottom."""
-    project, refused = _door(request, pk, READ_WRITE)
+    project, refused = door(request, pk, READ_WRITE)
     if refused:
         return refused
     if request.method != "POST":
@@ -149,7 +123,7 @@ def backlog(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def backlog_item_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """Edit one item: in place in the backlog with htmx, or on a page of its own without."""
-    project, refused = _door(request, pk, READ_WRITE, form=True)
+    project, refused = door(request, pk, READ_WRITE, form=True)
     if refused:
         return refused
     item = get_object_or_404(BacklogItem.objects.filter(project=project), pk=item_pk)
@@ -187,7 +161,7 @@ def backlog_item_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
 @login_required
 def backlog_item_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """Move an item one place up or down (the reorder that needs no JavaScript)."""
-    project, refused = _door(request, pk, WRITE)
+    project, refused = door(request, pk, WRITE)
     if refused:
         return refused
     item = get_object_or_404(BacklogItem.objects.filter(project=project), pk=item_pk)
@@ -208,7 +182,7 @@ def backlog_item_move(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
 @login_required
 def backlog_item_assign(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """Put an item in a planned or active sprint, or back in the product backlog."""
-    project, refused = _door(request, pk, WRITE)
+    project, refused = door(request, pk, WRITE)
     if refused:
         return refused
     item = get_object_or_404(BacklogItem.objects.filter(project=project), pk=item_pk)
@@ -230,7 +204,7 @@ def backlog_item_assign(request: HttpRequest, pk: int, item_pk: int) -> HttpResp
 
 @login_required
 def sprint_list(request: HttpRequest, pk: int) -> HttpResponse:
-    project, refused = _door(request, pk, READ)
+    project, refused = door(request, pk, READ)
     if refused:
         return refused
     points = selectors.sprint_points(project)
@@ -249,14 +223,14 @@ def sprint_list(request: HttpRequest, pk: int) -> HttpResponse:
             "sprints": sprints,
             "active": active,
             "today": project.today(),
-            "can_edit": _can(project, Role.MEMBER),
+            "can_edit": can(project, Role.MEMBER),
         },
     )
 
 
 @login_required
 def sprint_create(request: HttpRequest, pk: int) -> HttpResponse:
-    project, refused = _door(request, pk, READ_WRITE, form=True)
+    project, refused = door(request, pk, READ_WRITE, form=True)
     if refused:
         return refused
     initial = _next_sprint_dates(project)
@@ -296,7 +270,7 @@ def _next_sprint_dates(project: Project) -> dict[str, Any]:
 
 @login_required
 def sprint_edit(request: HttpRequest, pk: int, sprint_pk: int) -> HttpResponse:
-    project, refused = _door(request, pk, READ_WRITE, form=True)
+    project, refused = door(request, pk, READ_WRITE, form=True)
     if refused:
         return refused
     sprint = get_object_or_404(Sprint.objects.filter(project=project), pk=sprint_pk)
@@ -326,7 +300,7 @@ def sprint_edit(request: HttpRequest, pk: int, sprint_pk: int) -> HttpResponse:
 
 @login_required
 def sprint_start(request: HttpRequest, pk: int, sprint_pk: int) -> HttpResponse:
-    project, refused = _door(request, pk, WRITE)
+    project, refused = door(request, pk, WRITE)
     if refused:
         return refused
     sprint = get_object_or_404(Sprint.objects.filter(project=project), pk=sprint_pk)
@@ -342,7 +316,7 @@ def sprint_start(request: HttpRequest, pk: int, sprint_pk: int) -> HttpResponse:
 @login_required
 def sprint_close(request: HttpRequest, pk: int, sprint_pk: int) -> HttpResponse:
     """Close the active sprint: a page that says what is unfinished and where it should go."""
-    project, refused = _door(request, pk, READ_WRITE, form=True)
+    project, refused = door(request, pk, READ_WRITE, form=True)
     if refused:
         return refused
     sprint = get_object_or_404(Sprint.objects.filter(project=project), pk=sprint_pk)
@@ -412,7 +386,7 @@ def _board_context(project: Project, sprint: Sprint | None) -> dict[str, Any]:
         "remaining": committed - done,
         "today": today,
         "days_left": _working_days_left(project, sprint, today) if sprint else None,
-        "can_edit": _can(project, Role.MEMBER) and sprint and sprint.status != "closed",
+        "can_edit": can(project, Role.MEMBER) and sprint and sprint.status != "closed",
     }
 
 
@@ -435,7 +409,7 @@ def _render_board(request: HttpRequest, project: Project, sprint: Sprint | None)
 @login_required
 def current_board(request: HttpRequest, pk: int) -> HttpResponse:
     """The board of the active sprint (the side navigation's "Board")."""
-    project, refused = _door(request, pk, READ)
+    project, refused = door(request, pk, READ)
     if refused:
         return refused
     sprint = Sprint.objects.filter(project=project, status=Sprint.Status.ACTIVE).first()
@@ -446,7 +420,7 @@ def current_board(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def sprint_board(request: HttpRequest, pk: int, sprint_pk: int) -> HttpResponse:
-    project, refused = _door(request, pk, READ)
+    project, refused = door(request, pk, READ)
     if refused:
         return refused
     sprint = get_object_or_404(Sprint.objects.filter(project=project), pk=sprint_pk)
@@ -456,7 +430,7 @@ def sprint_board(request: HttpRequest, pk: int, sprint_pk: int) -> HttpResponse:
 @login_required
 def board_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """Move a card to another column of the board (its status)."""
-    project, refused = _door(request, pk, WRITE)
+    project, refused = door(request, pk, WRITE)
     if refused:
         return refused
     item = get_object_or_404(
@@ -488,7 +462,7 @@ def board_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 @login_required
 def sprint_burndown(request: HttpRequest, pk: int, sprint_pk: int) -> HttpResponse:
-    project, refused = _door(request, pk, READ)
+    project, refused = door(request, pk, READ)
     if refused:
         return refused
     sprint = get_object_or_404(Sprint.objects.filter(project=project), pk=sprint_pk)
@@ -518,7 +492,7 @@ def sprint_burndown(request: HttpRequest, pk: int, sprint_pk: int) -> HttpRespon
 
 @login_required
 def velocity(request: HttpRequest, pk: int) -> HttpResponse:
-    project, refused = _door(request, pk, READ)
+    project, refused = door(request, pk, READ)
     if refused:
         return refused
     forecast = selectors.agile_forecast(project)
@@ -556,7 +530,7 @@ def velocity(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def phase_list(request: HttpRequest, pk: int) -> HttpResponse:
-    project, refused = _door(request, pk, READ)
+    project, refused = door(request, pk, READ)
     if refused:
         return refused
     rows = selectors.phase_status(project)
@@ -568,14 +542,14 @@ def phase_list(request: HttpRequest, pk: int) -> HttpResponse:
             "area": "phases",
             "rows": rows,
             "exceptions": sum(1 for r in rows if r["time_exception"] or r["cost_exception"]),
-            "can_manage": _can(project, Role.MANAGER),
+            "can_manage": can(project, Role.MANAGER),
         },
     )
 
 
 @login_required
 def phase_create(request: HttpRequest, pk: int) -> HttpResponse:
-    project, refused = _door(request, pk, READ_WRITE, need=Role.MANAGER, form=True)
+    project, refused = door(request, pk, READ_WRITE, need=Role.MANAGER, form=True)
     if refused:
         return refused
     form = PhaseForm(request.POST or None)
@@ -599,7 +573,7 @@ def phase_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def phase_edit(request: HttpRequest, pk: int, phase_pk: int) -> HttpResponse:
-    project, refused = _door(request, pk, READ_WRITE, need=Role.MANAGER, form=True)
+    project, refused = door(request, pk, READ_WRITE, need=Role.MANAGER, form=True)
     if refused:
         return refused
     phase = get_object_or_404(Phase.objects.filter(project=project), pk=phase_pk)
@@ -631,7 +605,7 @@ def _render_phase(
     request: HttpRequest, project: Project, phase: Phase, form: GateReviewForm | None = None
 ) -> HttpResponse:
     status = next(r for r in selectors.phase_status(project) if r["phase"].pk == phase.pk)
-    can_decide = _can(project, Role.MANAGER)
+    can_decide = can(project, Role.MANAGER)
     if form is None and can_decide:
         form = GateReviewForm(initial={"date": project.today()})
     return render(
@@ -653,7 +627,7 @@ def _render_phase(
 def phase_detail(request: HttpRequest, pk: int, phase_pk: int) -> HttpResponse:
     """A phase: its forecast against tolerances, the gate review history and, for a manager,
     the form to record the next decision."""
-    project, refused = _door(request, pk, READ)
+    project, refused = door(request, pk, READ)
     if refused:
         return refused
     phase = get_object_or_404(Phase.objects.filter(project=project), pk=phase_pk)
@@ -663,7 +637,7 @@ def phase_detail(request: HttpRequest, pk: int, phase_pk: int) -> HttpResponse:
 @login_required
 def gate_review_create(request: HttpRequest, pk: int, phase_pk: int) -> HttpResponse:
     """Record a gate decision (go, go with conditions, no-go): the manager's call."""
-    project, refused = _door(request, pk, WRITE, need=Role.MANAGER)
+    project, refused = door(request, pk, WRITE, need=Role.MANAGER)
     if refused:
         return refused
     phase = get_object_or_404(Phase.objects.filter(project=project), pk=phase_pk)

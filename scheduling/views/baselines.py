@@ -8,12 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from projects.forms import attach_errors
 from projects.models import Project, Role
-from projects.selectors import get_project_for
+from projects.views.base import READ, READ_WRITE, WRITE, door
 from scheduling import selectors, services
 from scheduling.forms import BaselineForm
 from scheduling.models import Baseline
@@ -32,10 +32,9 @@ def _baselines(project: Project):
 @login_required
 def baseline_list(request: HttpRequest, pk: int) -> HttpResponse:
     """GET lists the baselines; POST (a manager) takes a new one from the current plan."""
-    need = Role.MANAGER if request.method == "POST" else Role.VIEWER
-    project = get_project_for(request.user, pk, need=need)
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
+    project, refused = door(request, pk, READ_WRITE, Role.MANAGER)
+    if refused:
+        return refused
     form = BaselineForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -75,10 +74,10 @@ def baseline_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def baseline_performance(request: HttpRequest, pk: int, baseline_pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
+    if refused:
+        return refused
     baseline = get_object_or_404(Baseline.objects.filter(project=project), pk=baseline_pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     services.baseline_set_performance(baseline=baseline, by=request.user)
     messages.success(request, f"“{baseline.name}” is now the performance baseline.")
     return redirect("scheduling:baselines", pk=project.pk)
@@ -102,9 +101,9 @@ def baseline_compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Per task, baseline and current start and finish, and their variance in working days.
     ``?baseline=<id>`` (default: the performance baseline, else the latest), ``?changed=1``
     for the tasks that moved, are new, or were removed."""
-    project = get_project_for(request.user, pk)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
     baselines = list(Baseline.objects.filter(project=project).order_by("-created_at", "-id"))
     wanted = request.GET.get("baseline", "")
     baseline = next((b for b in baselines if wanted.isdigit() and b.pk == int(wanted)), None)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
-from projects.selectors import get_project_for
+from projects.views.base import READ_WRITE, WRITE, door
 from scheduling import services
 from scheduling.forms import (
     WEEKDAYS,
@@ -31,8 +31,10 @@ from scheduling.views.schedule import can_manage
 @login_required
 def calendar_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the calendar; POST sets the working weekdays."""
+    project, refused = door(request, pk, READ_WRITE, Role.MANAGER)
+    if refused:
+        return refused
     if request.method == "POST":
-        project = get_project_for(request.user, pk, need=Role.MANAGER)
         calendar = services.calendar_for(project)
         form = WorkingWeekdaysForm(request.POST)
         if form.is_valid():
@@ -55,9 +57,6 @@ def calendar_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("scheduling:calendar", pk=project.pk)
         return _render_calendar(request, project, calendar, weekdays_form=form, status=400)
-    project = get_project_for(request.user, pk)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     return _render_calendar(request, project, services.calendar_for(project))
 
 
@@ -112,9 +111,9 @@ def _weekday_words(days: list[int]) -> str:
 
 @login_required
 def holiday_add(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
+    if refused:
+        return refused
     form = HolidayForm(request.POST)
     if form.is_valid():
         try:
@@ -135,10 +134,10 @@ def holiday_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def holiday_remove(request: HttpRequest, pk: int, holiday_pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
+    if refused:
+        return refused
     holiday = get_object_or_404(Holiday.objects.filter(calendar__project=project), pk=holiday_pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     services.holiday_remove(holiday=holiday, by=request.user)
     messages.success(request, f"{holiday.date:%-d %b %Y} is a working day again.")
     return redirect("scheduling:calendar", pk=project.pk)
@@ -147,9 +146,9 @@ def holiday_remove(request: HttpRequest, pk: int, holiday_pk: int) -> HttpRespon
 @login_required
 def holidays_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a country's (or region's) public holidays for a year; says how many were new."""
-    project = get_project_for(request.user, pk, need=Role.MANAGER)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
+    if refused:
+        return refused
     form = HolidayImportForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data

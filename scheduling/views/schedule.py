@@ -1,8 +1,8 @@
 """The plan's pages: the Gantt chart, the task table with in-place edits, a task with its
 dependencies, and the add / edit / delete pages behind them.
 
-Every view reaches the project through ``projects.selectors.get_project_for`` before it looks
-at the HTTP method, so a non-member gets 404 whatever they send and a viewer 403 on any write.
+Every view reaches the project through ``projects.views.base.door`` before it looks at the HTTP
+method, so a non-member gets 404 whatever they send and a viewer 403 on any write.
 Writes go through ``scheduling.services``, which recompute the schedule in the same transaction:
 a response that follows an edit already shows the new dates.
 """
@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -30,7 +30,8 @@ from django_htmx.http import reswap, retarget
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role, WorkPackage
-from projects.selectors import get_project_for, members_of
+from projects.selectors import members_of
+from projects.views.base import READ, READ_WRITE, WRITE, door
 from scheduling import gantt, selectors, services
 from scheduling.forms import (
     DependencyAddForm,
@@ -177,9 +178,9 @@ def _query_without(params: QueryDict, *names: str) -> str:
 
 @login_required
 def task_list(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
     context = _task_table(project, request.GET, area="tasks")
     template = "scheduling/task_list.html"
     if request.htmx:
@@ -192,9 +193,9 @@ def task_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def task_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a task (the form above the task table posts here; GET shows it on its own page)."""
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
+        return refused
     form = TaskAddForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if v is not None and k != "name"}
@@ -225,10 +226,10 @@ def task_row(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     """A task-table row edited in place (htmx): GET gives the form row (``?cancel=1`` the plain
     row back), POST saves it and answers with the whole table, since one task's new dates can
     move many others. Errors come back in the form row, next to their fields."""
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
+        return refused
     task = _project_task(project, task_pk)
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     if request.method != "POST":
         if not request.htmx:
             return redirect("scheduling:task_edit", pk=project.pk, task_pk=task.pk)
@@ -286,10 +287,10 @@ def _render_row_form(
 
 @login_required
 def task_detail(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk)
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
     task = _project_task(project, task_pk)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
     return _render_detail(request, project, task)
 
 
@@ -358,10 +359,10 @@ def _predecessor_choices(
 @login_required
 def task_edit(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     """The full task form (also the task table's edit link when JavaScript is off)."""
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
+        return refused
     task = _project_task(project, task_pk)
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     form = TaskEditForm(
         request.POST or None,
         instance=copy.copy(task),
@@ -400,10 +401,10 @@ def task_edit(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
 @login_required
 def task_delete(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     """GET asks for confirmation (naming what else the deletion removes); POST deletes."""
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    project, refused = door(request, pk, READ_WRITE, form=True)
+    if refused:
+        return refused
     task = _project_task(project, task_pk)
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
     if request.method == "POST":
         name = task.name
         services.task_delete(task=task, by=request.user)
@@ -423,10 +424,10 @@ def task_delete(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
 @login_required
 def dependency_add(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     """Add a predecessor to the task; a loop is refused with the tasks that would form it."""
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    project, refused = door(request, pk, WRITE)
+    if refused:
+        return refused
     task = _project_task(project, task_pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     links = list(Dependency.objects.filter(successor=task))
     form = DependencyAddForm(request.POST, choices=_predecessor_choices(project, task, links))
     if form.is_valid():
@@ -455,8 +456,7 @@ def dependency_add(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     return _render_detail(request, project, task, add_form=form, status=400)
 
 
-def _link_and_page(request: HttpRequest, pk: int, dependency_pk: int):
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
+def _link_and_page(request: HttpRequest, project: Project, dependency_pk: int):
     dependency = get_object_or_404(
         Dependency.objects.filter(project=project).select_related("predecessor", "successor"),
         pk=dependency_pk,
@@ -465,14 +465,15 @@ def _link_and_page(request: HttpRequest, pk: int, dependency_pk: int):
     back = dependency.successor
     if request.POST.get("task") == str(dependency.predecessor_id):
         back = dependency.predecessor
-    return project, dependency, back
+    return dependency, back
 
 
 @login_required
 def dependency_edit(request: HttpRequest, pk: int, dependency_pk: int) -> HttpResponse:
-    project, dependency, back = _link_and_page(request, pk, dependency_pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    project, refused = door(request, pk, WRITE)
+    if refused:
+        return refused
+    dependency, back = _link_and_page(request, project, dependency_pk)
     form = DependencyEditForm(request.POST)
     error = ""
     if form.is_valid():
@@ -505,9 +506,10 @@ def dependency_edit(request: HttpRequest, pk: int, dependency_pk: int) -> HttpRe
 
 @login_required
 def dependency_remove(request: HttpRequest, pk: int, dependency_pk: int) -> HttpResponse:
-    project, dependency, back = _link_and_page(request, pk, dependency_pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    project, refused = door(request, pk, WRITE)
+    if refused:
+        return refused
+    dependency, back = _link_and_page(request, project, dependency_pk)
     words = f"“{dependency.predecessor.name}” → “{dependency.successor.name}”"
     services.dependency_remove(dependency=dependency, by=request.user)
     messages.success(request, f"Removed the link {words}.")
@@ -526,9 +528,9 @@ def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
     ``?baseline=<id>|none`` (default: the performance baseline),
     ``?collapsed=<work package ids>``, ``?page=<n>``.
     """
-    project = get_project_for(request.user, pk)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
     wanted = _GanttRequest.of(request.GET)
     today = project.today()
     tasks = selectors.schedule_rows(project)

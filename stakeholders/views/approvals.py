@@ -8,18 +8,19 @@ import zoneinfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from projects import clock
 from projects.approval_subjects import approval_subjects
 from projects.forms import attach_errors
 from projects.models import ChangeRequest, Deliverable, Project, Role
+from projects.views.base import READ, READ_WRITE, WRITE, can, door, not_allowed
 from stakeholders import selectors, services
 from stakeholders.forms import ApprovalDecisionForm, ApprovalRequestForm
 from stakeholders.models import Approval
 from stakeholders.services.common import display_name
-from stakeholders.views.common import READ, READ_WRITE, WRITE, can, door, message_of
+from stakeholders.views.common import message_of
 
 
 def _subjects(project: Project) -> tuple[list[tuple[str, str]], dict[str, object]]:
@@ -181,8 +182,8 @@ def approval_withdraw(request: HttpRequest, pk: int, approval_pk: int) -> HttpRe
 def my_work(request: HttpRequest) -> HttpResponse:
     """The user's open actions (overdue first) and the approvals waiting for them, across every
     project they are in."""
-    if request.method not in READ:
-        return HttpResponseNotAllowed(["GET"])
+    if refused := not_allowed(request, READ):
+        return refused
     actions = list(selectors.my_open_actions(request.user))
     today_by_zone: dict[str, object] = {}
     for action in actions:

@@ -17,18 +17,12 @@ from projects import clock
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Role
+from projects.views.base import READ, READ_WRITE, WRITE, can, door
 from stakeholders import selectors, services
 from stakeholders.exports import meeting_ics
 from stakeholders.forms import ActionItemForm, ActionStatusForm, DecisionLogForm, MeetingForm
 from stakeholders.models import ActionItem, Decision, Meeting
-from stakeholders.views.common import (
-    READ,
-    READ_WRITE,
-    WRITE,
-    can,
-    door,
-    message_of,
-)
+from stakeholders.views.common import message_of
 
 # --- meetings -------------------------------------------------------------------------------------
 

@@ -15,10 +15,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from projects.models import Deliverable, Project, WorkPackage
+from projects.views.base import READ, READ_WRITE, can, door
 from stakeholders import selectors, services
 from stakeholders.exports import raci_csv
 from stakeholders.forms import RaciRowForm
-from stakeholders.views.common import READ, READ_WRITE, can, door, message_of
+from stakeholders.views.common import message_of
 
 ROW_MODELS = {"work_package": WorkPackage, "deliverable": Deliverable}
 

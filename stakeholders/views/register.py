@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
+from projects.views.base import READ, READ_WRITE, WRITE, can, door
 from stakeholders import selectors, services
 from stakeholders.charts import GridPerson, power_interest_chart
 from stakeholders.forms import CommunicationItemForm, StakeholderFilterForm, StakeholderForm
@@ -24,7 +25,7 @@ from stakeholders.models import (
     Quadrant,
     Stakeholder,
 )
-from stakeholders.views.common import READ, READ_WRITE, WRITE, can, door, message_of
+from stakeholders.views.common import message_of
 
 # --- register -------------------------------------------------------------------------------------
 
