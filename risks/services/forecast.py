@@ -80,7 +80,7 @@ class ForecastInputs:
 
 
 def _base_cost(project: Project, planned: Decimal) -> Decimal:
-    bac = budget_selectors.evm_for(project, timezone.localdate()).bac
+    bac = budget_selectors.evm_for(project, project.today()).bac
     if bac:
         return bac
     approved = budget_selectors.approved_budget(project)["total"]
