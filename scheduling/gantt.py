@@ -367,20 +367,42 @@ def chart_svg(
     bottom edge."""
     page = rows[first:last]
     width, height = axis.width, max(len(page), 1) * ROW_HEIGHT
-    ppd = axis.px_per_day
-    with_baseline = bool(baseline_name)
-    bar_top, bar_height = (4, 12) if with_baseline else (7, 12)
-    out = [
-        f'<svg class="gantt-body" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="group" '
-        f'aria-label="{escape(title)}">',
-        _DEFS,
-    ]
-    # Row bands, then non-working days (week zoom) or month lines, then today.
+    bar_top, bar_height = (4, 12) if baseline_name else (7, 12)
+    return "".join(
+        [
+            f'<svg class="gantt-body" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}" role="group" '
+            f'aria-label="{escape(title)}">',
+            _DEFS,
+            *_background(page, axis, calendar, today, height),
+            *_arrows(
+                rows,
+                links,
+                axis,
+                first=first,
+                last=last,
+                height=height,
+                centre=bar_top + bar_height / 2,
+            ),
+            *_bars(page, axis, url, bar_top=bar_top, bar_height=bar_height, baseline=baseline_name),
+            "</svg>",
+        ]
+    )
+
+
+def _background(
+    page: Sequence[PlanRow],
+    axis: Axis,
+    calendar: WorkCalendar,
+    today: datetime.date,
+    height: int,
+) -> list[str]:
+    """Row bands, then non-working days (week zoom) or month lines, then today."""
+    out = []
     for i, row in enumerate(page):
         cls = "band summary" if row.is_summary else ("band odd" if i % 2 else "band")
         out.append(
-            f'<rect class="{cls}" y="{i * ROW_HEIGHT}" width="{width}" height="{ROW_HEIGHT}"/>'
+            f'<rect class="{cls}" y="{i * ROW_HEIGHT}" width="{axis.width}" height="{ROW_HEIGHT}"/>'
         )
     if axis.zoom == "week":
         out.extend(_non_working(axis, calendar, height))
@@ -389,12 +411,26 @@ def chart_svg(
             x = axis.x(month)
             out.append(f'<line class="grid" x1="{x}" y1="0" x2="{x}" y2="{height}"/>')
     if axis.start <= today < axis.end:
-        x = axis.x(today) + ppd / 2
+        x = axis.x(today) + axis.px_per_day / 2
         out.append(
             f'<line class="today" x1="{x:g}" y1="0" x2="{x:g}" y2="{height}">'
             f"<title>Today, {_date_label(today)}</title></line>"
         )
+    return out
 
+
+def _arrows(
+    rows: Sequence[PlanRow],
+    links: Iterable[Link],
+    axis: Axis,
+    *,
+    first: int,
+    last: int,
+    height: int,
+    centre: float,
+) -> list[str]:
+    """The dependency arrows with an end on ``rows[first:last]``; an arrow to a row on another
+    page leaves through the top or bottom edge."""
     # Where each task is, on any page: arrows need both ends.
     position = {row.id: i for i, row in enumerate(rows) if row.kind == "task"}
     spans = {
@@ -403,7 +439,6 @@ def chart_svg(
         if row.kind == "task" and row.start is not None and row.finish is not None
     }
     critical = {row.id for row in rows if row.kind == "task" and row.is_critical}
-    centre = bar_top + bar_height / 2
 
     def y_of(task_id: int) -> float:
         index = position[task_id]
@@ -432,8 +467,21 @@ def chart_svg(
             f'<path class="{cls}" d="{path}" marker-end="url(#{marker})">'
             f"<title>{link.type}{f' {link.lag:+d}d' if link.lag else ''}</title></path>"
         )
-    out.extend(arrows)
+    return arrows
 
+
+def _bars(
+    page: Sequence[PlanRow],
+    axis: Axis,
+    url: Callable[[int], str],
+    *,
+    bar_top: int,
+    bar_height: int,
+    baseline: str,
+) -> list[str]:
+    """Each row's bar (a summary's bracket, a task's bar or diamond), and its baseline bar
+    beneath when a ``baseline`` (its name) is shown."""
+    out = []
     for i, row in enumerate(page):
         top = i * ROW_HEIGHT
         if row.start is None or row.finish is None:
@@ -442,10 +490,9 @@ def chart_svg(
             out.append(_summary_bar(row, axis, top + bar_top))
         else:
             out.append(_task_bar(row, axis, top, bar_top, bar_height, url(row.id)))
-        if with_baseline and row.baseline_start and row.baseline_finish:
-            out.append(_baseline_bar(row, axis, top + 19, baseline_name))
-    out.append("</svg>")
-    return "".join(out)
+        if baseline and row.baseline_start and row.baseline_finish:
+            out.append(_baseline_bar(row, axis, top + 19, baseline))
+    return out
 
 
 def _span(row: PlanRow, axis: Axis) -> tuple[float, float]:
