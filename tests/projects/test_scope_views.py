@@ -754,7 +754,7 @@ def test_change_request_flow_through_the_pages(client_for, member, manager, proj
     assert log.context["totals"]["schedule"] == 5 and log.context["totals"]["cost"] == Decimal(
         "12000.00"
     )
-    assert "CR-001" in html and "+12,000.00" in html and "Maria Manager" in html
+    assert "CR-001" in html and "+€12,000.00" in html and "Maria Manager" in html
     manager_client.post(transition, {"to": "implemented"})
     assert ChangeRequest.objects.get(pk=change.pk).status == "implemented"
 
@@ -817,7 +817,7 @@ def test_change_log_shows_totals_of_approved_impact_only(
         1,
         2,
     )
-    assert "+1,500.00" in response.content.decode()
+    assert "+€1,500.00" in response.content.decode()
 
 
 # --- Templates and overview ----------------------------------------------------------------------
