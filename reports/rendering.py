@@ -127,51 +127,11 @@ def present(report: StatusReport) -> dict[str, Any]:
     overall = health.get("overall", {"rag": report.health, "reason": ""})
     dimensions = health.get("dimensions", [])
     previous = content.get("previous")
-    kpis = [
-        {
-            "key": row["key"],
-            "label": row["label"],
-            "value": figure(row["value"], row["unit"], row["places"], currency),
-            "previous": figure(row["previous"], row["unit"], row["places"], currency),
-            "change": movement(row["change"], row["unit"], row["places"], currency),
-            "trend": row["trend"],
-        }
-        for row in content.get("kpis", [])
-    ]
+    kpis = _kpi_rows(content.get("kpis", []), currency)
     by_key = {row["key"]: row for row in kpis}
-
-    def milestone_rows(rows: list[dict]) -> list[dict[str, str]]:
-        return [
-            {
-                "name": m["name"],
-                "date": day_label(m["date"]),
-                "baseline": day_label(m["baseline"]),
-                "done_on": day_label(m.get("done_on")),
-                "owner": m.get("owner") or "—",
-                "slip": (
-                    "missed"
-                    if m.get("missed")
-                    else figure(m["slip_days"], "d", 0, currency)
-                    if m.get("slip_days")
-                    else "on baseline"
-                    if m.get("slip_days") == 0
-                    else "—"
-                ),
-            }
-            for m in rows
-        ]
-
     milestones = content.get("milestones", {})
     budget = content.get("budget", {})
-    money_of = lambda key: figure(budget.get(key), "¤", 2, currency)  # noqa: E731
-    ratio_of = lambda key: figure(budget.get(key), "", 2, currency)  # noqa: E731
     schedule = content.get("schedule", {})
-    decisions = content.get("decisions", {})
-    charts = [
-        status_charts.health_chart(overall, dimensions),
-        status_charts.trend_chart(content.get("trend", [])),
-        status_charts.budget_chart(budget, currency),
-    ]
     return {
         "report": report,
         "key": project.get("key") or report.project.key,
@@ -206,77 +166,144 @@ def present(report: StatusReport) -> dict[str, Any]:
             "slip": figure(schedule.get("finish_slip_days"), "d", 0, currency),
         },
         "milestones": {
-            "done": milestone_rows(milestones.get("done", [])),
-            "due": milestone_rows(milestones.get("due", [])),
-            "slipped": milestone_rows(milestones.get("slipped", [])),
+            group: _milestone_rows(milestones.get(group, []), currency)
+            for group in ("done", "due", "slipped")
         },
-        "risks": [
-            {
-                **r,
-                "emv": figure(r.get("emv"), "¤", 2, currency),
-                "level_label": (r.get("level") or "").capitalize(),
-                "owner": r.get("owner") or "—",
-                "response": r.get("response") or "—",
-            }
-            for r in content.get("risks", [])
+        "risks": _risk_rows(content.get("risks", []), currency),
+        "issues": _issues(content.get("issues", {})),
+        "decisions": _decisions(content.get("decisions", {}), currency),
+        "budget": _budget(budget, currency),
+        "charts": [
+            status_charts.health_chart(overall, dimensions),
+            status_charts.trend_chart(content.get("trend", [])),
+            status_charts.budget_chart(budget, currency),
         ],
-        "issues": {
-            "count": content.get("issues", {}).get("count", 0),
-            "items": [
-                {**i, "owner": i.get("owner") or "—", "due": day_label(i.get("due_date"))}
-                for i in content.get("issues", {}).get("items", [])
-            ],
+    }
+
+
+def _kpi_rows(rows: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
+    """Each KPI's value, last week's and the change, worded."""
+    return [
+        {
+            "key": row["key"],
+            "label": row["label"],
+            "value": figure(row["value"], row["unit"], row["places"], currency),
+            "previous": figure(row["previous"], row["unit"], row["places"], currency),
+            "change": movement(row["change"], row["unit"], row["places"], currency),
+            "trend": row["trend"],
+        }
+        for row in rows
+    ]
+
+
+def _milestone_rows(rows: list[dict[str, Any]], currency: str) -> list[dict[str, str]]:
+    """Milestones with their dates and how far they slipped ("missed", "on baseline", days)."""
+    return [
+        {
+            "name": m["name"],
+            "date": day_label(m["date"]),
+            "baseline": day_label(m["baseline"]),
+            "done_on": day_label(m.get("done_on")),
+            "owner": m.get("owner") or "—",
+            "slip": (
+                "missed"
+                if m.get("missed")
+                else figure(m["slip_days"], "d", 0, currency)
+                if m.get("slip_days")
+                else "on baseline"
+                if m.get("slip_days") == 0
+                else "—"
+            ),
+        }
+        for m in rows
+    ]
+
+
+def _risk_rows(rows: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
+    """The top risks with their expected monetary value, level, owner and response."""
+    return [
+        {
+            **r,
+            "emv": figure(r.get("emv"), "¤", 2, currency),
+            "level_label": (r.get("level") or "").capitalize(),
+            "owner": r.get("owner") or "—",
+            "response": r.get("response") or "—",
+        }
+        for r in rows
+    ]
+
+
+def _issues(issues: dict[str, Any]) -> dict[str, Any]:
+    """The open issues: how many, and the listed ones with owner and due date."""
+    return {
+        "count": issues.get("count", 0),
+        "items": [
+            {**i, "owner": i.get("owner") or "—", "due": day_label(i.get("due_date"))}
+            for i in issues.get("items", [])
+        ],
+    }
+
+
+def _decisions(decisions: dict[str, Any], currency: str) -> dict[str, Any]:
+    """Decisions needed (approvals, change requests with their impact) and those taken."""
+    return {
+        "approvals": [
+            {**a, "requested_on": day_label(a.get("requested_on"))}
+            for a in decisions.get("approvals", [])
+        ],
+        "change_requests": [
+            {
+                **c,
+                "cost": figure(c.get("cost_impact"), "¤", 2, currency),
+                "days": figure(c.get("schedule_impact"), "d", 0, currency),
+                "submitted_on": day_label(c.get("submitted_on")),
+            }
+            for c in decisions.get("change_requests", [])
+        ],
+        "decided_this_week": [
+            {**d, "date": day_label(d.get("date"))} for d in decisions.get("decided_this_week", [])
+        ],
+    }
+
+
+def _budget(budget: dict[str, Any], currency: str) -> dict[str, Any]:
+    """The earned-value figures, the budget lines and their totals, worded."""
+
+    def money_of(key: str) -> str:
+        return figure(budget.get(key), "¤", 2, currency)
+
+    def ratio_of(key: str) -> str:
+        return figure(budget.get(key), "", 2, currency)
+
+    return {
+        "evm": [
+            ("Budget at completion (BAC)", money_of("bac")),
+            ("Planned value (PV)", money_of("pv")),
+            ("Earned value (EV)", money_of("ev")),
+            ("Actual cost (AC)", money_of("ac")),
+            ("Schedule variance (SV)", money_of("sv")),
+            ("Cost variance (CV)", money_of("cv")),
+            ("SPI", ratio_of("spi")),
+            ("CPI", ratio_of("cpi")),
+            ("Estimate at completion (EAC)", money_of("eac")),
+            ("Estimate to complete (ETC)", money_of("etc")),
+            ("Variance at completion (VAC)", money_of("vac")),
+            ("TCPI", ratio_of("tcpi")),
+        ],
+        "lines": [
+            {
+                "label": line["label"],
+                **{
+                    k: figure(line.get(k), "¤", 2, currency)
+                    for k in ("planned", "committed", "actual", "variance")
+                },
+            }
+            for line in budget.get("lines", [])
+        ],
+        "totals": {
+            k: figure(budget.get("totals", {}).get(k), "¤", 2, currency)
+            for k in ("planned", "committed", "actual", "variance")
         },
-        "decisions": {
-            "approvals": [
-                {**a, "requested_on": day_label(a.get("requested_on"))}
-                for a in decisions.get("approvals", [])
-            ],
-            "change_requests": [
-                {
-                    **c,
-                    "cost": figure(c.get("cost_impact"), "¤", 2, currency),
-                    "days": figure(c.get("schedule_impact"), "d", 0, currency),
-                    "submitted_on": day_label(c.get("submitted_on")),
-                }
-                for c in decisions.get("change_requests", [])
-            ],
-            "decided_this_week": [
-                {**d, "date": day_label(d.get("date"))}
-                for d in decisions.get("decided_this_week", [])
-            ],
-        },
-        "budget": {
-            "evm": [
-                ("Budget at completion (BAC)", money_of("bac")),
-                ("Planned value (PV)", money_of("pv")),
-                ("Earned value (EV)", money_of("ev")),
-                ("Actual cost (AC)", money_of("ac")),
-                ("Schedule variance (SV)", money_of("sv")),
-                ("Cost variance (CV)", money_of("cv")),
-                ("SPI", ratio_of("spi")),
-                ("CPI", ratio_of("cpi")),
-                ("Estimate at completion (EAC)", money_of("eac")),
-                ("Estimate to complete (ETC)", money_of("etc")),
-                ("Variance at completion (VAC)", money_of("vac")),
-                ("TCPI", ratio_of("tcpi")),
-            ],
-            "lines": [
-                {
-                    "label": line["label"],
-                    **{
-                        k: figure(line.get(k), "¤", 2, currency)
-                        for k in ("planned", "committed", "actual", "variance")
-                    },
-                }
-                for line in budget.get("lines", [])
-            ],
-            "totals": {
-                k: figure(budget.get("totals", {}).get(k), "¤", 2, currency)
-                for k in ("planned", "committed", "actual", "variance")
-            },
-        },
-        "charts": charts,
     }
 
 
