@@ -1,5 +1,5 @@
 """Geometry of the money charts (the budget burn chart and the earned-value S-curve), drawn as
-SVG by the templates (STYLE 8), and the money wording the pages share.
+SVG by the templates (STYLE 8); the money wording is projects.money.
 
 Pure: no Django, no clock. It takes the very numbers the selectors return (and the API serves)
 and only places them on a canvas, so the picture and the table beside it never disagree.
@@ -12,43 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from projects.money import money_short
 from scheduling.agile_charts import nice_ticks
 
-__all__ = ["TimeChart", "money", "money_short", "time_chart"]
+__all__ = ["TimeChart", "time_chart"]
 
 WIDTH = 820
 HEIGHT = 300
 LEFT, RIGHT, TOP, BOTTOM = 64, 24, 18, 42
-
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CHF": "CHF "}
-
-
-def money(value: Decimal | None, currency: str, *, places: int = 2, sign: bool = False) -> str:
-    """``Decimal("-1234.5")``, ``"EUR"`` → ``"−€1,234.50"``; ``None`` → ``"—"``. ``sign`` adds a
-    ``+`` to positive amounts (variances)."""
-    if value is None:
-        return "—"
-    symbol = SYMBOLS.get(currency)
-    text = f"{abs(value):,.{places}f}"
-    text = f"{symbol}{text}" if symbol else f"{text} {currency}"
-    if value < 0:
-        return "−" + text
-    return ("+" + text) if sign and value > 0 else text
-
-
-def money_short(value: float, currency: str) -> str:
-    """An axis label: 0, €500, €12k, €1.2M."""
-    symbol = SYMBOLS.get(currency, "")
-    size = abs(value)
-    if size >= 1_000_000:
-        text = f"{value / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
-    elif size >= 1_000:
-        text = f"{value / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
-    else:
-        text = f"{value:g}"
-    if value == 0:
-        return "0"
-    return f"{symbol}{text}" if symbol else text
 
 
 @dataclass(frozen=True, slots=True)

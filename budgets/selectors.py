@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from budgets import allocation, charts, evm, reconciliation
+from budgets import allocation, evm, reconciliation
 from budgets.models import (
     ZERO,
     Assignment,
@@ -36,6 +36,7 @@ from budgets.models import (
     TimeEntry,
 )
 from projects.models import Project, WorkPackage
+from projects.money import money
 from scheduling.models import Baseline, BaselineTask, Calendar, Holiday, Task
 from scheduling.workdays import WorkCalendar
 
@@ -161,7 +162,7 @@ def budget_summary(project: Project) -> dict[str, Any]:
 
 def _words(amount: Decimal, currency: str) -> str:
     """An amount in a sentence: whole units when there are no cents ("€18,400")."""
-    return charts.money(amount, currency, places=0 if amount == amount.to_integral() else 2)
+    return money(amount, currency, places=0 if amount == amount.to_integral() else None)
 
 
 def budget_reconciliation(project: Project) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from projects.money import money
 from projects.rag import Rag, Thresholds, rate_cpi, rate_slip, rate_spi
 
 __all__ = [
@@ -23,7 +24,6 @@ __all__ = [
     "Rating",
     "Thresholds",
     "assess",
-    "currency_symbol",
 ]
 
 
@@ -65,14 +65,6 @@ class Rating:
 class Health:
     overall: Rating
     dimensions: dict[str, Rating]
-
-
-_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥", "INR": "₹", "CHF": "CHF "}
-
-
-def currency_symbol(code: str) -> str:
-    """The symbol people write before an amount (the code and a space where there is none)."""
-    return _SYMBOLS.get(code, f"{code} ")
 
 
 def _fmt(value: Decimal, places: str = "0.01") -> str:
@@ -143,13 +135,10 @@ def _target(data: HealthInput, limits: Thresholds) -> Rating:
 def _cost(data: HealthInput, limits: Thresholds) -> Rating:
     if data.cpi is None:
         return Rating(Rag.GREEN, "No actual cost recorded yet, so there is no CPI.")
-    symbol = currency_symbol(data.currency)
     rag = rate_cpi(data.cpi, limits)
-    return Rating(
-        rag,
-        f"CPI {_fmt(data.cpi)}: every {symbol}1 spent earns {symbol}{_fmt(data.cpi)} of planned "
-        "work.",
-    )
+    # A ratio read in the currency: two places whatever the currency's own (¥0.80, not ¥1).
+    one, earned = money(1, data.currency, places=0), money(data.cpi, data.currency, places=2)
+    return Rating(rag, f"CPI {_fmt(data.cpi)}: every {one} spent earns {earned} of planned work.")
 
 
 def _scope(data: HealthInput) -> Rating:

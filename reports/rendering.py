@@ -32,7 +32,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from budgets.charts import money
+from projects.money import money
 from projects.site import absolute_url
 from reports import mail_charts, status_charts
 from reports.models import StatusReport

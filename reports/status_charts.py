@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
-from budgets.charts import money
+from projects.money import money
 
 __all__ = [
     "Chart",

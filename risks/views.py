@@ -20,10 +20,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRefresh
 
-from budgets.charts import money
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
+from projects.money import money
 from projects.views.base import READ, READ_WRITE, WRITE, can, door
 from risks import charts, selectors, services
 from risks.forms import (

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django import template
 
-from budgets import charts
+from projects.money import money as format_money
 
 register = template.Library()
 
@@ -26,23 +26,23 @@ def _amount(value: Decimal | str | None) -> Decimal | None:
 
 @register.filter
 def money(value: Decimal | None, currency: str) -> str:
-    return charts.money(_amount(value), currency)
+    return format_money(_amount(value), currency)
 
 
 @register.filter
 def money0(value: Decimal | None, currency: str) -> str:
     """Whole units, for dense tables and tiles (the cents are in the CSV and the API)."""
-    return charts.money(_amount(value), currency, places=0)
+    return format_money(_amount(value), currency, places=0)
 
 
 @register.filter
 def signed_money(value: Decimal | None, currency: str) -> str:
-    return charts.money(_amount(value), currency, sign=True)
+    return format_money(_amount(value), currency, sign=True)
 
 
 @register.filter
 def signed_money0(value: Decimal | None, currency: str) -> str:
-    return charts.money(_amount(value), currency, places=0, sign=True)
+    return format_money(_amount(value), currency, places=0, sign=True)
 
 
 @register.filter

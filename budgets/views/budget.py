@@ -30,6 +30,7 @@ from budgets.views.base import message_of, query_without
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
+from projects.money import money
 from projects.views.base import READ, READ_WRITE, WRITE, door, rights
 
 PAGE_SIZE = 25
@@ -112,7 +113,7 @@ def budget(request: HttpRequest, pk: int) -> HttpResponse:
             attach_errors(form, error)
         else:
             what = line.name or line.get_category_display()
-            amount = charts.money(line.planned_amount, project.currency)
+            amount = money(line.planned_amount, project.currency)
             status = f"Budget line “{what}” added: {amount}."
             return _budget_done(request, project, status)
     return _render_budget(request, project, add_form=form)
@@ -238,7 +239,7 @@ def actuals(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             kind = "Credit" if entry.kind == CostEntry.Kind.CREDIT else "Cost"
             status = (
-                f"{kind} of {charts.money(entry.amount, project.currency)} on "
+                f"{kind} of {money(entry.amount, project.currency)} on "
                 f"{entry.date:%-d %b %Y} recorded ({entry.get_category_display()})."
             )
             if request.htmx:
@@ -284,7 +285,7 @@ def cost_entry_delete(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespo
     entry = get_object_or_404(CostEntry, project=project, pk=entry_pk)
     if refused:
         return refused
-    label = f"{entry.date:%-d %b %Y} {charts.money(entry.signed_amount, project.currency)}"
+    label = f"{entry.date:%-d %b %Y} {money(entry.signed_amount, project.currency)}"
     services.cost_entry_delete(entry=entry, by=request.user)
     status = f"Cost entry of {label} deleted."
     if request.htmx:

@@ -15,6 +15,7 @@ from budgets import charts, evm, selectors
 from budgets.forms import StatusDateForm
 from projects import rag
 from projects.models import Project, WorkPackage
+from projects.money import money
 from projects.thresholds import thresholds_for
 from projects.views.base import READ, door, rights
 
@@ -89,9 +90,9 @@ def tiles(
     cpi_health = _health(None if ev.cpi is None else rag.rate_cpi(ev.cpi, limits))
 
     def m(value: Decimal | None, sign: bool = False) -> str:
-        return charts.money(value, currency, sign=sign)
+        return money(value, currency, sign=sign)
 
-    unit = charts.money(Decimal(1), currency, places=0)
+    unit = money(Decimal(1), currency, places=0)
     day = f"{as_of:%-d %b %Y}"
     result = [
         Tile(
@@ -154,7 +155,9 @@ def tiles(
     if ev.cpi is None:
         cpi_text = "Nothing has been spent yet, so there is no cost efficiency to measure."
     else:
-        cpi_text = f"Every {unit} spent earns {charts.money(ev.cpi, currency)} of planned work" + (
+        # A ratio read in the currency: two places whatever the currency's own.
+        earns = money(ev.cpi, currency, places=2)
+        cpi_text = f"Every {unit} spent earns {earns} of planned work" + (
             _versus(ev.cpi, ": over budget.", ": on budget.", ": under budget.")
         )
     result.append(Tile("cpi", "CPI", _ratio(ev.cpi), cpi_text, cpi_health))
@@ -178,7 +181,7 @@ def tiles(
     else:
         tcpi_text = (
             f"To finish on budget, every {unit} still to spend must earn "
-            f"{charts.money(ev.tcpi, currency)} of work"
+            f"{money(ev.tcpi, currency, places=2)} of work"
             + (
                 ": far beyond the efficiency so far, out of reach without more budget."
                 if ev.tcpi > Decimal("1.5")
@@ -194,7 +197,7 @@ def tiles(
     else:
         tcpi_eac_text = (
             f"To finish at the estimate of {m(ev.eac)}, every {unit} still to spend must earn "
-            f"{charts.money(ev.tcpi_eac, currency)} of work."
+            f"{money(ev.tcpi_eac, currency, places=2)} of work."
         )
     result.append(Tile("tcpi_eac", "TCPI (EAC)", _ratio(ev.tcpi_eac), tcpi_eac_text))
     return result
@@ -222,8 +225,8 @@ def eac_methods(ev: evm.EarnedValue, currency: str) -> list[dict[str, str]]:
             "key": key,
             "formula": formula,
             "meaning": meaning,
-            "value": charts.money(value, currency),
-            "over": charts.money(value - ev.bac, currency, sign=True) if value is not None else "",
+            "value": money(value, currency),
+            "over": money(value - ev.bac, currency, sign=True) if value is not None else "",
             "is_over": value is not None and value > ev.bac,
         }
         for key, formula, meaning, value in rows

@@ -18,8 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from budgets.charts import money
 from projects import clock
+from projects.money import money
 from projects.views.base import READ, door
 from reports import selectors
 from reports.charts import Sparkline, sparkline

@@ -6,15 +6,16 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from budgets import charts, selectors, services
+from budgets import selectors, services
 from budgets.reconciliation import reconcile
+from projects.money import money
 from scheduling import services as schedule_services
 
 M = Decimal
 
 
 def _eur(amount: Decimal) -> str:
-    return charts.money(amount, "EUR", places=0)
+    return money(amount, "EUR", places=0)
 
 
 def test_reconcile_says_which_total_exceeds_which_and_by_how_much():
