@@ -90,8 +90,8 @@ def figure(value: Any, unit: str, places: int, currency: str) -> str:
     number = _decimal(value)
     if number is None:
         return "—"
-    if unit == "¤":
-        return money(number, currency, places=places)
+    if unit == "¤":  # the currency's own decimals (¥1,234; KWD three), not the row's
+        return money(number, currency)
     if unit == "d":
         days = int(number)
         return f"{days} working day{'' if abs(days) == 1 else 's'}"
@@ -107,7 +107,7 @@ def movement(value: Any, unit: str, places: int, currency: str) -> str:
     if number == 0:
         return "no change"
     if unit == "¤":
-        return money(number, currency, places=places, sign=True)
+        return money(number, currency, sign=True)
     sign = "+" if number > 0 else "−"
     if unit == "d":
         days = abs(int(number))

@@ -6,6 +6,7 @@ import pytest
 
 from budgets.templatetags.money import money0, signed_money
 from projects.money import currency_places, currency_symbol, money, money_short
+from reports.rendering import figure, movement
 
 M = Decimal
 
@@ -84,3 +85,10 @@ def test_axis_labels():
         "€12k",
     ]
     assert money_short(1_200_000, "JPY") == "¥1.2M"
+
+
+def test_status_report_money_follows_the_currency():
+    """A status report's money KPI reads ¥1,234 and −¥200 in yen, not ¥1,234.00."""
+    assert figure("1234.00", "¤", 2, "JPY") == "¥1,234"
+    assert movement("-200", "¤", 2, "JPY") == "−¥200"
+    assert figure("3200", "¤", 2, "EUR") == "€3,200.00"
