@@ -42,9 +42,9 @@ SPEND = {
     Project.Type.DIGITAL_TRANSFORMATION: Category.SOFTWARE,
     Project.Type.OTHER: Category.OTHER,
 }
-# How actual cost runs against plan: SOC2 overspends; PORTAL's team was partly lent to other
+# How actual cost runs against plan: SOC2 overspends; PORTAL's team was largely lent to other
 # work while the integration was blocked; WAN (finished) ended a little over budget.
-COST_FACTOR = {"SOC2": Decimal("1.30"), "PORTAL": Decimal("0.80"), "WAN": Decimal("1.01")}
+COST_FACTOR = {"SOC2": Decimal("1.30"), "PORTAL": Decimal("0.65"), "WAN": Decimal("1.01")}
 CENT = Decimal("0.01")
 
 
@@ -167,10 +167,12 @@ def _budget(project: Project, context: DemoContext) -> None:
 
 
 def _blocked_integration(project: Project, context: DemoContext, today: datetime.date) -> None:
-    """PORTAL: the identity provider's test tenant was late, so the last weeks' work is
-    partly done and the tasks under way are barely started."""
+    """PORTAL: the identity provider's test tenant was late, so the last five weeks' work is
+    partly done and the tasks under way are barely started: SPI 0.79 to 0.87, whichever day of
+    the week the demo is loaded (the demo's dates move by whole weeks, so only the weekday of
+    "today" moves the figures)."""
     by = context.manager
-    recent = today - datetime.timedelta(days=28)
+    recent = today - datetime.timedelta(days=35)
     for task in Task.objects.filter(project=project, actual_start__isnull=False):
         if task.actual_finish and task.actual_finish >= recent:
             schedule_services.task_update(
