@@ -20,7 +20,7 @@ from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Objective, Project, Role
 from projects.views.base import READ, WRITE, door, error_text
-from reports.closure_forms import ClosureForm, ReopenForm, ReviewForm, SubmitForm, TickForm
+from reports.forms import ClosureForm, ReopenForm, ReviewForm, SubmitForm, TickForm
 from reports.models import Closure, ClosureItem
 from reports.pdf import PdfUnavailable, html_to_pdf
 from reports.selectors import closure as selectors

@@ -18,7 +18,7 @@ from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
 from projects.views.base import READ, READ_WRITE, WRITE, door, not_allowed
-from reports.lesson_forms import LessonForm, LessonSearchForm
+from reports.forms import LessonForm, LessonSearchForm
 from reports.models import LessonLearned
 from reports.selectors import lessons as selectors
 from reports.services import lessons as services
