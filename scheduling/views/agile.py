@@ -26,7 +26,7 @@ from projects.models import Project, Role
 from projects.views.base import READ, READ_WRITE, WRITE, can, door
 from scheduling import selectors, services
 from scheduling.agile_charts import burndown_chart, velocity_chart
-from scheduling.agile_forms import (
+from scheduling.forms import (
     BacklogItemForm,
     BoardMoveForm,
     GateReviewForm,
