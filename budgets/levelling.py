@@ -1,4 +1,4 @@
-"""Resource levelling: remove over-allocation by delaying tasks (issue 5, item 6).
+"""Resource levelling: remove people's over-allocation by delaying the tasks that can wait.
 
 Pure, like ``budgets/evm.py`` and ``budgets/allocation.py``: no Django, no clock. Days are
 working-day indexes of the project calendar, as in ``scheduling/engine.py``; a person's booking

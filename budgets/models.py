@@ -29,7 +29,8 @@ ZERO = Decimal("0.00")
 
 
 class Category(models.TextChoices):
-    """What money is spent on (issue 5); reserves are budgeted, never spent directly."""
+    """What money is spent on, for budget lines, cost entries and commitments alike; reserves are
+    budgeted, never spent directly."""
 
     LABOUR = "labour", "Labour"
     HARDWARE = "hardware", "Hardware"
