@@ -13,7 +13,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_view,
 )
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
@@ -25,7 +24,7 @@ from projects.api.base import (
     ProjectRelatedField,
     ProjectScopedViewSet,
     ProjectSingletonViewSet,
-    edit_responses,
+    crud_schema,
     version_field,
 )
 from projects.models import Role, WorkPackage
@@ -75,22 +74,14 @@ class BudgetLineSerializer(serializers.ModelSerializer):
         }
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The project's budget lines, by category"),
-    retrieve=extend_schema(summary="One budget line"),
-    create=extend_schema(summary="Add a budget line (members; reserve lines: managers)"),
-    update=extend_schema(
-        summary="Edit a budget line (members; reserve lines: managers)",
-        responses=edit_responses(BudgetLineSerializer),
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a budget line (members; reserve lines: managers)",
-        responses=edit_responses(BudgetLineSerializer),
-    ),
-    destroy=extend_schema(
-        summary="Delete a budget line (members; reserve lines: managers)",
-        responses={204: OpenApiResponse(description="Deleted.")},
-    ),
+@crud_schema(
+    serializer=BudgetLineSerializer,
+    list="The project's budget lines, by category",
+    retrieve="One budget line",
+    create="Add a budget line (members; reserve lines: managers)",
+    update="Edit a budget line (members; reserve lines: managers)",
+    partial_update="Edit some fields of a budget line (members; reserve lines: managers)",
+    destroy="Delete a budget line (members; reserve lines: managers)",
 )
 @extend_schema(tags=TAGS)
 class BudgetLineViewSet(

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -20,6 +20,7 @@ from budgets.services.costs import MAX_IMPORT_ROWS
 from projects.api.base import (
     ProjectRelatedField,
     ProjectScopedViewSet,
+    crud_schema,
     edit_responses,
     version_field,
 )
@@ -92,21 +93,14 @@ class CostImportErrorsSerializer(serializers.Serializer):
     errors = RowErrorSerializer(many=True)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The project's actual costs, newest first"),
-    retrieve=extend_schema(summary="One cost entry"),
-    create=extend_schema(summary="Record a cost, or a credit (members)"),
-    update=extend_schema(
-        summary="Edit a cost entry (members)", responses=edit_responses(CostEntrySerializer)
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a cost entry (members)",
-        responses=edit_responses(CostEntrySerializer),
-    ),
-    destroy=extend_schema(
-        summary="Delete a cost entry (members)",
-        responses={204: OpenApiResponse(description="Deleted.")},
-    ),
+@crud_schema(
+    serializer=CostEntrySerializer,
+    list="The project's actual costs, newest first",
+    retrieve="One cost entry",
+    create="Record a cost, or a credit (members)",
+    update="Edit a cost entry (members)",
+    partial_update="Edit some fields of a cost entry (members)",
+    destroy="Delete a cost entry (members)",
     import_csv=extend_schema(
         summary="Import cost entries from CSV: all rows or none (members)",
         description="Every row is checked first; if any is bad, nothing is imported and the "
@@ -258,22 +252,14 @@ class CommitmentCloseSerializer(serializers.Serializer):
     version = version_field()
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The project's commitments (ordered, not yet invoiced)"),
-    retrieve=extend_schema(summary="One commitment"),
-    create=extend_schema(summary="Record a purchase order or a signed contract (members)"),
-    update=extend_schema(
-        summary="Edit an open commitment (members)",
-        responses=edit_responses(CommitmentSerializer),
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of an open commitment (members)",
-        responses=edit_responses(CommitmentSerializer),
-    ),
-    destroy=extend_schema(
-        summary="Delete a commitment (members)",
-        responses={204: OpenApiResponse(description="Deleted.")},
-    ),
+@crud_schema(
+    serializer=CommitmentSerializer,
+    list="The project's commitments (ordered, not yet invoiced)",
+    retrieve="One commitment",
+    create="Record a purchase order or a signed contract (members)",
+    update="Edit an open commitment (members)",
+    partial_update="Edit some fields of an open commitment (members)",
+    destroy="Delete a commitment (members)",
     close=extend_schema(
         summary="Close an open commitment as invoiced or cancelled (members)",
         responses=edit_responses(CommitmentSerializer),

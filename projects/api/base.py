@@ -12,7 +12,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Model, QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS
 
@@ -29,6 +34,43 @@ STALE = OpenApiResponse(description="The record changed since `version` was read
 def edit_responses(serializer: type[serializers.Serializer]) -> dict:
     """An edit's responses for the schema: the record, or 409 when ``version`` was stale."""
     return {200: serializer, 409: STALE}
+
+
+def crud_schema(
+    *,
+    serializer: type[serializers.Serializer],
+    list: str,  # named after the action it documents, like the others
+    retrieve: str,
+    create: str,
+    update: str,
+    partial_update: str | None = None,
+    destroy: str | None = None,
+    gone: str | None = "Deleted.",
+    **extra: Any,
+):
+    """The schema of a CRUD viewset: one summary per action, edits with ``edit_responses``.
+
+    ``partial_update`` defaults to ``update``'s summary; ``destroy=None`` for a viewset that
+    deletes nothing; ``gone`` describes the 204 of a delete (None: the generated response);
+    ``extra`` are further actions' ``extend_schema(...)``, passed on to ``extend_schema_view``.
+    """
+    actions = {
+        "list": extend_schema(summary=list),
+        "retrieve": extend_schema(summary=retrieve),
+        "create": extend_schema(summary=create),
+        "update": extend_schema(summary=update, responses=edit_responses(serializer)),
+        "partial_update": extend_schema(
+            summary=update if partial_update is None else partial_update,
+            responses=edit_responses(serializer),
+        ),
+    }
+    if destroy is not None:
+        actions["destroy"] = (
+            extend_schema(summary=destroy)
+            if gone is None
+            else extend_schema(summary=destroy, responses={204: OpenApiResponse(description=gone)})
+        )
+    return extend_schema_view(**actions, **extra)
 
 
 def version_field() -> serializers.IntegerField:

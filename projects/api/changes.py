@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from projects.api.base import NoBodySerializer, ProjectScopedViewSet, edit_responses, version_field
+from projects.api.base import (
+    NoBodySerializer,
+    ProjectScopedViewSet,
+    crud_schema,
+    version_field,
+)
 from projects.models import ChangeRequest, Role
 from projects.selectors import change_log_totals
 from projects.services import (
@@ -79,18 +84,13 @@ class ChangeLogTotalsSerializer(serializers.Serializer):
 _CHANGED = {200: ChangeRequestSerializer}
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The change log"),
-    retrieve=extend_schema(summary="One change request"),
-    create=extend_schema(summary="Raise a change request, as a draft (members)"),
-    update=extend_schema(
-        summary="Edit a draft change request (members)",
-        responses=edit_responses(ChangeRequestSerializer),
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a draft change request (members)",
-        responses=edit_responses(ChangeRequestSerializer),
-    ),
+@crud_schema(
+    serializer=ChangeRequestSerializer,
+    list="The change log",
+    retrieve="One change request",
+    create="Raise a change request, as a draft (members)",
+    update="Edit a draft change request (members)",
+    partial_update="Edit some fields of a draft change request (members)",
     submit=extend_schema(
         summary="Submit a draft for decision (members)", request=None, responses=_CHANGED
     ),

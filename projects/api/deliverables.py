@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -20,7 +20,7 @@ from projects.api.base import (
     ProjectRelatedField,
     ProjectScopedViewSet,
     ProjectSingletonViewSet,
-    edit_responses,
+    crud_schema,
     member_field,
     version_field,
 )
@@ -118,18 +118,13 @@ class DeliverableTransitionSerializer(serializers.Serializer):
 DECISIONS = (Deliverable.Status.ACCEPTED, Deliverable.Status.REJECTED)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The project's deliverables"),
-    retrieve=extend_schema(summary="One deliverable"),
-    create=extend_schema(summary="Add a deliverable with its acceptance criteria (members)"),
-    update=extend_schema(
-        summary="Edit a deliverable and its acceptance criteria (members)",
-        responses=edit_responses(DeliverableSerializer),
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a deliverable (members)",
-        responses=edit_responses(DeliverableSerializer),
-    ),
+@crud_schema(
+    serializer=DeliverableSerializer,
+    list="The project's deliverables",
+    retrieve="One deliverable",
+    create="Add a deliverable with its acceptance criteria (members)",
+    update="Edit a deliverable and its acceptance criteria (members)",
+    partial_update="Edit some fields of a deliverable (members)",
     transition=extend_schema(
         summary="Move a deliverable to another status (accept / reject: managers)",
         description=(
@@ -251,18 +246,13 @@ class RequirementSerializer(serializers.ModelSerializer):
         return value
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The project's requirements"),
-    retrieve=extend_schema(summary="One requirement"),
-    create=extend_schema(summary="Add a requirement (members)"),
-    update=extend_schema(
-        summary="Edit a requirement and what it traces to (members)",
-        responses=edit_responses(RequirementSerializer),
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a requirement (members)",
-        responses=edit_responses(RequirementSerializer),
-    ),
+@crud_schema(
+    serializer=RequirementSerializer,
+    list="The project's requirements",
+    retrieve="One requirement",
+    create="Add a requirement (members)",
+    update="Edit a requirement and what it traces to (members)",
+    partial_update="Edit some fields of a requirement (members)",
 )
 @extend_schema(tags=TAGS)
 class RequirementViewSet(

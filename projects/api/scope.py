@@ -23,6 +23,7 @@ from projects.api.base import (
     ProjectRelatedField,
     ProjectScopedViewSet,
     ProjectSingletonViewSet,
+    crud_schema,
     edit_responses,
     member_field,
     version_field,
@@ -97,18 +98,15 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         fields = ("id", *OBJECTIVE_FIELDS, "version")
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The project's objectives"),
-    retrieve=extend_schema(summary="One objective"),
-    create=extend_schema(summary="Add an objective (members)"),
-    update=extend_schema(
-        summary="Edit an objective (members)", responses=edit_responses(ObjectiveSerializer)
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of an objective (members)",
-        responses=edit_responses(ObjectiveSerializer),
-    ),
-    destroy=extend_schema(summary="Remove an objective (members)"),
+@crud_schema(
+    serializer=ObjectiveSerializer,
+    list="The project's objectives",
+    retrieve="One objective",
+    create="Add an objective (members)",
+    update="Edit an objective (members)",
+    partial_update="Edit some fields of an objective (members)",
+    destroy="Remove an objective (members)",
+    gone=None,
 )
 @extend_schema(tags=TAGS)
 class ObjectiveViewSet(

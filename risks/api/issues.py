@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
-    extend_schema_view,
 )
 from rest_framework import mixins, serializers
 
 from projects.api.base import (
     ProjectScopedViewSet,
-    edit_responses,
+    crud_schema,
     member_field,
     version_field,
 )
@@ -62,20 +60,15 @@ class IssueSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The issue log"),
-    retrieve=extend_schema(summary="One issue"),
-    create=extend_schema(summary="Log an issue, open (members)"),
-    update=extend_schema(
-        summary="Edit an issue (members)", responses=edit_responses(IssueSerializer)
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of an issue; resolving it needs a resolution (members)",
-        responses=edit_responses(IssueSerializer),
-    ),
-    destroy=extend_schema(
-        summary="Delete an issue (members)", responses={204: OpenApiResponse(description="Gone.")}
-    ),
+@crud_schema(
+    serializer=IssueSerializer,
+    list="The issue log",
+    retrieve="One issue",
+    create="Log an issue, open (members)",
+    update="Edit an issue (members)",
+    partial_update="Edit some fields of an issue; resolving it needs a resolution (members)",
+    destroy="Delete an issue (members)",
+    gone="Gone.",
 )
 @extend_schema(tags=TAGS)
 class IssueViewSet(

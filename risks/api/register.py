@@ -11,9 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
-    extend_schema_view,
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -22,7 +20,7 @@ from rest_framework.response import Response
 from projects.api.base import (
     ProjectRelatedField,
     ProjectScopedViewSet,
-    edit_responses,
+    crud_schema,
     member_field,
     version_field,
 )
@@ -129,17 +127,15 @@ def _risk_rows():
     )
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The risk register"),
-    retrieve=extend_schema(summary="One risk"),
-    create=extend_schema(summary="Add a risk (members)"),
-    update=extend_schema(summary="Edit a risk (members)", responses=edit_responses(RiskSerializer)),
-    partial_update=extend_schema(
-        summary="Edit some fields of a risk (members)", responses=edit_responses(RiskSerializer)
-    ),
-    destroy=extend_schema(
-        summary="Delete a risk (members)", responses={204: OpenApiResponse(description="Gone.")}
-    ),
+@crud_schema(
+    serializer=RiskSerializer,
+    list="The risk register",
+    retrieve="One risk",
+    create="Add a risk (members)",
+    update="Edit a risk (members)",
+    partial_update="Edit some fields of a risk (members)",
+    destroy="Delete a risk (members)",
+    gone="Gone.",
 )
 @extend_schema(tags=TAGS)
 class RiskViewSet(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, Sum
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,7 +18,7 @@ from projects.api.base import (
     NoBodySerializer,
     ProjectRelatedField,
     ProjectScopedViewSet,
-    edit_responses,
+    crud_schema,
     version_field,
 )
 from scheduling.models import BacklogItem, Sprint
@@ -128,22 +128,14 @@ class BurndownQuerySerializer(serializers.Serializer):
     )
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The project's sprints"),
-    retrieve=extend_schema(summary="One sprint"),
-    create=extend_schema(summary="Plan a sprint (members)"),
-    update=extend_schema(
-        summary="Edit a sprint that is not closed (members)",
-        responses=edit_responses(SprintSerializer),
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a sprint that is not closed (members)",
-        responses=edit_responses(SprintSerializer),
-    ),
-    destroy=extend_schema(
-        summary="Delete a sprint that is not closed; its items go back to the backlog (members)",
-        responses={204: OpenApiResponse(description="Deleted.")},
-    ),
+@crud_schema(
+    serializer=SprintSerializer,
+    list="The project's sprints",
+    retrieve="One sprint",
+    create="Plan a sprint (members)",
+    update="Edit a sprint that is not closed (members)",
+    partial_update="Edit some fields of a sprint that is not closed (members)",
+    destroy="Delete a sprint that is not closed; its items go back to the backlog (members)",
     start=extend_schema(
         summary="Start a planned sprint (one active sprint at a time) (members)",
         request=None,
@@ -295,21 +287,15 @@ class BacklogMoveSerializer(serializers.Serializer):
     )
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The product backlog, in order"),
-    retrieve=extend_schema(summary="One backlog item"),
-    create=extend_schema(summary="Add an item at the bottom of the backlog (members)"),
-    update=extend_schema(
-        summary="Edit a backlog item (members)", responses=edit_responses(BacklogItemSerializer)
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a backlog item (members)",
-        responses=edit_responses(BacklogItemSerializer),
-    ),
-    destroy=extend_schema(
-        summary="Remove a backlog item (members)",
-        responses={204: OpenApiResponse(description="Removed.")},
-    ),
+@crud_schema(
+    serializer=BacklogItemSerializer,
+    list="The product backlog, in order",
+    retrieve="One backlog item",
+    create="Add an item at the bottom of the backlog (members)",
+    update="Edit a backlog item (members)",
+    partial_update="Edit some fields of a backlog item (members)",
+    destroy="Remove a backlog item (members)",
+    gone="Removed.",
     reorder=extend_schema(
         summary="Put the whole backlog in a new order (members)",
         request=BacklogReorderSerializer,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from projects.api.base import ProjectScopedViewSet, edit_responses, version_field
+from projects.api.base import ProjectScopedViewSet, crud_schema, version_field
 from projects.models import Role
 from scheduling.models import GateReview, Phase
 from scheduling.selectors import phase_status
@@ -149,22 +149,14 @@ class PhaseSerializer(serializers.ModelSerializer):
         return forecasts
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The project's phases (stages) with their forecast"),
-    retrieve=extend_schema(summary="One phase with its forecast and gate reviews"),
-    create=extend_schema(summary="Add a phase (members)"),
-    update=extend_schema(
-        summary="Edit a phase's plan and tolerances (members)",
-        responses=edit_responses(PhaseSerializer),
-    ),
-    partial_update=extend_schema(
-        summary="Edit some of a phase's plan and tolerances (members)",
-        responses=edit_responses(PhaseSerializer),
-    ),
-    destroy=extend_schema(
-        summary="Delete a phase; its tasks stay, without a phase (members)",
-        responses={204: OpenApiResponse(description="Deleted.")},
-    ),
+@crud_schema(
+    serializer=PhaseSerializer,
+    list="The project's phases (stages) with their forecast",
+    retrieve="One phase with its forecast and gate reviews",
+    create="Add a phase (members)",
+    update="Edit a phase's plan and tolerances (members)",
+    partial_update="Edit some of a phase's plan and tolerances (members)",
+    destroy="Delete a phase; its tasks stay, without a phase (members)",
     gate_reviews=extend_schema(
         summary="Record the gate decision: go, conditional go or no-go (managers)",
         request=GateReviewInputSerializer,

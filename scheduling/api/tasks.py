@@ -19,6 +19,7 @@ from projects.api.base import (
     ProjectRelatedField,
     ProjectScopedViewSet,
     ProjectSingletonViewSet,
+    crud_schema,
     edit_responses,
     member_field,
     version_field,
@@ -133,22 +134,14 @@ class TaskSerializer(serializers.ModelSerializer):
         }
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The project's tasks, in plan order"),
-    retrieve=extend_schema(summary="One task"),
-    create=extend_schema(summary="Add a task; the answer carries its computed dates (members)"),
-    update=extend_schema(
-        summary="Edit a task; the answer carries its new dates (members)",
-        responses=edit_responses(TaskSerializer),
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a task; the answer carries its new dates (members)",
-        responses=edit_responses(TaskSerializer),
-    ),
-    destroy=extend_schema(
-        summary="Delete a task and its links; the rest is rescheduled (members)",
-        responses={204: OpenApiResponse(description="Deleted.")},
-    ),
+@crud_schema(
+    serializer=TaskSerializer,
+    list="The project's tasks, in plan order",
+    retrieve="One task",
+    create="Add a task; the answer carries its computed dates (members)",
+    update="Edit a task; the answer carries its new dates (members)",
+    partial_update="Edit some fields of a task; the answer carries its new dates (members)",
+    destroy="Delete a task and its links; the rest is rescheduled (members)",
 )
 @extend_schema(tags=TAGS)
 class TaskViewSet(

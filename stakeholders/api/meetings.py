@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
@@ -17,7 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from projects.api.base import (
     ProjectRelatedField,
     ProjectScopedViewSet,
-    edit_responses,
+    crud_schema,
     member_field,
     version_field,
 )
@@ -85,17 +85,13 @@ class MeetingSerializer(serializers.ModelSerializer):
         return attrs
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The project's meetings, newest first"),
-    retrieve=extend_schema(summary="One meeting"),
-    create=extend_schema(summary="Schedule a meeting (members)"),
-    update=extend_schema(
-        summary="Edit a meeting (members)", responses=edit_responses(MeetingSerializer)
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a meeting (members)",
-        responses=edit_responses(MeetingSerializer),
-    ),
+@crud_schema(
+    serializer=MeetingSerializer,
+    list="The project's meetings, newest first",
+    retrieve="One meeting",
+    create="Schedule a meeting (members)",
+    update="Edit a meeting (members)",
+    partial_update="Edit some fields of a meeting (members)",
 )
 @extend_schema(tags=TAGS)
 class MeetingViewSet(
@@ -173,17 +169,13 @@ class DecisionSerializer(serializers.ModelSerializer):
         read_only_fields = ("recorded_by",)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The decision log, newest first"),
-    retrieve=extend_schema(summary="One decision"),
-    create=extend_schema(summary="Record a decision (members)"),
-    update=extend_schema(
-        summary="Edit a decision (members)", responses=edit_responses(DecisionSerializer)
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a decision (members)",
-        responses=edit_responses(DecisionSerializer),
-    ),
+@crud_schema(
+    serializer=DecisionSerializer,
+    list="The decision log, newest first",
+    retrieve="One decision",
+    create="Record a decision (members)",
+    update="Edit a decision (members)",
+    partial_update="Edit some fields of a decision (members)",
 )
 @extend_schema(tags=TAGS)
 class DecisionViewSet(
@@ -255,18 +247,13 @@ class ActionItemSerializer(serializers.ModelSerializer):
         return action.is_overdue(today)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Action items: open first, soonest due first"),
-    retrieve=extend_schema(summary="One action item"),
-    create=extend_schema(summary="Add an action item (members)"),
-    update=extend_schema(
-        summary="Edit an action item or mark it done (members)",
-        responses=edit_responses(ActionItemSerializer),
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of an action item, e.g. `status` (members)",
-        responses=edit_responses(ActionItemSerializer),
-    ),
+@crud_schema(
+    serializer=ActionItemSerializer,
+    list="Action items: open first, soonest due first",
+    retrieve="One action item",
+    create="Add an action item (members)",
+    update="Edit an action item or mark it done (members)",
+    partial_update="Edit some fields of an action item, e.g. `status` (members)",
 )
 @extend_schema(tags=TAGS)
 class ActionItemViewSet(

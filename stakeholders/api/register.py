@@ -11,6 +11,7 @@ from rest_framework import mixins, serializers
 from projects.api.base import (
     ProjectRelatedField,
     ProjectScopedViewSet,
+    crud_schema,
     edit_responses,
     member_field,
     version_field,
@@ -174,19 +175,15 @@ class CommunicationPlanItemSerializer(serializers.ModelSerializer):
         )
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The communication plan"),
-    retrieve=extend_schema(summary="One communication plan item"),
-    create=extend_schema(summary="Add a communication plan item (members)"),
-    update=extend_schema(
-        summary="Edit a communication plan item (members)",
-        responses=edit_responses(CommunicationPlanItemSerializer),
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a communication plan item (members)",
-        responses=edit_responses(CommunicationPlanItemSerializer),
-    ),
-    destroy=extend_schema(summary="Remove a communication plan item (members)"),
+@crud_schema(
+    serializer=CommunicationPlanItemSerializer,
+    list="The communication plan",
+    retrieve="One communication plan item",
+    create="Add a communication plan item (members)",
+    update="Edit a communication plan item (members)",
+    partial_update="Edit some fields of a communication plan item (members)",
+    destroy="Remove a communication plan item (members)",
+    gone=None,
 )
 @extend_schema(tags=TAGS)
 class CommunicationPlanViewSet(
