@@ -106,7 +106,7 @@ def test_scope_journey_wbs_and_change_control(browser_tab: Page, transactional_d
     expect(row).to_contain_text("Maria Manager")
     totals = page.locator("dl[aria-label='Change log totals']")
     expect(totals).to_contain_text(re.compile(r"\+5\s+working days"))
-    expect(totals).to_contain_text("+1,200.00")
+    expect(totals).to_contain_text("+€1,200.00")
     expect(page.locator("tfoot")).to_contain_text("1 of 1 change request")
     snap(page, "change_log")
     change = ChangeRequest.objects.get(project=project)
