@@ -190,9 +190,7 @@ def kpi_snapshot_refresh(*, project: Project, as_of: datetime.date) -> KpiSnapsh
     snapshot (frozen at sign-off; for one closed before snapshots were frozen, its latest) is
     returned as it is: nothing recomputes a closed project."""
     if project.is_closed:
-        frozen = (
-            KpiSnapshot.objects.filter(project=project).order_by("-is_final", "-as_of").first()
-        )
+        frozen = KpiSnapshot.objects.filter(project=project).order_by("-is_final", "-as_of").first()
         if frozen is not None:
             return frozen
     scope = Deliverable.objects.filter(project=project).aggregate(
