@@ -8,6 +8,7 @@ builds its graph inside the timed call because that is part of that approach.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -215,6 +216,11 @@ def run() -> bool:
     else:
         have_networkx = True
     print(__doc__.strip().splitlines()[0])
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"{os.cpu_count()} CPUs, load average {load}; best of several runs, wall clock "
+        "(other work on the machine slows every column: compare ratios within one run)."
+    )
     print(
         "ours/arrays = compute_schedule_arrays on numpy arrays; ours/objects = compute_schedule "
         "on prebuilt TaskInput/LinkInput lists, returning TaskResult dataclasses."
