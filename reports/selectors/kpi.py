@@ -15,9 +15,10 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Value, When
 
+from projects import rag
 from projects.models import Project
 from projects.selectors import User, projects_for
-from reports.models import KpiSnapshot, Rag
+from reports.models import HealthThresholds, KpiSnapshot, Rag
 from reports.services.kpi import kpi_snapshot_refresh
 from risks.models import Risk
 from scheduling.models import Task
@@ -59,6 +60,24 @@ class DashboardRow:
     def series(self, name: str) -> list[tuple[datetime.date, Any]]:
         return [(day, values[name]) for day, values in self.history]
 
+    @property
+    def spi_is_red(self) -> bool:
+        """SPI in the red band of this project's thresholds (the health rule's own bands)."""
+        spi = self.snapshot.spi if self.snapshot else None
+        return spi is not None and rag.rate_spi(spi, self._thresholds()) == rag.Rag.RED
+
+    @property
+    def cpi_is_red(self) -> bool:
+        cpi = self.snapshot.cpi if self.snapshot else None
+        return cpi is not None and rag.rate_cpi(cpi, self._thresholds()) == rag.Rag.RED
+
+    def _thresholds(self) -> rag.Thresholds:
+        # Fetched with the page (select_related); a project without settings has the defaults.
+        try:
+            return self.project.health_thresholds.as_rules()
+        except HealthThresholds.DoesNotExist:
+            return rag.Thresholds()
+
 
 def _latest(field_name: str) -> Subquery:
     latest = KpiSnapshot.objects.filter(project=OuterRef("pk")).order_by("-as_of")
@@ -82,7 +101,7 @@ def dashboard_rows(
     weeks of SPI, CPI and % complete, filtered and sorted over all of them: four queries (count,
     page, snapshots, history) whatever the number of projects. A closed project shows its final
     snapshot (nothing refreshes it) and neither a next milestone nor a top risk."""
-    qs = projects_for(user).search(search)
+    qs = projects_for(user).search(search).select_related("health_thresholds")
     if type:
         qs = qs.filter(type=type)
     if methodology:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from projects import clock
 from projects.models import Membership, Project, Role
 from reports.charts import sparkline
-from reports.models import KpiSnapshot
+from reports.models import HealthThresholds, KpiSnapshot
 from reports.selectors.kpi import DASHBOARD_PAGE_SIZE
 from reports.services import closure as closure_services
 from risks import services as risk_services
@@ -87,6 +87,24 @@ def test_dashboard_shows_health_as_badges_with_words(client_for, manager, projec
     assert 'rag-amber"' in html and '<span class="visually-hidden">Schedule: </span>Amber' in html
     assert '<span class="visually-hidden">Cost: </span>Red' in html
     assert '<span class="visually-hidden">Scope: </span>Green' in html
+
+
+def test_dashboard_colours_spi_and_cpi_by_the_projects_own_thresholds(client_for, manager, project):
+    """SPI 0.90 is red on the dashboard where the project's amber band starts at 0.92, and not
+    where the defaults (amber from 0.85) apply: the health rule's bands, not a fixed number."""
+    _snapshot(project, clock.today(), spi=Decimal("0.9000"), cpi=Decimal("0.9000")).save()
+    html = client_for(manager).get("/").content.decode()
+    assert 'class="num spi"' in html and 'class="num cpi"' in html
+    HealthThresholds.objects.create(
+        project=project,
+        spi_green=Decimal("0.98"),
+        spi_amber=Decimal("0.92"),
+        cpi_green=Decimal("0.95"),
+        cpi_amber=Decimal("0.85"),
+    )
+    html = client_for(manager).get("/").content.decode()
+    assert 'class="num spi bad-text"' in html
+    assert 'class="num cpi"' in html
 
 
 def test_dashboard_project_without_snapshot_says_not_computed_yet(client_for, manager, project):
