@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from projects.display import human_date
 from risks import charts, selectors, services
 from risks.models import ForecastRun, Issue, Risk, RiskAction, RiskScale
 from scheduling import services as schedule_services
@@ -322,6 +323,11 @@ def test_heat_map_query_count_is_constant(client_for, viewer, project, data, mak
 # --- forecast -------------------------------------------------------------------------------------
 
 
+def _day(iso: str) -> str:
+    """A stored ISO date as the page shows it: "21 Jun 2027", machine-readable in <time>."""
+    return f'<time datetime="{iso}">{human_date(iso)}</time>'
+
+
 def test_forecast_tables_equal_the_stored_results(client_for, viewer, project, data):
     """Percentiles, histogram, S-curve and drivers tables show the run's stored results."""
     results = data["run"].results
@@ -329,13 +335,16 @@ def test_forecast_tables_equal_the_stored_results(client_for, viewer, project, d
     for key, finish in results["finish"].items():
         assert re.search(
             rf'data-p="{key}"><th scope="row">{key}</th><td class="finish">'
-            rf"{finish['date']}</td>",
+            rf"{_day(finish['date'])}</td>",
             html,
         )
     for row in results["finish_histogram"]:
-        assert f'<th scope="row">{row["date"]}</th><td class="num">{row["count"]}</td>' in html
+        day = _day(row["date"])
+        assert f'<th scope="row">{day}</th><td class="num">{row["count"]}</td>' in html
     for row in results["s_curve"]:
-        assert f'<th scope="row">{row["date"]}</th><td class="num">{row["percent"]}%</td>' in html
+        day = _day(row["date"])
+        assert f'<th scope="row">{day}</th><td class="num">{row["percent"]}%</td>' in html
+    assert not re.search(r">\d{4}-\d{2}-\d{2}<", html), "an ISO date is shown on the page"
     for d in results["drivers"]:
         assert f'<td class="num">{d["correlation"]}</td>' in html
     bars = re.findall(
