@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.text import Truncator, capfirst
 from simple_history.utils import get_m2m_reverse_field_name
 
+from projects import money
 from projects.models import Project
 
 PAGE_SIZE = 50
@@ -426,8 +427,8 @@ def _resolve_names(project: Project, pairs: list[tuple[HistoryEntry, Any]]) -> N
             entry.subject = f"{entry.subject} {_subject(record, names, zone)}"
         for change in entry.changes:
             f = fields[change.field]
-            change.old_display = _display(f, change.old, names, zone)
-            change.new_display = _display(f, change.new, names, zone)
+            change.old_display = _display(f, change.old, names, zone, project.currency)
+            change.new_display = _display(f, change.new, names, zone, project.currency)
 
 
 @dataclass(frozen=True)
@@ -513,8 +514,16 @@ def _names_of(model: type[models.Model], ids: set) -> dict[Any, str]:
     }
 
 
-def _display(model_field: models.Field, value: Any, names: dict, zone: Any) -> str:
-    """A value as a person reads it: choice labels, names for ids, human dates."""
+# Decimal fields that hold money (cost entries, fixed and planned costs, change-request impacts,
+# budget lines, rates): shown in the project's currency like everywhere else.
+MONEY_FIELD_SUFFIXES = ("amount", "cost", "cost_impact", "budget", "price", "rate")
+
+
+def _display(
+    model_field: models.Field, value: Any, names: dict, zone: Any, currency: str | None = None
+) -> str:
+    """A value as a person reads it: choice labels, names for ids, human dates, money in the
+    project's currency."""
     if value is None or value == "" or value == []:
         return "—"
     if model_field.many_to_many:
@@ -534,6 +543,11 @@ def _display(model_field: models.Field, value: Any, names: dict, zone: Any) -> s
     if isinstance(model_field, models.DateField):
         day = datetime.date.fromisoformat(value)
         return f"{day.day} {day:%b %Y}"
+    if isinstance(model_field, models.DecimalField):
+        number = Decimal(value)
+        if currency and model_field.name.endswith(MONEY_FIELD_SUFFIXES):
+            return money.money(number, currency)
+        return f"{number:,}"
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)

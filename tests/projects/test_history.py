@@ -1,6 +1,7 @@
 """The audit trail: a project's history across every app, one record's history, filters, access."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -11,6 +12,7 @@ from budgets import services as budget_services
 from projects import services
 from projects.history import HistoryFilter, history_page, tracked_models
 from projects.models import Role
+from projects.money import money
 from reports.services.delivery import status_report_send
 from reports.services.status import status_report_build
 from risks import services as risk_services
@@ -139,6 +141,18 @@ def test_history_dates_and_times_are_human_and_labelled_with_the_zone(client_for
     now = datetime.datetime.now(tz=project.zone)
     assert f"{now:%b %Y} " in response.content.decode()
     assert f" {now:%Z}</time>" in response.content.decode()
+
+
+def test_history_money_reads_in_the_projects_currency(client_for, busy, manager):
+    """A cost entry's amount reads "€120.00" as on the budget pages, not a bare 120.00."""
+    project = busy["design"].project
+    response = client_for(manager).get(reverse("projects:history", args=[project.pk]))
+    created = next(
+        e for e in _entries(response) if e.model == "budgets.costentry" and e.action == "created"
+    )
+    assert _changes(created)["Amount"] == ("—", money(Decimal("120.00"), project.currency))
+    assert _changes(created)["Amount"][1].endswith("120.00")
+    assert _changes(created)["Amount"][1] != "120.00"
 
 
 def test_history_filters_by_area(client_for, busy, manager):
