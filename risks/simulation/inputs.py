@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -70,20 +70,3 @@ class RiskEvent:
     probability: float
     schedule_impact: Mapping[int, int] = field(default_factory=dict)
     cost_impact: Decimal = Decimal(0)
-
-
-class _ScheduledTask(Protocol):
-    """What :func:`schedule_samples` reads from a task (``TaskInput`` has it too)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def duration(self) -> int: ...
-    @property
-    def constraint(self) -> int | None: ...
-    @property
-    def deadline(self) -> int | None: ...
-    @property
-    def actual_start(self) -> int | None: ...
-    @property
-    def actual_finish(self) -> int | None: ...

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from risks.simulation.inputs import _FF, _FS, _SF, BoolArray, IntArray, _ScheduledTask
-from scheduling.engine import MISSING, LinkInput, prepare_network
+from risks.simulation.inputs import _FF, _FS, _SF, BoolArray, IntArray
+from scheduling.engine import MISSING, LinkInput, ScheduledTask, prepare_network
 from scheduling.workdays import shown_finish_index
 
 # --- Prepared network ----------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def _backward_steps(
 
 
 def _prepare(
-    tasks: Sequence[_ScheduledTask],
+    tasks: Sequence[ScheduledTask],
     links: Sequence[LinkInput],
     must_finish_by: int | None,
 ) -> _Plan:

@@ -15,13 +15,10 @@ from risks.simulation.inputs import (
     BoolArray,
     FloatArray,
     IntArray,
-    _ScheduledTask,
 )
 from risks.simulation.network import _Plan, _prepare, _Step
 from risks.simulation.results import SampledSchedules
-from scheduling.engine import (
-    LinkInput,
-)
+from scheduling.engine import LinkInput, ScheduledTask
 from scheduling.workdays import shown_finish_index
 
 # --- The vectorised passes -----------------------------------------------------------------------
@@ -235,7 +232,7 @@ def _typed(plan: _Plan, shortest: IntArray, longest: IntArray) -> tuple[_Plan, t
 
 
 def schedule_samples(
-    tasks: Sequence[_ScheduledTask],
+    tasks: Sequence[ScheduledTask],
     links: Sequence[LinkInput],
     durations: npt.ArrayLike,
     *,
