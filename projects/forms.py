@@ -213,6 +213,14 @@ class VersionedForm(forms.ModelForm):
         """The edited fields and their new values, for a service's ``**changes``."""
         return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
 
+    def creation(self) -> dict[str, Any]:
+        """Every field but the version, for a service that creates the record."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
+    def edit(self) -> dict[str, Any]:
+        """The version the record was read at and the edited fields, for a service's update."""
+        return {"version": self.cleaned_data["version"], **self.changes()}
+
 
 class CharterForm(VersionedForm):
     class Meta:

@@ -1,5 +1,5 @@
 """What the budget pages share beyond the access door (``projects.views.base.door``, the one
-door of every page): messages and query strings.
+door of every page): query strings.
 
 A viewer may read; a write needs the member role (costs, commitments, assignments, days off) or
 the manager role (the budget lines, resources and their rates, levelling). Rules live in
@@ -9,12 +9,6 @@ the manager role (the budget lines, resources and their rates, levelling). Rules
 from __future__ import annotations
 
 from typing import Any
-
-from django.core.exceptions import ValidationError
-
-
-def message_of(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def query_without(params: Any, *names: str) -> str:

@@ -26,12 +26,12 @@ from budgets.forms import (
     initial_of,
 )
 from budgets.models import BudgetLine, Commitment, CostEntry
-from budgets.views.base import message_of, query_without
+from budgets.views.base import query_without
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
 from projects.money import money
-from projects.views.base import READ, READ_WRITE, WRITE, door, rights
+from projects.views.base import READ, READ_WRITE, WRITE, door, error_text, rights
 
 PAGE_SIZE = 25
 LINE_FIELDS = ["category", "name", "planned_amount", "work_package", "phase", "note"]
@@ -418,7 +418,7 @@ def commitment_close(request: HttpRequest, pk: int, commitment_pk: int) -> HttpR
                 commitment=commitment, by=request.user, to=form.cleaned_data["to"]
             )
         except ValidationError as refusal:
-            error = message_of(refusal)
+            error = error_text(refusal)
     status = "" if error else f"{commitment} is now {commitment.get_status_display().lower()}."
     if request.htmx:
         return _render_commitments(request, project, status=status, error=error)

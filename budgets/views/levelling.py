@@ -14,9 +14,8 @@ from django.urls import reverse
 from budgets import services
 from budgets.forms import LevellingForm
 from budgets.services.levelling import LevellingPlan
-from budgets.views.base import message_of
 from projects.models import Role
-from projects.views.base import READ, WRITE, door, rights
+from projects.views.base import READ, WRITE, door, error_text, rights
 
 
 def fingerprint(plan: LevellingPlan) -> str:
@@ -41,7 +40,7 @@ def levelling(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         plan = services.levelling_preview(project=project, allow_past_float=allow)
     except ValidationError as refusal:
-        plan, error = None, message_of(refusal)
+        plan, error = None, error_text(refusal)
     return render(
         request,
         "budgets/levelling.html",
@@ -79,7 +78,7 @@ def levelling_apply(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(back)
         result = services.levelling_apply(project=project, by=request.user, plan=preview)
     except ValidationError as error:
-        messages.error(request, message_of(error))
+        messages.error(request, error_text(error))
         return redirect(back)
     moved = sum(1 for m in result.moves if m.levelled)
     finish = result.finish_after

@@ -25,11 +25,10 @@ from budgets.forms import (
     monday_of,
 )
 from budgets.models import Assignment, DayOff, Resource
-from budgets.views.base import message_of
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
-from projects.views.base import READ, READ_WRITE, WRITE, door, rights
+from projects.views.base import READ, READ_WRITE, WRITE, door, error_text, rights
 
 RESOURCE_FORM_FIELDS = [
     "name",
@@ -276,7 +275,7 @@ def assignment_update(
             units=form.cleaned_data["units"],
         )
     except (StaleEdit, ValidationError) as error:
-        text = str(error) if isinstance(error, StaleEdit) else message_of(error)
+        text = str(error) if isinstance(error, StaleEdit) else error_text(error)
         return _detail_done(request, project, resource, error=text)
     return _detail_done(
         request,

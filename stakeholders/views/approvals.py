@@ -15,12 +15,11 @@ from projects import clock
 from projects.approval_subjects import approval_subjects
 from projects.forms import attach_errors
 from projects.models import ChangeRequest, Deliverable, Project, Role
-from projects.views.base import READ, READ_WRITE, WRITE, can, door, not_allowed
+from projects.views.base import READ, READ_WRITE, WRITE, can, door, error_text, not_allowed
 from stakeholders import selectors, services
 from stakeholders.forms import ApprovalDecisionForm, ApprovalRequestForm
 from stakeholders.models import Approval
 from stakeholders.services.common import display_name
-from stakeholders.views.common import message_of
 
 
 def _subjects(project: Project) -> tuple[list[tuple[str, str]], dict[str, object]]:
@@ -169,7 +168,7 @@ def approval_withdraw(request: HttpRequest, pk: int, approval_pk: int) -> HttpRe
     try:
         services.approval_withdraw(approval=approval, by=request.user)
     except ValidationError as error:
-        messages.error(request, message_of(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "The approval request was withdrawn.")
     return redirect("stakeholders:approval", pk=project.pk, approval_pk=approval.pk)

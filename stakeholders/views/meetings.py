@@ -14,15 +14,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from projects import clock
-from projects.exceptions import StaleEdit
-from projects.forms import attach_errors
 from projects.models import Role
-from projects.views.base import READ, READ_WRITE, WRITE, can, door
+from projects.views.base import READ, READ_WRITE, WRITE, can, door, error_text, form_write
 from stakeholders import selectors, services
 from stakeholders.exports import meeting_ics
 from stakeholders.forms import ActionItemForm, ActionStatusForm, DecisionLogForm, MeetingForm
 from stakeholders.models import ActionItem, Decision, Meeting
-from stakeholders.views.common import message_of
 
 # --- meetings -------------------------------------------------------------------------------------
 
@@ -69,13 +66,10 @@ def meeting_new(request: HttpRequest, pk: int) -> HttpResponse:
             request.POST or None, project=project, initial={"organiser": request.user}
         )
         if request.method == "POST" and form.is_valid():
-            fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            fields = form.creation()
             fields["organiser"] = fields.get("organiser") or request.user
-            try:
-                meeting = services.meeting_create(project=project, by=request.user, **fields)
-            except ValidationError as error:
-                attach_errors(form, error)
-            else:
+            create = services.meeting_create
+            if meeting := form_write(form, create, project=project, by=request.user, **fields):
                 messages.success(request, f"“{meeting.title}” scheduled.")
                 return redirect("stakeholders:meeting", pk=project.pk, meeting_pk=meeting.pk)
         return _meeting_form_page(request, project, form)
@@ -98,23 +92,10 @@ def meeting_edit(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse
             },
         )
         if request.method == "POST" and form.is_valid():
-            changes = form.changes()
-            lists = {name: changes.pop(name, None) for name in ("stakeholders", "attendees")}
-            try:
-                meeting = services.meeting_update(
-                    meeting=meeting,
-                    by=request.user,
-                    version=form.cleaned_data["version"],
-                    **lists,
-                    **changes,
-                )
-            except StaleEdit as error:
-                form.add_error(None, str(error))
-            except ValidationError as error:
-                attach_errors(form, error)
-            else:
-                messages.success(request, f"“{meeting.title}” saved.")
-                return redirect("stakeholders:meeting", pk=project.pk, meeting_pk=meeting.pk)
+            update = services.meeting_update
+            if saved := form_write(form, update, meeting=meeting, by=request.user, **form.edit()):
+                messages.success(request, f"“{saved.title}” saved.")
+                return redirect("stakeholders:meeting", pk=project.pk, meeting_pk=saved.pk)
         return _meeting_form_page(request, project, form, meeting)
 
 
@@ -200,12 +181,10 @@ def decision_list(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"date": project.today()},
     )
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            decision = services.decision_record(project=project, by=request.user, **fields)
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        record = services.decision_record
+        if decision := form_write(
+            form, record, project=project, by=request.user, **form.creation()
+        ):
             messages.success(request, f"Decision recorded: “{decision.title}”.")
             return redirect(_back(request, request.path))
     return render(
@@ -229,19 +208,9 @@ def decision_edit(request: HttpRequest, pk: int, decision_pk: int) -> HttpRespon
     decision = get_object_or_404(Decision.objects.filter(project=project), pk=decision_pk)
     form = DecisionLogForm(request.POST or None, instance=copy.copy(decision), project=project)
     if request.method == "POST" and form.is_valid():
-        try:
-            decision = services.decision_update(
-                decision=decision,
-                by=request.user,
-                version=form.cleaned_data["version"],
-                **form.changes(),
-            )
-        except StaleEdit as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, f"Decision “{decision.title}” saved.")
+        update = services.decision_update
+        if saved := form_write(form, update, decision=decision, by=request.user, **form.edit()):
+            messages.success(request, f"Decision “{saved.title}” saved.")
             return redirect("stakeholders:decisions", pk=project.pk)
     return render(
         request,
@@ -261,12 +230,8 @@ def action_list(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     form = ActionItemForm(request.POST or None, project=project, prefix="action")
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            action = services.action_item_create(project=project, by=request.user, **fields)
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        create = services.action_item_create
+        if action := form_write(form, create, project=project, by=request.user, **form.creation()):
             messages.success(request, f"Action “{action.title}” added.")
             return redirect(_back(request, request.path))
     status = request.GET.get("status", "")
@@ -300,19 +265,9 @@ def action_edit(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
     action = get_object_or_404(ActionItem.objects.filter(project=project), pk=action_pk)
     form = ActionItemForm(request.POST or None, instance=copy.copy(action), project=project)
     if request.method == "POST" and form.is_valid():
-        try:
-            action = services.action_item_update(
-                action=action,
-                by=request.user,
-                version=form.cleaned_data["version"],
-                **form.changes(),
-            )
-        except StaleEdit as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, f"Action “{action.title}” saved.")
+        update = services.action_item_update
+        if saved := form_write(form, update, action=action, by=request.user, **form.edit()):
+            messages.success(request, f"Action “{saved.title}” saved.")
             return redirect("stakeholders:actions", pk=project.pk)
     return render(
         request,
@@ -340,7 +295,7 @@ def action_status(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse
                 action=action, by=request.user, status=form.cleaned_data["status"]
             )
         except ValidationError as error:
-            messages.error(request, message_of(error))
+            messages.error(request, error_text(error))
         else:
             word = "done" if action.status == ActionItem.Status.DONE else "open again"
             messages.success(request, f"“{action.title}” is {word}.")

@@ -15,11 +15,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from projects.models import Deliverable, Project, WorkPackage
-from projects.views.base import READ, READ_WRITE, can, door
+from projects.views.base import READ, READ_WRITE, can, door, error_text
 from stakeholders import selectors, services
 from stakeholders.exports import raci_csv
 from stakeholders.forms import RaciRowForm
-from stakeholders.views.common import message_of
 
 ROW_MODELS = {"work_package": WorkPackage, "deliverable": Deliverable}
 
@@ -121,7 +120,7 @@ def raci_row(request: HttpRequest, pk: int, row: str) -> HttpResponse:
                 project=project, by=request.user, row=obj, cells=form.cells(), replace=True
             )
         except ValidationError as refusal:
-            error = message_of(refusal)
+            error = error_text(refusal)
         else:
             label = current["label"]
             if request.htmx:

@@ -12,9 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from projects.exceptions import StaleEdit
-from projects.forms import attach_errors
-from projects.views.base import READ, READ_WRITE, WRITE, can, door
+from projects.views.base import READ, READ_WRITE, WRITE, can, door, error_text, form_write
 from stakeholders import selectors, services
 from stakeholders.charts import GridPerson, power_interest_chart
 from stakeholders.forms import CommunicationItemForm, StakeholderFilterForm, StakeholderForm
@@ -25,7 +23,6 @@ from stakeholders.models import (
     Quadrant,
     Stakeholder,
 )
-from stakeholders.views.common import message_of
 
 # --- register -------------------------------------------------------------------------------------
 
@@ -76,15 +73,10 @@ def stakeholder_new(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     form = StakeholderForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            stakeholder = services.stakeholder_create(project=project, by=request.user, **fields)
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        create = services.stakeholder_create
+        if added := form_write(form, create, project=project, by=request.user, **form.creation()):
             messages.success(
-                request,
-                f"{stakeholder.name} added to the register ({stakeholder.quadrant.label.lower()}).",
+                request, f"{added.name} added to the register ({added.quadrant.label.lower()})."
             )
             return redirect("stakeholders:register", pk=project.pk)
     return _stakeholder_form_page(request, project, form)
@@ -98,19 +90,11 @@ def stakeholder_edit(request: HttpRequest, pk: int, stakeholder_pk: int) -> Http
     stakeholder = get_object_or_404(Stakeholder.objects.for_project(project), pk=stakeholder_pk)
     form = StakeholderForm(request.POST or None, instance=copy.copy(stakeholder), project=project)
     if request.method == "POST" and form.is_valid():
-        try:
-            stakeholder = services.stakeholder_update(
-                stakeholder=stakeholder,
-                by=request.user,
-                version=form.cleaned_data["version"],
-                **form.changes(),
-            )
-        except StaleEdit as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, f"{stakeholder.name} saved.")
+        update = services.stakeholder_update
+        if saved := form_write(
+            form, update, stakeholder=stakeholder, by=request.user, **form.edit()
+        ):
+            messages.success(request, f"{saved.name} saved.")
             return redirect("stakeholders:register", pk=project.pk)
     return _stakeholder_form_page(request, project, form, stakeholder)
 
@@ -124,7 +108,7 @@ def stakeholder_delete(request: HttpRequest, pk: int, stakeholder_pk: int) -> Ht
     try:
         services.stakeholder_delete(stakeholder=stakeholder, by=request.user)
     except ValidationError as error:
-        messages.error(request, message_of(error))
+        messages.error(request, error_text(error))
         return redirect(
             "stakeholders:stakeholder_edit", pk=project.pk, stakeholder_pk=stakeholder.pk
         )
@@ -254,12 +238,8 @@ def communication(request: HttpRequest, pk: int) -> HttpResponse:
         return _communication_page(request, project)
     form = CommunicationItemForm(request.POST, project=project, prefix="new")
     if form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            item = services.communication_item_create(project=project, by=request.user, **fields)
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        create = services.communication_item_create
+        if item := form_write(form, create, project=project, by=request.user, **form.creation()):
             messages.success(request, f"“{item.title}” added to the communication plan.")
             if request.htmx:
                 return _communication_page(request, project)
@@ -280,22 +260,9 @@ def communication_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpRespo
         initial={"audience": list(item.audience.all())},
     )
     if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        audience = changes.pop("audience", None)
-        try:
-            item = services.communication_item_update(
-                item=item,
-                by=request.user,
-                version=form.cleaned_data["version"],
-                audience=audience,
-                **changes,
-            )
-        except StaleEdit as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, f"“{item.title}” saved.")
+        update = services.communication_item_update
+        if saved := form_write(form, update, item=item, by=request.user, **form.edit()):
+            messages.success(request, f"“{saved.title}” saved.")
             return redirect(reverse("stakeholders:communication", args=[project.pk]))
     return render(
         request,
