@@ -23,7 +23,7 @@ from django.urls import reverse
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
-from projects.views.base import READ, READ_WRITE, WRITE, can, door
+from projects.views.base import READ, READ_WRITE, WRITE, can, door, error_text
 from scheduling import selectors, services
 from scheduling.agile_charts import burndown_chart, velocity_chart
 from scheduling.forms import (
@@ -38,11 +38,6 @@ from scheduling.forms import (
     open_sprints,
 )
 from scheduling.models import BacklogItem, GateReview, Phase, Sprint
-
-
-def _message(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
 
 # --- Backlog -------------------------------------------------------------------------------------
 
@@ -173,7 +168,7 @@ def backlog_item_move(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
                 item=item, by=request.user, direction=form.cleaned_data["direction"]
             )
         except ValidationError as error:
-            notice = _message(error)
+            notice = error_text(error)
         else:
             notice = ""
     return _after_backlog_write(request, project, item, notice=notice)
@@ -194,7 +189,7 @@ def backlog_item_assign(request: HttpRequest, pk: int, item_pk: int) -> HttpResp
     try:
         services.backlog_item_update(item=item, by=request.user, version=None, sprint=sprint)
     except ValidationError as error:
-        return _after_backlog_write(request, project, item, notice=_message(error))
+        return _after_backlog_write(request, project, item, notice=error_text(error))
     where = sprint.name if sprint else "the product backlog"
     return _after_backlog_write(request, project, item, done=f"“{item.title}” moved to {where}.")
 
@@ -307,7 +302,7 @@ def sprint_start(request: HttpRequest, pk: int, sprint_pk: int) -> HttpResponse:
     try:
         sprint = services.sprint_start(sprint=sprint, by=request.user)
     except ValidationError as error:
-        messages.error(request, _message(error))
+        messages.error(request, error_text(error))
         return redirect("scheduling:sprints", pk=project.pk)
     messages.success(request, f"{sprint.name} started.")
     return redirect("scheduling:sprint_board", pk=project.pk, sprint_pk=sprint.pk)
@@ -449,7 +444,7 @@ def board_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                 status=form.cleaned_data["status"],
             )
         except ValidationError as error:
-            messages.error(request, _message(error))
+            messages.error(request, error_text(error))
     if item.sprint is None:
         return redirect("scheduling:backlog", pk=project.pk)
     if request.htmx:
