@@ -61,6 +61,8 @@ buffer (early start/finish rows are overwritten by late start/finish once a leve
 criticality is counted). The passes are bound by memory traffic, so the matrices are int16
 whenever a bound on every value they can hold fits (:func:`_value_range`; any network shorter
 than ~125 years of working days), int32 otherwise: about 6-12 bytes per task and iteration.
+Durations are sampled by the inverse CDF in cache-sized blocks, for beta-PERT from a quantile
+table per distinct shape (:class:`sampling._PertSampler`), so PERT costs what triangular does.
 
 Where things are
 ----------------

@@ -20,7 +20,7 @@ from risks.simulation.inputs import (
 from risks.simulation.network import _prepare
 from risks.simulation.passes import _passes, _scratch_size, _typed
 from risks.simulation.results import SimulationResult
-from risks.simulation.sampling import _Model
+from risks.simulation.sampling import _Model, _PertSampler
 from risks.simulation.stats import _summarise
 from scheduling.engine import (
     LinkInput,
@@ -63,17 +63,21 @@ def simulate(
     unc_rows = sampler.rows
 
     plan, kind = _typed(plan, model.shortest, model.longest)
+    pert = _PertSampler.build(sampler) if distribution == "pert" else None
+    sample = sampler.triangular if pert is None else pert
+    tables = 0 if pert is None else pert.nbytes
 
-    # Chunk: as many whole blocks of iterations as the memory budget holds.
+    # Chunk: as many whole blocks of iterations as the memory budget holds (less the PERT
+    # tables, which live for the whole run: 8 KB per distinct shape).
     per_iteration = np.dtype(kind).itemsize * (3 * n + _scratch_size(plan)) + 5 * n
-    chunk = max(BLOCK, memory_budget // max(per_iteration, 1) // BLOCK * BLOCK)
+    chunk = max(BLOCK, (memory_budget - tables) // max(per_iteration, 1) // BLOCK * BLOCK)
     chunk = min(chunk, -(-iterations // BLOCK) * BLOCK)
     durations_flat = np.empty(n * chunk, kind)
     dates_flat = np.empty(2 * n * chunk, kind)
     scratch = np.empty(_scratch_size(plan) * chunk, kind)
     group_rows = max(1, _SAMPLE_GROUP // BLOCK)
     sample_buffer = np.empty(group_rows * BLOCK, np.float32)
-    sample_work = np.empty(group_rows * BLOCK, np.float32)
+    sample_work = np.empty(3 * group_rows * BLOCK, np.float32)
     sample_floats = np.empty(group_rows * BLOCK, np.float64)
     driver_iterations = min(iterations, DRIVER_SAMPLE)
     driver_samples = np.empty(
@@ -83,7 +87,6 @@ def simulate(
     critical_count = np.zeros(n, np.float64)
     finishes = np.empty(iterations, np.int64)
     costs = np.empty(iterations, np.float64)
-    sample = sampler.pert if distribution == "pert" else sampler.triangular
     priced = bool(model.sample_rates.any())
 
     done = 0
@@ -111,7 +114,8 @@ def simulate(
             for lo in range(0, unc_rows.size, group_rows):
                 hi = min(lo + group_rows, unc_rows.size)
                 values = sample_buffer[: (hi - lo) * size].reshape(hi - lo, size)
-                sample(rng, lo, hi, values, sample_work[: values.size].reshape(values.shape))
+                work = sample_work[: 3 * values.size].reshape(3, *values.shape)
+                sample(rng, lo, hi, values, work)
                 if priced:
                     # Cost while the block is in cache; whole days, so exact in float64.
                     whole = sample_floats[: values.size].reshape(values.shape)

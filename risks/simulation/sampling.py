@@ -73,8 +73,7 @@ class _Sampler:
     right: npt.NDArray[np.float32]  # triangular: (b - a)(b - m)
     right_cap: npt.NDArray[np.float32]  # (b - m)^2
     shift: npt.NDArray[np.float32]  # a + b - m + 0.5
-    alpha: FloatArray  # PERT: 1 + 4 (m - a) / (b - a)
-    beta: FloatArray  # PERT: 1 + 4 (b - m) / (b - a)
+    alpha: FloatArray  # PERT, (k,): 1 + 4 (m - a) / (b - a); beta = 6 - alpha
 
     @classmethod
     def build(cls, rows: IntArray, estimates: list[tuple[float, float, float]]) -> _Sampler:
@@ -94,8 +93,7 @@ class _Sampler:
             right=single(width * (b - m)),
             right_cap=single((b - m) ** 2),
             shift=single(a + b - m + 0.5),
-            alpha=1 + 4 * (m - a) / width,
-            beta=1 + 4 * (b - m) / width,
+            alpha=(1 + 4 * (m - a) / width)[:, 0],
         )
 
     def triangular(
@@ -115,8 +113,9 @@ class _Sampler:
         since the clamped branch contributes exactly ``m - a`` or ``b - m``. That avoids
         ``np.where``/masked copies, which cost 5-10x a plain pass. float32 and in place over a
         cache-sized block: ten cheap passes, and float32 resolves a day far finer than rounding.
+        ``work`` is scratch shaped ``(3, *out.shape)``, as for :class:`_PertSampler`.
         """
-        u = out
+        u, work = out, work[0]
         rng.random(dtype=np.float32, out=u)
         np.multiply(u, self.left[lo:hi], out=work)
         np.minimum(work, self.left_cap[lo:hi], out=work)
@@ -128,7 +127,113 @@ class _Sampler:
         np.subtract(work, u, out=u)
         u += self.shift[lo:hi]
 
-    def pert(
+
+# Beta-PERT by the inverse CDF. Each distinct shape gets a table of PERT_CELLS equally likely
+# cells of its quantile function, read by linear interpolation within the cell; the tables come
+# from the density integrated on PERT_CDF_POINTS points (see _beta_cells).
+PERT_CELLS = 1024  # a power of two: u * PERT_CELLS is exact in float32
+PERT_CDF_POINTS = 4097
+_SHAPES_PER_BATCH = 128  # shapes integrated at once (4 MB of float64 per array)
+
+
+def _beta_cells(alpha: FloatArray, beta: FloatArray, cells: int) -> tuple[FloatArray, FloatArray]:
+    """Beta(alpha, beta) as ``cells`` equally likely straight pieces of its quantile function:
+    ``(start, step)``, one row per shape, the piece for ``u`` in ``[i, i + 1) / cells`` being
+    ``start[i] + (u cells - i) step[i]``.
+
+    No closed form exists, so the CDF is the density integrated numerically (trapezoid rule,
+    normalised by its own total, so the beta function is never needed) and inverted by
+    interpolation. The points are ``x = (1 - cos(pi t)) / 2`` for equally spaced ``t``: dense
+    at both ends, where the density of a skewed shape rises like a power of ``x`` (or ``1 - x``)
+    and equally spaced ``x`` would misplace the extreme quantiles. In ``t`` the integrand is
+    smooth, and the CDF is inverted in ``t`` before mapping back to ``x``: the piece ends are
+    the quantiles at ``i / cells`` within 3e-7 in probability.
+
+    A straight piece is the exact quantile function to second order, except in the two end
+    cells when the density falls to 0 there like a power (``alpha`` or ``beta`` near 5: the
+    first cell then spans a quarter of the range). Those two pieces are placed to keep the
+    cell's exact mean instead, from the density's first moment integrated alongside: a piece
+    from 0 would add up to 1e-4 of the range to the mean and 0.6 % to the variance.
+    """
+    t = np.linspace(0.0, 1.0, PERT_CDF_POINTS)
+    x = (1 - np.cos(np.pi * t)) / 2
+    speed = np.sin(np.pi * t) * (np.pi / 2)  # dx/dt, 0 at both ends
+    inner = slice(1, -1)  # the ends have density x speed = 0 (alpha, beta >= 1)
+    log_x = np.log(x[inner])
+    log_rest = log_x[::-1]  # log(1 - x): x is symmetric, 1 - x(t) = x(1 - t)
+    points = np.arange(cells + 1) / cells
+    quantile_t = np.empty((alpha.size, cells + 1))
+    head_mean = np.empty(alpha.size)  # E[X | X < Q(1 / cells)]
+    tail_mean = np.empty(alpha.size)  # E[X | X >= Q(1 - 1 / cells)]
+    for lo in range(0, alpha.size, _SHAPES_PER_BATCH):
+        hi = min(lo + _SHAPES_PER_BATCH, alpha.size)
+        density = np.zeros((hi - lo, t.size))
+        density[:, inner] = np.exp(
+            (alpha[lo:hi, None] - 1) * log_x + (beta[lo:hi, None] - 1) * log_rest
+        )
+        density *= speed
+        cdf = np.zeros_like(density)
+        np.cumsum((density[:, 1:] + density[:, :-1]) / 2, axis=1, out=cdf[:, 1:])
+        density *= x  # now the first moment's integrand
+        moment = np.zeros_like(density)
+        np.cumsum((density[:, 1:] + density[:, :-1]) / 2, axis=1, out=moment[:, 1:])
+        moment /= cdf[:, -1:]
+        cdf /= cdf[:, -1:]
+        for row in range(hi - lo):
+            quantile_t[lo + row] = np.interp(points, cdf[row], t)
+            head, tail = np.interp(quantile_t[lo + row, [1, -2]], t, moment[row])
+            head_mean[lo + row] = head * cells
+            tail_mean[lo + row] = (moment[row, -1] - tail) * cells
+    quantiles = (1 - np.cos(np.pi * quantile_t)) / 2
+    start = quantiles[:, :-1].copy()
+    step = np.diff(quantiles, axis=1)
+    # A piece with the cell's mean ends where the cell does: [2 mean - Q(1/cells), Q(1/cells)].
+    # Clamped to the range, which only binds where the density is flat and the piece exact.
+    start[:, 0] = np.maximum(2 * head_mean - quantiles[:, 1], 0.0)
+    step[:, 0] = quantiles[:, 1] - start[:, 0]
+    step[:, -1] = np.minimum(2 * tail_mean - quantiles[:, -2], 1.0) - quantiles[:, -2]
+    return start, step
+
+
+@dataclass(frozen=True)
+class _PertSampler:
+    """Beta-PERT (lambda 4) samples (+ 0.5) by the inverse CDF from per-shape quantile tables.
+
+    ``alpha = 1 + 4 (m - a) / (b - a)`` and ``beta = 6 - alpha`` depend only on where the mode
+    sits in the range, so tasks share tables (30 for the benchmark's 8,500 estimates in whole
+    days; 8 KB each), and a sample is ``low + width x Q(u)``. numpy's ``Generator.beta`` draws
+    two gammas by rejection, about 10x the cost of this (random floats, two gathers from
+    tables that stay in cache, and eight cheap passes: about the triangular sampler's cost).
+
+    Against the exact Beta (``mpmath.betainc`` for alpha 1 to 5): the largest CDF distance
+    is 1.3e-4, the mean within 4e-6 of ``b - a``, the variance within 0.02 %; 10,000
+    iterations cannot tell (their own KS noise is about 0.01, a mean's standard error 1.7e-3
+    of ``b - a``, a variance's 1.4 %).
+    """
+
+    start: npt.NDArray[np.float32]  # (shapes x PERT_CELLS,): where each cell's piece starts
+    step: npt.NDArray[np.float32]  # how far it rises across the cell (see _beta_cells)
+    offset: npt.NDArray[np.int32]  # (k, 1): where each row's shape starts in the tables
+    low: npt.NDArray[np.float32]  # (k, 1): a + 0.5
+    width: npt.NDArray[np.float32]  # b - a
+
+    @classmethod
+    def build(cls, sampler: _Sampler) -> _PertSampler:
+        shapes, shape_of = np.unique(sampler.alpha, return_inverse=True)
+        start, step = _beta_cells(shapes, 6 - shapes, PERT_CELLS)
+        return cls(
+            start=start.astype(np.float32).ravel(),
+            step=step.astype(np.float32).ravel(),
+            offset=(shape_of.astype(np.int32) * PERT_CELLS).reshape(-1, 1),
+            low=sampler.low,
+            width=sampler.high - sampler.low,
+        )
+
+    @property
+    def nbytes(self) -> int:
+        return self.start.nbytes + self.step.nbytes + self.offset.nbytes
+
+    def __call__(
         self,
         rng: np.random.Generator,
         lo: int,
@@ -136,11 +241,26 @@ class _Sampler:
         out: npt.NDArray[np.float32],
         work: npt.NDArray[np.float32],
     ) -> None:
-        """Beta-PERT (lambda 4) samples (+ 0.5) of rows ``lo:hi`` into ``out``."""
-        x = rng.beta(self.alpha[lo:hi], self.beta[lo:hi], size=out.shape)
-        x *= self.high[lo:hi] - self.low[lo:hi]
-        x += self.low[lo:hi]
-        out[...] = x
+        """Samples of rows ``lo:hi`` into ``out``; ``work`` is scratch shaped ``(3, *out.shape)``.
+
+        ``u x cells`` splits into the table cell (its integer part) and the position in the
+        cell (the fraction), and the quantile is interpolated linearly within the cell.
+        ``mode="clip"`` only spares ``np.take`` a buffered copy: the indexes are in range.
+        """
+        position, start, step = out, work[0], work[1]
+        index = work[2].view(np.int32)
+        rng.random(dtype=np.float32, out=position)
+        position *= np.float32(PERT_CELLS)
+        np.copyto(index, position, casting="unsafe")  # truncation: floor, as position >= 0
+        np.copyto(start, index, casting="unsafe")
+        position -= start
+        index += self.offset[lo:hi]
+        np.take(self.start, index, out=start, mode="clip")
+        np.take(self.step, index, out=step, mode="clip")
+        position *= step
+        position += start
+        position *= self.width[lo:hi]
+        position += self.low[lo:hi]
 
 
 @dataclass(frozen=True)
