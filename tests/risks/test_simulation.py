@@ -22,6 +22,7 @@ from risks.simulation import (
     schedule_samples,
     simulate,
 )
+from risks.simulation.sampling import PERT_CELLS, _beta_cells
 from scheduling.engine import LINK_TYPES, CycleError, ScheduleResult, TaskInput, compute_schedule
 from scheduling.workdays import shown_finish_index
 
@@ -134,6 +135,66 @@ def test_simulate_pert_is_narrower_than_triangular() -> None:
     triangular = simulate(tasks, links, seed=1)
     pert = simulate(tasks, links, distribution="pert", seed=1)
     assert pert.finish_std < triangular.finish_std
+
+
+def beta_cdf(x: np.ndarray, alpha: float, beta: float) -> np.ndarray:
+    """The Beta CDF by the trapezoid rule on 400,000 equal steps, normalised by the exact beta
+    function (lgamma), not by its own total: a reference independent of the sampler's tables."""
+    grid = np.linspace(0.0, 1.0, 400_001)
+    log_beta = math.lgamma(alpha) + math.lgamma(beta) - math.lgamma(alpha + beta)
+    density = grid ** (alpha - 1) * (1 - grid) ** (beta - 1) / math.exp(log_beta)
+    cdf = np.concatenate(([0.0], np.cumsum((density[1:] + density[:-1]) / 2) / (grid.size - 1)))
+    return np.interp(x, grid, cdf)
+
+
+# Mode at the optimistic end (alpha 1), skewed right, symmetric, skewed left, mode at the
+# pessimistic end (alpha 5). Ranges of 600 days make whole-day rounding negligible.
+PERT_SHAPES = [(100, 100, 700), (100, 250, 700), (100, 400, 700), (100, 610, 700), (100, 700, 700)]
+PERT_N = 100_000
+
+
+@pytest.mark.parametrize(("a", "m", "b"), PERT_SHAPES)
+def test_simulate_pert_task_has_the_beta_pert_mean_and_variance(a: int, m: int, b: int) -> None:
+    """A PERT task's durations have mean (a + 4m + b) / 6 and the Beta(alpha, beta) variance."""
+    tasks, links = chain([(a, m, b)])
+    result = simulate(tasks, links, distribution="pert", iterations=PERT_N, seed=3)
+    alpha = 1 + 4 * (m - a) / (b - a)
+    beta = 6 - alpha
+    variance = alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1)) * (b - a) ** 2
+    sigma = math.sqrt(variance + 1 / 12)  # + Sheppard's 1/12 day² for rounding to whole days
+    # 4 standard errors: sigma / sqrt(N) for the mean; at most sigma / sqrt(2N) for the
+    # standard deviation, since a beta's kurtosis is below the normal's.
+    assert result.finish_mean == pytest.approx((a + 4 * m + b) / 6, abs=4 * sigma / PERT_N**0.5)
+    assert result.finish_std == pytest.approx(sigma, abs=4 * sigma / (2 * PERT_N) ** 0.5)
+
+
+@pytest.mark.parametrize(("a", "m", "b"), PERT_SHAPES)
+def test_simulate_pert_task_follows_the_beta_cdf(a: int, m: int, b: int) -> None:
+    """The share of iterations finishing within k days is the Beta CDF at k + 0.5 (rounding
+    half up), within the Kolmogorov-Smirnov bound an exact sampler exceeds once in 1,000."""
+    tasks, links = chain([(a, m, b)])
+    result = simulate(tasks, links, distribution="pert", iterations=PERT_N, seed=4)
+    alpha = 1 + 4 * (m - a) / (b - a)
+    days = np.array(result.finish_indexes)
+    sampled = np.cumsum(result.finish_counts) / PERT_N
+    exact = beta_cdf((days + 0.5 - a) / (b - a), alpha, 6 - alpha)
+    assert np.abs(sampled - exact).max() < 1.95 / PERT_N**0.5
+
+
+@pytest.mark.parametrize("alpha", [1.0, 1.5, 2.0, 3.0, 4.4, 5.0])
+def test_pert_tables_are_the_beta_distribution(alpha: float) -> None:
+    """The PERT sampler's quantile pieces start at the exact Beta quantiles (CDF within 1e-5)
+    and the distribution they make has the Beta's mean and variance: far below what any
+    number of iterations a forecast runs could tell apart."""
+    start, step = _beta_cells(np.array([alpha]), np.array([6 - alpha]), PERT_CELLS)
+    start, end = start[0], start[0] + step[0]
+    cells = np.arange(PERT_CELLS) / PERT_CELLS
+    assert np.abs(beta_cdf(start[1:], alpha, 6 - alpha) - cells[1:]).max() < 1e-5
+    # Each piece is uniform over [start, end] with probability 1 / cells.
+    mean = ((start + end) / 2).mean()
+    variance = ((start**2 + start * end + end**2) / 3).mean() - mean**2
+    assert mean == pytest.approx(alpha / 6, abs=1e-5)
+    assert variance == pytest.approx(alpha * (6 - alpha) / 252, rel=1e-3)
 
 
 def test_simulate_risk_probability_delays_that_share_of_iterations() -> None:
