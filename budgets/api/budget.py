@@ -21,8 +21,8 @@ from budgets import selectors, services
 from budgets.api.fields import MoneyField, money, ratio
 from budgets.models import BudgetLine, Category
 from projects.api.base import (
+    DeletableRecordViewSet,
     ProjectRelatedField,
-    ProjectScopedViewSet,
     ProjectSingletonViewSet,
     crud_schema,
     version_field,
@@ -84,14 +84,7 @@ class BudgetLineSerializer(serializers.ModelSerializer):
     destroy="Delete a budget line (members; reserve lines: managers)",
 )
 @extend_schema(tags=TAGS)
-class BudgetLineViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    ProjectScopedViewSet,
-):
+class BudgetLineViewSet(DeletableRecordViewSet):
     """Planned money per category, optionally for a work package or a phase. The approved
     budget is frozen with the performance baseline (see ``/budget/``), so editing lines later
     changes the plan, not what was approved."""

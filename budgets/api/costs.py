@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -18,8 +18,9 @@ from budgets.api.fields import MoneyField, money
 from budgets.models import Commitment, CostEntry
 from budgets.services.costs import MAX_IMPORT_ROWS
 from projects.api.base import (
+    DeletableRecordViewSet,
     ProjectRelatedField,
-    ProjectScopedViewSet,
+    Writes,
     crud_schema,
     edit_responses,
     version_field,
@@ -123,14 +124,7 @@ class CostImportErrorsSerializer(serializers.Serializer):
     ),
 )
 @extend_schema(tags=TAGS)
-class CostEntryViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    ProjectScopedViewSet,
-):
+class CostEntryViewSet(DeletableRecordViewSet):
     """Money actually spent (invoices, receipts) and credits that give some back. Amounts are
     positive decimal strings; a credit counts negative in actual cost."""
 
@@ -145,21 +139,12 @@ class CostEntryViewSet(
     search_fields = ("vendor", "invoice_reference", "note")
     ordering_fields = ("date", "amount", "category", "vendor", "id")
     ordering = ("-date", "-id")
-
-    def perform_create(self, serializer: CostEntrySerializer) -> None:
-        fields, _ = self.split_version(serializer)
-        entry = services.cost_entry_create(project=self.project, by=self.request.user, **fields)
-        serializer.instance = self.reread(entry)
-
-    def perform_update(self, serializer: CostEntrySerializer) -> None:
-        changes, version = self.split_version(serializer)
-        entry = services.cost_entry_update(
-            entry=serializer.instance, by=self.request.user, version=version, **changes
-        )
-        serializer.instance = self.reread(entry)
-
-    def perform_destroy(self, instance: CostEntry) -> None:
-        services.cost_entry_delete(entry=instance, by=self.request.user)
+    writes = Writes(
+        "entry",
+        create=services.cost_entry_create,
+        update=services.cost_entry_update,
+        delete=services.cost_entry_delete,
+    )
 
     @action(
         detail=False,
@@ -266,14 +251,7 @@ class CommitmentCloseSerializer(serializers.Serializer):
     ),
 )
 @extend_schema(tags=TAGS)
-class CommitmentViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    ProjectScopedViewSet,
-):
+class CommitmentViewSet(DeletableRecordViewSet):
     """Money promised but not yet invoiced; open commitments count in the budget's
     ``committed`` column until closed."""
 
@@ -283,23 +261,12 @@ class CommitmentViewSet(
     search_fields = ("vendor", "reference", "note")
     ordering_fields = ("date", "amount", "category", "status", "id")
     ordering = ("-date", "-id")
-
-    def perform_create(self, serializer: CommitmentSerializer) -> None:
-        fields, _ = self.split_version(serializer)
-        commitment = services.commitment_create(
-            project=self.project, by=self.request.user, **fields
-        )
-        serializer.instance = self.reread(commitment)
-
-    def perform_update(self, serializer: CommitmentSerializer) -> None:
-        changes, version = self.split_version(serializer)
-        commitment = services.commitment_update(
-            commitment=serializer.instance, by=self.request.user, version=version, **changes
-        )
-        serializer.instance = self.reread(commitment)
-
-    def perform_destroy(self, instance: Commitment) -> None:
-        services.commitment_delete(commitment=instance, by=self.request.user)
+    writes = Writes(
+        "commitment",
+        create=services.commitment_create,
+        update=services.commitment_update,
+        delete=services.commitment_delete,
+    )
 
     @action(detail=True, methods=["post"], serializer_class=CommitmentCloseSerializer)
     def close(self, request, *args: Any, **kwargs: Any) -> Response:

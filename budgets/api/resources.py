@@ -30,9 +30,11 @@ from budgets.api.fields import (
 from budgets.models import Assignment, DayOff, Resource, TimeEntry
 from budgets.services.base import locked_current
 from projects.api.base import (
+    DeletableRecordViewSet,
     ProjectRelatedField,
     ProjectScopedViewSet,
     ProjectSingletonViewSet,
+    Writes,
     edit_responses,
     member_field,
     version_field,
@@ -123,14 +125,7 @@ class ResourceSerializer(serializers.ModelSerializer):
     ),
 )
 @extend_schema(tags=TAGS)
-class ResourceViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    ProjectScopedViewSet,
-):
+class ResourceViewSet(DeletableRecordViewSet):
     """People (a rate per hour or day, a capacity in hours per working day, days off) and
     non-labour resources (a unit cost)."""
 
@@ -142,21 +137,12 @@ class ResourceViewSet(
     search_fields = ("name", "role")
     ordering_fields = ("name", "role", "rate", "id")
     ordering = ("name",)
-
-    def perform_create(self, serializer: ResourceSerializer) -> None:
-        fields, _ = self.split_version(serializer)
-        resource = services.resource_create(project=self.project, by=self.request.user, **fields)
-        serializer.instance = self.reread(resource)
-
-    def perform_update(self, serializer: ResourceSerializer) -> None:
-        changes, version = self.split_version(serializer)
-        resource = services.resource_update(
-            resource=serializer.instance, by=self.request.user, version=version, **changes
-        )
-        serializer.instance = self.reread(resource)
-
-    def perform_destroy(self, instance: Resource) -> None:
-        services.resource_delete(resource=instance, by=self.request.user)
+    writes = Writes(
+        "resource",
+        create=services.resource_create,
+        update=services.resource_update,
+        delete=services.resource_delete,
+    )
 
     def _answer(self, resource: Resource, code: int = status.HTTP_200_OK) -> Response:
         data = ResourceSerializer(self.reread(resource), context=self.get_serializer_context())

@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from projects.api.base import (
     NoBodySerializer,
-    ProjectScopedViewSet,
+    RecordViewSet,
+    Writes,
     crud_schema,
     version_field,
 )
@@ -116,13 +117,7 @@ _CHANGED = {200: ChangeRequestSerializer}
     ),
 )
 @extend_schema(tags=TAGS)
-class ChangeRequestViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ProjectScopedViewSet,
-):
+class ChangeRequestViewSet(RecordViewSet):
     """Integrated change control: draft → submitted → approved / rejected → implemented.
 
     No status is skipped (a 400 says what may come next); only drafts can be edited; a decision
@@ -136,18 +131,7 @@ class ChangeRequestViewSet(
     search_fields = ("title", "description", "reason", "requested_by")
     ordering_fields = ("number", "status", "created_at", "schedule_impact", "cost_impact")
     ordering = ("-number",)
-
-    def perform_create(self, serializer: ChangeRequestSerializer) -> None:
-        fields, _ = self.split_version(serializer)
-        change = change_request_create(project=self.project, by=self.request.user, **fields)
-        serializer.instance = self.reread(change)
-
-    def perform_update(self, serializer: ChangeRequestSerializer) -> None:
-        changes, version = self.split_version(serializer)
-        change = change_request_update(
-            change_request=serializer.instance, by=self.request.user, version=version, **changes
-        )
-        serializer.instance = self.reread(change)
+    writes = Writes("change_request", create=change_request_create, update=change_request_update)
 
     def _transition(self, request, to: str) -> Response:
         change = self.get_object()

@@ -18,8 +18,9 @@ from rest_framework.response import Response
 
 from projects.api.base import (
     ProjectRelatedField,
-    ProjectScopedViewSet,
     ProjectSingletonViewSet,
+    RecordViewSet,
+    Writes,
     crud_schema,
     member_field,
     version_field,
@@ -137,13 +138,7 @@ DECISIONS = (Deliverable.Status.ACCEPTED, Deliverable.Status.REJECTED)
     ),
 )
 @extend_schema(tags=TAGS)
-class DeliverableViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ProjectScopedViewSet,
-):
+class DeliverableViewSet(RecordViewSet):
     """What the project hands over, accepted against explicit criteria."""
 
     queryset = Deliverable.objects.all()
@@ -255,13 +250,7 @@ class RequirementSerializer(serializers.ModelSerializer):
     partial_update="Edit some fields of a requirement (members)",
 )
 @extend_schema(tags=TAGS)
-class RequirementViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ProjectScopedViewSet,
-):
+class RequirementViewSet(RecordViewSet):
     """Requirements, prioritised MoSCoW, each traced to the deliverables that fulfil it."""
 
     queryset = Requirement.objects.all()
@@ -270,21 +259,10 @@ class RequirementViewSet(
     search_fields = ("ref", "text")
     ordering_fields = ("ref", "priority", "status", "category")
     ordering = ("ref",)
+    writes = Writes("requirement", create=requirement_create, update=requirement_update)
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
         return requirements_of(self.project)
-
-    def perform_create(self, serializer: RequirementSerializer) -> None:
-        fields, _ = self.split_version(serializer)
-        requirement = requirement_create(project=self.project, by=self.request.user, **fields)
-        serializer.instance = self.reread(requirement)
-
-    def perform_update(self, serializer: RequirementSerializer) -> None:
-        changes, version = self.split_version(serializer)
-        requirement = requirement_update(
-            requirement=serializer.instance, by=self.request.user, version=version, **changes
-        )
-        serializer.instance = self.reread(requirement)
 
 
 class TraceDeliverableSerializer(serializers.ModelSerializer):

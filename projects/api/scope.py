@@ -20,9 +20,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from projects.api.base import (
+    DeletableRecordViewSet,
     ProjectRelatedField,
-    ProjectScopedViewSet,
     ProjectSingletonViewSet,
+    Writes,
     crud_schema,
     edit_responses,
     member_field,
@@ -109,14 +110,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
     gone=None,
 )
 @extend_schema(tags=TAGS)
-class ObjectiveViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    ProjectScopedViewSet,
-):
+class ObjectiveViewSet(DeletableRecordViewSet):
     """SMART objectives: what is measured, from which baseline to which target, by when."""
 
     queryset = Objective.objects.all()
@@ -125,18 +119,7 @@ class ObjectiveViewSet(
     search_fields = ("description", "measure")
     ordering_fields = ("position", "due_date", "status", "description")
     ordering = ("position", "id")
-
-    def perform_create(self, serializer: ObjectiveSerializer) -> None:
-        fields, _ = self.split_version(serializer)
-        objective = objective_create(project=self.project, by=self.request.user, **fields)
-        serializer.instance = self.reread(objective)
-
-    def perform_update(self, serializer: ObjectiveSerializer) -> None:
-        changes, version = self.split_version(serializer)
-        objective = objective_update(
-            objective=serializer.instance, by=self.request.user, version=version, **changes
-        )
-        serializer.instance = self.reread(objective)
+    writes = Writes("objective", create=objective_create, update=objective_update)
 
     def perform_destroy(self, instance: Objective) -> None:
         # One record and no rule beyond the door's role check (STYLE 5): no service needed.
@@ -236,14 +219,7 @@ _MOVED = {200: WorkPackageSerializer}
     ),
 )
 @extend_schema(tags=TAGS)
-class WorkPackageViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    ProjectScopedViewSet,
-):
+class WorkPackageViewSet(DeletableRecordViewSet):
     """The work breakdown structure, in reading order.
 
     Codes follow the tree and are renumbered by every add, move and delete; a move answers with

@@ -10,13 +10,14 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 
 from projects.api.base import (
     ProjectRelatedField,
-    ProjectScopedViewSet,
+    RecordViewSet,
+    Writes,
     crud_schema,
     member_field,
     version_field,
@@ -94,13 +95,7 @@ class MeetingSerializer(serializers.ModelSerializer):
     partial_update="Edit some fields of a meeting (members)",
 )
 @extend_schema(tags=TAGS)
-class MeetingViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ProjectScopedViewSet,
-):
+class MeetingViewSet(RecordViewSet):
     """Stand-ups, reviews, steering committees: when, who, agenda and minutes."""
 
     queryset = Meeting.objects.all()
@@ -108,21 +103,10 @@ class MeetingViewSet(
     filterset_fields = ("kind", "organiser")
     search_fields = ("title", "agenda", "minutes")
     ordering_fields = ("starts_at", "title", "kind")
+    writes = Writes("meeting", create=services.meeting_create, update=services.meeting_update)
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
         return selectors.meetings_of(self.project).select_related("project")
-
-    def perform_create(self, serializer: MeetingSerializer) -> None:
-        fields, _ = self.split_version(serializer)
-        meeting = services.meeting_create(project=self.project, by=self.request.user, **fields)
-        serializer.instance = self.reread(meeting)
-
-    def perform_update(self, serializer: MeetingSerializer) -> None:
-        changes, version = self.split_version(serializer)
-        meeting = services.meeting_update(
-            meeting=serializer.instance, by=self.request.user, version=version, **changes
-        )
-        serializer.instance = self.reread(meeting)
 
     @extend_schema(
         summary="The meeting as an iCalendar invitation (.ics)",
@@ -178,13 +162,7 @@ class DecisionSerializer(serializers.ModelSerializer):
     partial_update="Edit some fields of a decision (members)",
 )
 @extend_schema(tags=TAGS)
-class DecisionViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ProjectScopedViewSet,
-):
+class DecisionViewSet(RecordViewSet):
     """What was decided, by whom, when and why."""
 
     queryset = Decision.objects.all()
@@ -192,21 +170,10 @@ class DecisionViewSet(
     filterset_fields = ("meeting",)
     search_fields = ("title", "decided_by", "rationale")
     ordering_fields = ("date", "title")
+    writes = Writes("decision", create=services.decision_record, update=services.decision_update)
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
         return selectors.decisions_of(self.project)
-
-    def perform_create(self, serializer: DecisionSerializer) -> None:
-        fields, _ = self.split_version(serializer)
-        decision = services.decision_record(project=self.project, by=self.request.user, **fields)
-        serializer.instance = self.reread(decision)
-
-    def perform_update(self, serializer: DecisionSerializer) -> None:
-        changes, version = self.split_version(serializer)
-        decision = services.decision_update(
-            decision=serializer.instance, by=self.request.user, version=version, **changes
-        )
-        serializer.instance = self.reread(decision)
 
 
 # --- action items ---------------------------------------------------------------------------------
@@ -256,13 +223,7 @@ class ActionItemSerializer(serializers.ModelSerializer):
     partial_update="Edit some fields of an action item, e.g. `status` (members)",
 )
 @extend_schema(tags=TAGS)
-class ActionItemViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ProjectScopedViewSet,
-):
+class ActionItemViewSet(RecordViewSet):
     """Actions agreed in meetings (or anywhere): an owner, a due date, open or done."""
 
     queryset = ActionItem.objects.all()

@@ -6,11 +6,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers
+from rest_framework import serializers
 
 from projects.api.base import (
+    DeletableRecordViewSet,
     ProjectRelatedField,
-    ProjectScopedViewSet,
+    Writes,
     crud_schema,
     edit_responses,
     member_field,
@@ -105,14 +106,7 @@ class StakeholderFilter(filters.FilterSet):
     ),
 )
 @extend_schema(tags=TAGS)
-class StakeholderViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    ProjectScopedViewSet,
-):
+class StakeholderViewSet(DeletableRecordViewSet):
     """People with a stake in the project: power and interest 1–5 place them in a quadrant."""
 
     queryset = Stakeholder.objects.all()
@@ -121,26 +115,15 @@ class StakeholderViewSet(
     search_fields = ("name", "organisation", "title", "email")
     ordering_fields = ("name", "organisation", "power", "interest", "quadrant_rank")
     ordering = ("name", "id")
+    writes = Writes(
+        "stakeholder",
+        create=services.stakeholder_create,
+        update=services.stakeholder_update,
+        delete=services.stakeholder_delete,
+    )
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
         return selectors.stakeholders_of(self.project)
-
-    def perform_create(self, serializer: StakeholderSerializer) -> None:
-        fields, _ = self.split_version(serializer)
-        stakeholder = services.stakeholder_create(
-            project=self.project, by=self.request.user, **fields
-        )
-        serializer.instance = self.reread(stakeholder)
-
-    def perform_update(self, serializer: StakeholderSerializer) -> None:
-        changes, version = self.split_version(serializer)
-        stakeholder = services.stakeholder_update(
-            stakeholder=serializer.instance, by=self.request.user, version=version, **changes
-        )
-        serializer.instance = self.reread(stakeholder)
-
-    def perform_destroy(self, instance: Stakeholder) -> None:
-        services.stakeholder_delete(stakeholder=instance, by=self.request.user)
 
 
 # --- communication plan ---------------------------------------------------------------------------
@@ -186,14 +169,7 @@ class CommunicationPlanItemSerializer(serializers.ModelSerializer):
     gone=None,
 )
 @extend_schema(tags=TAGS)
-class CommunicationPlanViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    ProjectScopedViewSet,
-):
+class CommunicationPlanViewSet(DeletableRecordViewSet):
     """Who gets what, how often and by which channel; it decides who receives which report."""
 
     queryset = CommunicationPlanItem.objects.all()
@@ -201,23 +177,12 @@ class CommunicationPlanViewSet(
     filterset_fields = ("kind", "frequency", "channel", "owner")
     search_fields = ("title", "notes")
     ordering_fields = ("next_due", "title", "kind")
+    writes = Writes(
+        "item",
+        create=services.communication_item_create,
+        update=services.communication_item_update,
+        delete=services.communication_item_delete,
+    )
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
         return selectors.communication_plan_of(self.project)
-
-    def perform_create(self, serializer: CommunicationPlanItemSerializer) -> None:
-        fields, _ = self.split_version(serializer)
-        item = services.communication_item_create(
-            project=self.project, by=self.request.user, **fields
-        )
-        serializer.instance = self.reread(item)
-
-    def perform_update(self, serializer: CommunicationPlanItemSerializer) -> None:
-        changes, version = self.split_version(serializer)
-        item = services.communication_item_update(
-            item=serializer.instance, by=self.request.user, version=version, **changes
-        )
-        serializer.instance = self.reread(item)
-
-    def perform_destroy(self, instance: CommunicationPlanItem) -> None:
-        services.communication_item_delete(item=instance, by=self.request.user)
