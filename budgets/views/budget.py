@@ -27,11 +27,10 @@ from budgets.forms import (
 )
 from budgets.models import BudgetLine, Commitment, CostEntry
 from budgets.views.base import query_without
-from projects.exceptions import StaleEdit
-from projects.forms import attach_errors
 from projects.models import Project, Role
 from projects.money import money
 from projects.views.base import READ, READ_WRITE, WRITE, door, error_text, rights
+from projects.views.editing import form_page, form_write
 
 PAGE_SIZE = 25
 LINE_FIELDS = ["category", "name", "planned_amount", "work_package", "phase", "note"]
@@ -107,11 +106,8 @@ def budget(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_budget(request, project)
     form = BudgetLineForm(request.POST, project=project, prefix="new")
     if form.is_valid():
-        try:
-            line = services.budget_line_create(project=project, by=request.user, **form.values())
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        create = services.budget_line_create
+        if line := form_write(form, create, project=project, by=request.user, **form.values()):
             what = line.name or line.get_category_display()
             amount = money(line.planned_amount, project.currency)
             status = f"Budget line “{what}” added: {amount}."
@@ -130,18 +126,16 @@ def line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         request.POST or None, project=project, initial=initial_of(line, LINE_FIELDS), prefix="edit"
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            changes = form.changes()
-            if changes:
-                line = services.budget_line_update(
-                    line=line, by=request.user, version=form.cleaned_data["version"], **changes
-                )
-        except StaleEdit as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            status = f"Budget line “{line.name or line.get_category_display()}” saved."
+        changes = form.changes()
+        version = form.cleaned_data["version"]
+        update = services.budget_line_update
+        saved = (
+            form_write(form, update, line=line, by=request.user, version=version, **changes)
+            if changes
+            else line
+        )
+        if saved:
+            status = f"Budget line “{saved.name or saved.get_category_display()}” saved."
             if request.htmx:
                 # The row asked; the totals above it changed too, so the whole region comes back.
                 return retarget(_render_budget(request, project, status=status), "#budget-region")
@@ -232,11 +226,8 @@ def actuals(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_actuals(request, project)
     form = CostEntryForm(request.POST, project=project, prefix="new")
     if form.is_valid():
-        try:
-            entry = services.cost_entry_create(project=project, by=request.user, **form.values())
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        create = services.cost_entry_create
+        if entry := form_write(form, create, project=project, by=request.user, **form.values()):
             kind = "Credit" if entry.kind == CostEntry.Kind.CREDIT else "Cost"
             status = (
                 f"{kind} of {money(entry.amount, project.currency)} on "
@@ -259,24 +250,16 @@ def cost_entry_edit(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespons
         request.POST or None, project=project, initial=initial_of(entry, ENTRY_FIELDS)
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            changes = form.changes()
-            if changes:
-                services.cost_entry_update(
-                    entry=entry, by=request.user, version=form.cleaned_data["version"], **changes
-                )
-        except StaleEdit as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        changes = form.changes()
+        version = form.cleaned_data["version"]
+        update = services.cost_entry_update
+        if not changes or form_write(
+            form, update, entry=entry, by=request.user, version=version, **changes
+        ):
             messages.success(request, "Cost entry saved." if changes else "Nothing changed.")
             return redirect("budgets:actuals", pk=project.pk)
-    return render(
-        request,
-        "budgets/costentry_form.html",
-        {"project": project, "area": "budget", "tab": "actuals", "entry": entry, "form": form},
-    )
+    template = "budgets/costentry_form.html"
+    return form_page(request, template, project, "budget", form, tab="actuals", entry=entry)
 
 
 @login_required
@@ -386,13 +369,9 @@ def commitments(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_commitments(request, project)
     form = CommitmentForm(request.POST, prefix="new")
     if form.is_valid():
-        try:
-            commitment = services.commitment_create(
-                project=project, by=request.user, **form.values()
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        if commitment := form_write(
+            form, services.commitment_create, project=project, by=request.user, **form.values()
+        ):
             status = f"Commitment {commitment} recorded."
             if request.htmx:
                 return _render_commitments(request, project, status=status)

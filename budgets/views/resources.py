@@ -29,18 +29,7 @@ from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
 from projects.views.base import READ, READ_WRITE, WRITE, door, error_text, rights
-
-RESOURCE_FORM_FIELDS = [
-    "name",
-    "kind",
-    "user",
-    "role",
-    "rate",
-    "rate_unit",
-    "capacity_hours",
-    "unit_cost",
-    "unit",
-]
+from projects.views.editing import form_page, form_write
 
 
 def _resource(project: Project, resource_pk: int) -> Resource:
@@ -61,13 +50,9 @@ def resources(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ResourceForm(request.POST, project=project, prefix="new")
         if form.is_valid():
-            try:
-                resource = services.resource_create(
-                    project=project, by=request.user, **form.values()
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-            else:
+            if resource := form_write(
+                form, services.resource_create, project=project, by=request.user, **form.values()
+            ):
                 messages.success(request, f"{resource.name} added as a resource.")
                 return redirect("budgets:resources", pk=project.pk)
     allowed = rights(project)
@@ -150,30 +135,22 @@ def resource_edit(request: HttpRequest, pk: int, resource_pk: int) -> HttpRespon
     form = ResourceForm(
         request.POST or None,
         project=project,
-        initial=initial_of(resource, RESOURCE_FORM_FIELDS),
+        initial=initial_of(resource, services.RESOURCE_FIELDS),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            changes = form.changes()
-            if changes:
-                resource = services.resource_update(
-                    resource=resource,
-                    by=request.user,
-                    version=form.cleaned_data["version"],
-                    **changes,
-                )
-        except StaleEdit as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, f"{resource.name} saved." if changes else "Nothing changed.")
-            return redirect("budgets:resource", pk=project.pk, resource_pk=resource.pk)
-    return render(
-        request,
-        "budgets/resource_form.html",
-        {"project": project, "area": "resources", "resource": resource, "form": form},
-    )
+        changes = form.changes()
+        version = form.cleaned_data["version"]
+        update = services.resource_update
+        saved = (
+            form_write(form, update, resource=resource, by=request.user, version=version, **changes)
+            if changes
+            else resource
+        )
+        if saved:
+            messages.success(request, f"{saved.name} saved." if changes else "Nothing changed.")
+            return redirect("budgets:resource", pk=project.pk, resource_pk=saved.pk)
+    template = "budgets/resource_form.html"
+    return form_page(request, template, project, "resources", form, resource=resource)
 
 
 @login_required

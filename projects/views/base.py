@@ -13,19 +13,11 @@ answers in one order whatever the page:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from projects.exceptions import StaleEdit
-from projects.forms import attach_errors
 from projects.models import Project, Role
 from projects.selectors import get_project_for, require_role
-
-T = TypeVar("T")
 
 READ = ("GET", "HEAD")
 READ_WRITE = ("GET", "HEAD", "POST")
@@ -78,22 +70,3 @@ def rights(project: Project) -> dict[str, bool]:
 def error_text(error: ValidationError) -> str:
     """A refusal's messages as one sentence, for a flash message or an inline error."""
     return " ".join(error.messages)
-
-
-def form_write(
-    form: forms.BaseForm,
-    service: Callable[..., T],
-    /,
-    aliases: dict[str, str] | None = None,
-    **arguments: Any,
-) -> T | None:
-    """What ``service(**arguments)`` wrote, or None with its refusal shown on ``form``: a stale
-    version at the top of the form, a rule's message next to its field (``aliases`` renames the
-    service's field names to the form's, as in ``attach_errors``)."""
-    try:
-        return service(**arguments)
-    except StaleEdit as error:
-        form.add_error(None, str(error))
-    except ValidationError as error:
-        attach_errors(form, error, aliases)
-    return None

@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from projects import services
-from projects.exceptions import StaleEdit
 from projects.forms import (
     ChangeLogSortForm,
     ChangeRequestForm,
@@ -28,6 +27,7 @@ from projects.models import (
 )
 from projects.selectors import change_log_totals
 from projects.views.base import READ, READ_WRITE, WRITE, door, rights
+from projects.views.editing import form_page, form_write
 
 # --- Change requests -----------------------------------------------------------------------------
 
@@ -68,21 +68,14 @@ def change_new(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     form = ChangeRequestForm(request.POST or None, currency=project.currency)
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        fields = form.creation()
         if not fields["requested_by"].strip():
             del fields["requested_by"]  # the service records the author
-        try:
-            change = services.change_request_create(project=project, by=request.user, **fields)
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        create = services.change_request_create
+        if change := form_write(form, create, project=project, by=request.user, **fields):
             messages.success(request, f"{change.ref} saved as a draft. Submit it when ready.")
             return redirect("projects:change", pk=project.pk, change_pk=change.pk)
-    return render(
-        request,
-        "projects/changerequest_form.html",
-        {"project": project, "area": "changes", "form": form},
-    )
+    return form_page(request, "projects/changerequest_form.html", project, "changes", form)
 
 
 @login_required
@@ -110,25 +103,12 @@ def change_edit(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
         request.POST or None, instance=copy.copy(change), currency=project.currency
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            change = services.change_request_update(
-                change_request=change,
-                by=request.user,
-                version=form.cleaned_data["version"],
-                **form.changes(),
-            )
-        except StaleEdit as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, f"{change.ref} saved.")
-            return redirect("projects:change", pk=project.pk, change_pk=change.pk)
-    return render(
-        request,
-        "projects/changerequest_form.html",
-        {"project": project, "area": "changes", "form": form, "change": change},
-    )
+        update = services.change_request_update
+        if saved := form_write(form, update, change_request=change, by=request.user, **form.edit()):
+            messages.success(request, f"{saved.ref} saved.")
+            return redirect("projects:change", pk=project.pk, change_pk=saved.pk)
+    template = "projects/changerequest_form.html"
+    return form_page(request, template, project, "changes", form, change=change)
 
 
 @login_required

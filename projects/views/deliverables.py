@@ -30,6 +30,7 @@ from projects.models import (
 )
 from projects.selectors import deliverables_of
 from projects.views.base import READ, READ_WRITE, WRITE, door, error_text, rights
+from projects.views.editing import form_page, form_write
 
 # --- Deliverables --------------------------------------------------------------------------------
 
@@ -66,21 +67,13 @@ def deliverable_new(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     form = DeliverableForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "criteria")}
-        try:
-            deliverable = services.deliverable_create(
-                project=project, by=request.user, criteria=form.criteria_lines(), **fields
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        fields = form.creation()
+        fields["criteria"] = form.criteria_lines()
+        create = services.deliverable_create
+        if deliverable := form_write(form, create, project=project, by=request.user, **fields):
             messages.success(request, f"Deliverable “{deliverable.name}” added.")
             return redirect("projects:deliverable", pk=project.pk, deliverable_pk=deliverable.pk)
-    return render(
-        request,
-        "projects/deliverable_form.html",
-        {"project": project, "area": "deliverables", "form": form},
-    )
+    return form_page(request, "projects/deliverable_form.html", project, "deliverables", form)
 
 
 @login_required
@@ -128,11 +121,8 @@ def deliverable_edit(request: HttpRequest, pk: int, deliverable_pk: int) -> Http
         else:
             messages.success(request, f"Deliverable “{form.cleaned_data['name']}” saved.")
             return redirect("projects:deliverable", pk=project.pk, deliverable_pk=deliverable.pk)
-    return render(
-        request,
-        "projects/deliverable_form.html",
-        {"project": project, "area": "deliverables", "form": form, "deliverable": deliverable},
-    )
+    template = "projects/deliverable_form.html"
+    return form_page(request, template, project, "deliverables", form, deliverable=deliverable)
 
 
 @login_required

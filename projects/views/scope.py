@@ -47,6 +47,7 @@ from projects.selectors import (
     traceability,
 )
 from projects.views.base import READ, READ_WRITE, WRITE, door, rights
+from projects.views.editing import form_page, form_write
 
 # --- Charter -------------------------------------------------------------------------------------
 
@@ -89,22 +90,12 @@ def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if not changes:
             messages.info(request, "Nothing changed.")
             return redirect("projects:charter", pk=project.pk)
-        try:
-            services.charter_update(
-                project=project, by=request.user, version=form.cleaned_data["version"], **changes
-            )
-        except StaleEdit as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        if form_write(
+            form, services.charter_update, project=project, by=request.user, **form.edit()
+        ):
             messages.success(request, "Charter saved.")
             return redirect("projects:charter", pk=project.pk)
-    return render(
-        request,
-        "projects/charter_form.html",
-        {"project": project, "area": "charter", "form": form},
-    )
+    return form_page(request, "projects/charter_form.html", project, "charter", form)
 
 
 # --- Objectives ----------------------------------------------------------------------------------
@@ -119,12 +110,9 @@ def objectives(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectiveForm(request.POST or None, prefix="new")
     status = ""
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            objective = services.objective_create(project=project, by=request.user, **fields)
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        if objective := form_write(
+            form, services.objective_create, project=project, by=request.user, **form.creation()
+        ):
             status = f"Objective “{objective.description}” added."
             if not request.htmx:
                 messages.success(request, status)
@@ -265,13 +253,16 @@ def requirement_new(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     form = RequirementForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            requirement = services.requirement_create(project=project, by=request.user, **fields)
-        except ValidationError as error:
-            # The requirement's only model-wide check is its reference being unique.
-            attach_errors(form, error, aliases={"__all__": "ref"})
-        else:
+        # The requirement's only model-wide check is its reference being unique.
+        requirement = form_write(
+            form,
+            services.requirement_create,
+            aliases={"__all__": "ref"},
+            project=project,
+            by=request.user,
+            **form.creation(),
+        )
+        if requirement:
             messages.success(request, f"{requirement.ref} added.")
             return redirect("projects:requirements", pk=project.pk)
     return _render_requirement_form(request, project, form)
@@ -285,22 +276,16 @@ def requirement_edit(request: HttpRequest, pk: int, requirement_pk: int) -> Http
     requirement = get_object_or_404(Requirement, project=project, pk=requirement_pk)
     form = RequirementForm(request.POST or None, instance=copy.copy(requirement), project=project)
     if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        deliverables = changes.pop("deliverables", None)
-        try:
-            requirement = services.requirement_update(
-                requirement=requirement,
-                by=request.user,
-                version=form.cleaned_data["version"],
-                deliverables=deliverables,
-                **changes,
-            )
-        except StaleEdit as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            attach_errors(form, error, aliases={"__all__": "ref"})
-        else:
-            messages.success(request, f"{requirement.ref} saved.")
+        saved = form_write(
+            form,
+            services.requirement_update,
+            aliases={"__all__": "ref"},
+            requirement=requirement,
+            by=request.user,
+            **form.edit(),
+        )
+        if saved:
+            messages.success(request, f"{saved.ref} saved.")
             return redirect("projects:requirements", pk=project.pk)
     return _render_requirement_form(request, project, form, requirement=requirement)
 

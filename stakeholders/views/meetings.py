@@ -15,7 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from projects import clock
 from projects.models import Role
-from projects.views.base import READ, READ_WRITE, WRITE, can, door, error_text, form_write
+from projects.views.base import READ, READ_WRITE, WRITE, can, door, error_text
+from projects.views.editing import form_page, form_write
 from stakeholders import selectors, services
 from stakeholders.exports import meeting_ics
 from stakeholders.forms import ActionItemForm, ActionStatusForm, DecisionLogForm, MeetingForm
@@ -47,14 +48,6 @@ def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _meeting_form_page(request, project, form, meeting=None) -> HttpResponse:
-    return render(
-        request,
-        "stakeholders/meeting_form.html",
-        {"project": project, "area": "meetings", "form": form, "meeting": meeting},
-    )
-
-
 @login_required
 def meeting_new(request: HttpRequest, pk: int) -> HttpResponse:
     project, refused = door(request, pk, READ_WRITE, form=True)
@@ -72,7 +65,9 @@ def meeting_new(request: HttpRequest, pk: int) -> HttpResponse:
             if meeting := form_write(form, create, project=project, by=request.user, **fields):
                 messages.success(request, f"“{meeting.title}” scheduled.")
                 return redirect("stakeholders:meeting", pk=project.pk, meeting_pk=meeting.pk)
-        return _meeting_form_page(request, project, form)
+        return form_page(
+            request, "stakeholders/meeting_form.html", project, "meetings", form, meeting=None
+        )
 
 
 @login_required
@@ -96,7 +91,9 @@ def meeting_edit(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse
             if saved := form_write(form, update, meeting=meeting, by=request.user, **form.edit()):
                 messages.success(request, f"“{saved.title}” saved.")
                 return redirect("stakeholders:meeting", pk=project.pk, meeting_pk=saved.pk)
-        return _meeting_form_page(request, project, form, meeting)
+        return form_page(
+            request, "stakeholders/meeting_form.html", project, "meetings", form, meeting=meeting
+        )
 
 
 @login_required
@@ -181,9 +178,8 @@ def decision_list(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"date": project.today()},
     )
     if request.method == "POST" and form.is_valid():
-        record = services.decision_record
         if decision := form_write(
-            form, record, project=project, by=request.user, **form.creation()
+            form, services.decision_record, project=project, by=request.user, **form.creation()
         ):
             messages.success(request, f"Decision recorded: “{decision.title}”.")
             return redirect(_back(request, request.path))
@@ -212,11 +208,8 @@ def decision_edit(request: HttpRequest, pk: int, decision_pk: int) -> HttpRespon
         if saved := form_write(form, update, decision=decision, by=request.user, **form.edit()):
             messages.success(request, f"Decision “{saved.title}” saved.")
             return redirect("stakeholders:decisions", pk=project.pk)
-    return render(
-        request,
-        "stakeholders/decision_form.html",
-        {"project": project, "area": "decisions", "form": form, "decision": decision},
-    )
+    template = "stakeholders/decision_form.html"
+    return form_page(request, template, project, "decisions", form, decision=decision)
 
 
 # --- action items ---------------------------------------------------------------------------------
@@ -269,11 +262,8 @@ def action_edit(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
         if saved := form_write(form, update, action=action, by=request.user, **form.edit()):
             messages.success(request, f"Action “{saved.title}” saved.")
             return redirect("stakeholders:actions", pk=project.pk)
-    return render(
-        request,
-        "stakeholders/action_form.html",
-        {"project": project, "area": "actions", "form": form, "action": action},
-    )
+    template = "stakeholders/action_form.html"
+    return form_page(request, template, project, "actions", form, action=action)
 
 
 @login_required

@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from projects.views.base import READ, READ_WRITE, WRITE, can, door, error_text, form_write
+from projects.views.base import READ, READ_WRITE, WRITE, can, door, error_text
+from projects.views.editing import form_page, form_write
 from stakeholders import selectors, services
 from stakeholders.charts import GridPerson, power_interest_chart
 from stakeholders.forms import CommunicationItemForm, StakeholderFilterForm, StakeholderForm
@@ -58,14 +59,6 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _stakeholder_form_page(request, project, form, stakeholder=None) -> HttpResponse:
-    return render(
-        request,
-        "stakeholders/stakeholder_form.html",
-        {"project": project, "area": "stakeholders", "form": form, "stakeholder": stakeholder},
-    )
-
-
 @login_required
 def stakeholder_new(request: HttpRequest, pk: int) -> HttpResponse:
     project, refused = door(request, pk, READ_WRITE, form=True)
@@ -79,7 +72,8 @@ def stakeholder_new(request: HttpRequest, pk: int) -> HttpResponse:
                 request, f"{added.name} added to the register ({added.quadrant.label.lower()})."
             )
             return redirect("stakeholders:register", pk=project.pk)
-    return _stakeholder_form_page(request, project, form)
+    template = "stakeholders/stakeholder_form.html"
+    return form_page(request, template, project, "stakeholders", form, stakeholder=None)
 
 
 @login_required
@@ -90,13 +84,17 @@ def stakeholder_edit(request: HttpRequest, pk: int, stakeholder_pk: int) -> Http
     stakeholder = get_object_or_404(Stakeholder.objects.for_project(project), pk=stakeholder_pk)
     form = StakeholderForm(request.POST or None, instance=copy.copy(stakeholder), project=project)
     if request.method == "POST" and form.is_valid():
-        update = services.stakeholder_update
         if saved := form_write(
-            form, update, stakeholder=stakeholder, by=request.user, **form.edit()
+            form,
+            services.stakeholder_update,
+            stakeholder=stakeholder,
+            by=request.user,
+            **form.edit(),
         ):
             messages.success(request, f"{saved.name} saved.")
             return redirect("stakeholders:register", pk=project.pk)
-    return _stakeholder_form_page(request, project, form, stakeholder)
+    template = "stakeholders/stakeholder_form.html"
+    return form_page(request, template, project, "stakeholders", form, stakeholder=stakeholder)
 
 
 @login_required
@@ -264,11 +262,8 @@ def communication_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpRespo
         if saved := form_write(form, update, item=item, by=request.user, **form.edit()):
             messages.success(request, f"“{saved.title}” saved.")
             return redirect(reverse("stakeholders:communication", args=[project.pk]))
-    return render(
-        request,
-        "stakeholders/communication_form.html",
-        {"project": project, "area": "communication", "form": form, "item": item},
-    )
+    template = "stakeholders/communication_form.html"
+    return form_page(request, template, project, "communication", form, item=item)
 
 
 @login_required
