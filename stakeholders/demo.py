@@ -310,68 +310,72 @@ def _at(project: Project, day: datetime.date, hour: int, minutes: int = 0) -> da
     return datetime.datetime.combine(day, datetime.time(hour, minutes), tzinfo=tz)
 
 
+KICK_OFF_AGENDA = (
+    "1. Why this project\n2. Scope and milestones\n3. Roles (RACI)\n4. Ways of working"
+)
+STEERING_AGENDA = "1. Status and RAG\n2. Change requests\n3. Top risks\n4. Decisions needed"
+WEEKLY_REPORTS = "Weekly status reports go out on the project's report day"
+WEEKLY_REPORTS_WHY = "One fixed day lets stakeholders plan their reading."
+
+
 def _meetings(project, by, people, team, today) -> None:
     board = [p for p in people if p.power >= 4][:4]
     kick_off_day = min(project.start_date, today - datetime.timedelta(days=28))
-    kick_off = services.meeting_create(
-        project=project,
-        by=by,
-        kind=Meeting.Kind.KICK_OFF,
-        title=f"{project.key} kick-off",
-        starts_at=_at(project, kick_off_day, 10),
-        ends_at=_at(project, kick_off_day, 11, 30),
-        location="Main boardroom",
-        agenda="1. Why this project\n2. Scope and milestones\n3. Roles (RACI)\n4. Ways of working",
-        minutes="Charter walked through; RACI agreed for the top of the WBS.",
-        stakeholders=board,
-        attendees=team,
-    )
     steering_day = today - datetime.timedelta(days=14)
-    steering = services.meeting_create(
-        project=project,
-        by=by,
-        kind=Meeting.Kind.STEERING_COMMITTEE,
-        title="Steering committee",
-        starts_at=_at(project, steering_day, 14),
-        ends_at=_at(project, steering_day, 15),
-        location="Video call",
-        agenda="1. Status and RAG\n2. Change requests\n3. Top risks\n4. Decisions needed",
-        minutes="Status amber on schedule; recovery plan requested.",
-        stakeholders=board,
-        attendees=team[:2],
-    )
     next_day = today + datetime.timedelta(days=7)
-    services.meeting_create(
-        project=project,
-        by=by,
-        kind=Meeting.Kind.SPRINT_REVIEW
-        if project.methodology == Project.Methodology.SCRUM
-        else Meeting.Kind.STEERING_COMMITTEE,
-        title="Next review",
-        starts_at=_at(project, next_day, 11),
-        ends_at=_at(project, next_day, 12),
-        location="Video call",
-        agenda="Progress since the last review; decisions needed.",
-        stakeholders=[p for p in people if p.quadrant == Quadrant.MANAGE_CLOSELY],
-        attendees=team,
+    scrum = project.methodology == Project.Methodology.SCRUM
+    kick_off, steering, _ = _add_meetings(
+        project,
+        by,
+        [
+            (
+                Meeting.Kind.KICK_OFF,
+                f"{project.key} kick-off",
+                _at(project, kick_off_day, 10),
+                _at(project, kick_off_day, 11, 30),
+                "Main boardroom",
+                KICK_OFF_AGENDA,
+                "Charter walked through; RACI agreed for the top of the WBS.",
+                board,
+                team,
+            ),
+            (
+                Meeting.Kind.STEERING_COMMITTEE,
+                "Steering committee",
+                _at(project, steering_day, 14),
+                _at(project, steering_day, 15),
+                "Video call",
+                STEERING_AGENDA,
+                "Status amber on schedule; recovery plan requested.",
+                board,
+                team[:2],
+            ),
+            (
+                Meeting.Kind.SPRINT_REVIEW if scrum else Meeting.Kind.STEERING_COMMITTEE,
+                "Next review",
+                _at(project, next_day, 11),
+                _at(project, next_day, 12),
+                "Video call",
+                "Progress since the last review; decisions needed.",
+                "",
+                [p for p in people if p.quadrant == Quadrant.MANAGE_CLOSELY],
+                team,
+            ),
+        ],
     )
-    services.decision_record(
-        project=project,
-        by=by,
-        title="Weekly status reports go out on the project's report day",
-        decided_by="Kick-off meeting",
-        date=kick_off_day,
-        rationale="One fixed day lets stakeholders plan their reading.",
-        meeting=kick_off,
-    )
-    services.decision_record(
-        project=project,
-        by=by,
-        title="Recovery plan before adding scope",
-        decided_by="Steering committee",
-        date=steering_day,
-        rationale="The schedule is behind; no new scope until the plan is back on track.",
-        meeting=steering,
+    _record_decisions(
+        project,
+        by,
+        [
+            (WEEKLY_REPORTS, "Kick-off meeting", kick_off_day, WEEKLY_REPORTS_WHY, kick_off),
+            (
+                "Recovery plan before adding scope",
+                "Steering committee",
+                steering_day,
+                "The schedule is behind; no new scope until the plan is back on track.",
+                steering,
+            ),
+        ],
     )
     owners = team[1:] or team
     actions = [
@@ -380,17 +384,14 @@ def _meetings(project, by, people, team, today) -> None:
         ("Book the next gate review", owners[-1], 5, steering),
         ("Share the RACI with every stakeholder", team[0], -20, kick_off),
     ]
-    for title, owner, days, meeting in actions:
-        action = services.action_item_create(
-            project=project,
-            by=by,
-            title=title,
-            owner=owner,
-            due_date=today + datetime.timedelta(days=days),
-            meeting=meeting,
-        )
-        if days <= -20:
-            services.action_item_set_status(action=action, by=by, status="done")
+    _add_actions(
+        project,
+        by,
+        [
+            (title, owner, today + datetime.timedelta(days=days), meeting, days <= -20)
+            for title, owner, days, meeting in actions
+        ],
+    )
 
 
 def _finished_meetings(project, by, people, team) -> None:
@@ -404,14 +405,14 @@ def _finished_meetings(project, by, people, team) -> None:
             Meeting.Kind.KICK_OFF,
             f"{project.key} kick-off",
             start,
-            "1. Why this project\n2. Scope and milestones\n3. Roles (RACI)\n4. Ways of working",
+            KICK_OFF_AGENDA,
             "Charter walked through; RACI agreed; pilot branches chosen.",
         ),
         (
             Meeting.Kind.STEERING_COMMITTEE,
             "Steering committee",
             middle,
-            "1. Status and RAG\n2. Change requests\n3. Top risks\n4. Decisions needed",
+            STEERING_AGENDA,
             "Two circuits late from the carrier; cut-overs re-sequenced, end date held.",
         ),
         (
@@ -422,30 +423,26 @@ def _finished_meetings(project, by, people, team) -> None:
             "Every branch live on SD-WAN; MPLS cease confirmed; closure to start.",
         ),
     ]
-    made = []
-    for kind, title, day, agenda, minutes in meetings:
-        made.append(
-            services.meeting_create(
-                project=project,
-                by=by,
-                kind=kind,
-                title=title,
-                starts_at=_at(project, day, 10),
-                ends_at=_at(project, day, 11, 30),
-                location="Main boardroom" if kind == Meeting.Kind.KICK_OFF else "Video call",
-                agenda=agenda,
-                minutes=minutes,
-                stakeholders=board,
-                attendees=team,
+    made = _add_meetings(
+        project,
+        by,
+        [
+            (
+                kind,
+                title,
+                _at(project, day, 10),
+                _at(project, day, 11, 30),
+                "Main boardroom" if kind == Meeting.Kind.KICK_OFF else "Video call",
+                agenda,
+                minutes,
+                board,
+                team,
             )
-        )
+            for kind, title, day, agenda, minutes in meetings
+        ],
+    )
     decisions = [
-        (
-            "Weekly status reports go out on the project's report day",
-            "Kick-off meeting",
-            0,
-            "One fixed day lets stakeholders plan their reading.",
-        ),
+        (WEEKLY_REPORTS, "Kick-off meeting", 0, WEEKLY_REPORTS_WHY),
         (
             "Re-sequence cut-overs around late circuits rather than move the end date",
             "Steering committee",
@@ -459,32 +456,78 @@ def _finished_meetings(project, by, people, team) -> None:
             "All branches have run on SD-WAN for two weeks without a priority-1 incident.",
         ),
     ]
-    for title, decided_by, index, rationale in decisions:
-        services.decision_record(
-            project=project,
-            by=by,
-            title=title,
-            decided_by=decided_by,
-            date=made[index].starts_at.date(),
-            rationale=rationale,
-            meeting=made[index],
-        )
+    _record_decisions(
+        project,
+        by,
+        [
+            (title, decided_by, made[index].starts_at.date(), rationale, made[index])
+            for title, decided_by, index, rationale in decisions
+        ],
+    )
     owners = team[1:] or team
     actions = [
         ("Share the RACI with every stakeholder", team[0], 0, 14),
         ("Chase the carrier for the Glasgow and Aberdeen circuits", owners[0], 1, 7),
         ("Hand the monitoring runbooks to the NOC", owners[-1], 2, 5),
     ]
-    for title, owner, index, days in actions:
-        action = services.action_item_create(
+    _add_actions(
+        project,
+        by,
+        [
+            (
+                title,
+                owner,
+                made[index].starts_at.date() + datetime.timedelta(days=days),
+                made[index],
+                True,
+            )
+            for title, owner, index, days in actions
+        ],
+    )
+
+
+def _add_meetings(project, by, meetings) -> list[Meeting]:
+    """(kind, title, starts, ends, location, agenda, minutes, stakeholders, attendees) each."""
+    return [
+        services.meeting_create(
+            project=project,
+            by=by,
+            kind=kind,
+            title=title,
+            starts_at=starts,
+            ends_at=ends,
+            location=place,
+            agenda=agenda,
+            minutes=minutes,
+            stakeholders=invited,
+            attendees=attendees,
+        )
+        for kind, title, starts, ends, place, agenda, minutes, invited, attendees in meetings
+    ]
+
+
+def _record_decisions(project, by, decisions) -> None:
+    """(title, decided by, date, rationale, meeting) each."""
+    for title, decided_by, date, rationale, meeting in decisions:
+        services.decision_record(
             project=project,
             by=by,
             title=title,
-            owner=owner,
-            due_date=made[index].starts_at.date() + datetime.timedelta(days=days),
-            meeting=made[index],
+            decided_by=decided_by,
+            date=date,
+            rationale=rationale,
+            meeting=meeting,
         )
-        services.action_item_set_status(action=action, by=by, status="done")
+
+
+def _add_actions(project, by, actions) -> None:
+    """(title, owner, due date, meeting, done) each."""
+    for title, owner, due_date, meeting, done in actions:
+        action = services.action_item_create(
+            project=project, by=by, title=title, owner=owner, due_date=due_date, meeting=meeting
+        )
+        if done:
+            services.action_item_set_status(action=action, by=by, status="done")
 
 
 def _approvals(project, by, people, team) -> None:
