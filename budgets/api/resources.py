@@ -80,15 +80,7 @@ class ResourceSerializer(serializers.ModelSerializer):
         model = Resource
         fields = (
             "id",
-            "name",
-            "kind",
-            "user",
-            "role",
-            "rate",
-            "rate_unit",
-            "capacity_hours",
-            "unit_cost",
-            "unit",
+            *services.RESOURCE_FIELDS,
             "days_off",
             "version",
         )

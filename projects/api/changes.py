@@ -22,6 +22,7 @@ from projects.api.base import (
 from projects.models import ChangeRequest, Role
 from projects.selectors import change_log_totals
 from projects.services import (
+    CHANGE_REQUEST_FIELDS,
     change_request_create,
     change_request_transition,
     change_request_update,
@@ -43,14 +44,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
             "id",
             "ref",
             "number",
-            "title",
-            "description",
-            "reason",
-            "requested_by",
-            "scope_impact",
-            "schedule_impact",
-            "cost_impact",
-            "risk_impact",
+            *CHANGE_REQUEST_FIELDS,
             "status",
             "created_by",
             "created_at",
