@@ -71,9 +71,20 @@ def locked_current(instance: Model, version: int | None) -> Model:
     return current
 
 
-def save_versioned(current: Model, by: AbstractBaseUser) -> Model:
-    """Validate, bump the version, save with ``by`` as the history's author, and re-read."""
-    current.full_clean()
+def save(instance: Model, by: AbstractBaseUser | None, **clean_kwargs: Any) -> Model:
+    """Validate (``clean_kwargs`` go to ``full_clean``) and save with ``by`` as the history's
+    author; ``None`` is the system itself."""
+    instance.full_clean(**clean_kwargs)
+    instance._history_user = by
+    instance.save()
+    return instance
+
+
+def save_versioned(current: Model, by: AbstractBaseUser, *, clean: bool = True) -> Model:
+    """Validate (unless ``clean`` is False: a lifecycle step that sets only its own status
+    fields), bump the version, save with ``by`` as the history's author, and re-read."""
+    if clean:
+        current.full_clean()
     current.version = F("version") + 1
     current._history_user = by
     current.save()

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Model
+from django.db.models import F, Max
 from django.utils import timezone
 
 from projects.models import (
@@ -32,19 +32,11 @@ from projects.services.common import (
     check_member,
     check_same_project,
     lock_project,
+    save,
+    save_versioned,
     versioned_update,
 )
 from projects.signals import decision_gate
-
-# --- shared helpers -------------------------------------------------------------------------------
-
-
-def _save(instance: Model, by: AbstractBaseUser, **clean_kwargs: Any) -> Model:
-    instance.full_clean(**clean_kwargs)
-    instance._history_user = by
-    instance.save()
-    return instance
-
 
 # --- charter --------------------------------------------------------------------------------------
 
@@ -88,7 +80,7 @@ def objective_create(*, project: Project, by: AbstractBaseUser, **fields: Any) -
     if "position" not in fields:
         last = project.objectives.aggregate(m=Max("position"))["m"]
         fields["position"] = (last or 0) + 1
-    return _save(Objective(project=project, **fields), by)
+    return save(Objective(project=project, **fields), by)
 
 
 @transaction.atomic
@@ -154,7 +146,7 @@ def work_package_add(
     else:
         position = max(1, position)
         siblings.filter(position__gte=position).update(position=F("position") + 1)
-    package = _save(
+    package = save(
         WorkPackage(
             project=project,
             parent=parent,
@@ -289,7 +281,7 @@ def _add_tree(
 ) -> int:
     created = 0
     for position, spec in enumerate(nodes, start=first_position):
-        package = _save(
+        package = save(
             WorkPackage(
                 project=project,
                 parent=parent,
@@ -352,7 +344,7 @@ def deliverable_create(
 ) -> Deliverable:
     check_member(project, owner, "owner")
     check_same_project(project, work_package, "work_package")
-    deliverable = _save(
+    deliverable = save(
         Deliverable(
             project=project,
             name=name,
@@ -364,7 +356,7 @@ def deliverable_create(
         by,
     )
     for position, text in enumerate(_criteria_texts(criteria), start=1):
-        _save(AcceptanceCriterion(deliverable=deliverable, text=text, position=position), by)
+        save(AcceptanceCriterion(deliverable=deliverable, text=text, position=position), by)
     return deliverable
 
 
@@ -410,7 +402,7 @@ def deliverable_set_criteria(
             )
         criterion = existing.get(pk) or AcceptanceCriterion(deliverable=deliverable)
         criterion.text, criterion.met, criterion.position = text, bool(item.get("met")), position
-        keep.append(_save(criterion, by))
+        keep.append(save(criterion, by))
     for pk, criterion in existing.items():
         if pk not in {c.pk for c in keep}:
             criterion._history_user = by
@@ -473,11 +465,7 @@ def deliverable_transition(
         current.decided_at = timezone.now()
         current.rejection_reason = reason.strip() if to == Deliverable.Status.REJECTED else ""
     current.status = to
-    current.version = F("version") + 1
-    current._history_user = by
-    current.save()
-    current.refresh_from_db()
-    return current
+    return save_versioned(current, by, clean=False)
 
 
 # --- requirements ---------------------------------------------------------------------------------
@@ -519,7 +507,7 @@ def requirement_create(
     if unknown:
         raise ValidationError({field: "Unknown field." for field in unknown})
     lock_project(project)
-    requirement = _save(
+    requirement = save(
         Requirement(
             project=project,
             text=text,
@@ -582,7 +570,7 @@ def change_request_create(
     lock_project(project)
     last = ChangeRequest.objects.filter(project=project).aggregate(m=Max("number"))["m"]
     fields.setdefault("requested_by", by.get_full_name() or by.get_username())
-    return _save(
+    return save(
         ChangeRequest(
             project=project, number=(last or 0) + 1, title=title, created_by=by, **fields
         ),
@@ -646,8 +634,4 @@ def change_request_transition(
     elif to == ChangeRequest.Status.IMPLEMENTED:
         current.implemented_at = now
     current.status = to
-    current.version = F("version") + 1
-    current._history_user = by
-    current.save()
-    current.refresh_from_db()
-    return current
+    return save_versioned(current, by, clean=False)

@@ -12,14 +12,9 @@ from django.db.models import Model
 from projects.models import Membership, Project
 from projects.services.common import check_member as check_member
 from projects.services.common import check_same_project as check_same_project
+from projects.services.common import save as save
+from projects.services.common import save_versioned as save_versioned
 from projects.services.common import versioned_update as versioned_update
-
-
-def save(instance: Model, by: AbstractBaseUser | None, **clean_kwargs: Any) -> Model:
-    instance.full_clean(**clean_kwargs)
-    instance._history_user = by
-    instance.save()
-    return instance
 
 
 def refuse_unknown(fields: dict[str, Any], allowed: Sequence[str]) -> None:

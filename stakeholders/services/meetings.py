@@ -22,6 +22,7 @@ from stakeholders.services.common import (
     check_same_project,
     refuse_unknown,
     save,
+    save_versioned,
     versioned_update,
 )
 
@@ -237,8 +238,4 @@ def action_item_set_status(*, action: ActionItem, by: AbstractBaseUser, status: 
         return current
     current.status = status
     current.done_at = timezone.now() if status == ActionItem.Status.DONE else None
-    current.version = F("version") + 1
-    current._history_user = by
-    current.save()
-    current.refresh_from_db()
-    return current
+    return save_versioned(current, by, clean=False)
