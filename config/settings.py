@@ -397,6 +397,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeRequestStatusEnum": "projects.models.ChangeRequest.Status",
         "ProjectTypeEnum": "projects.models.Project.Type",
         "DependencyTypeEnum": "scheduling.models.Dependency.Type",
+        "TaskStatusEnum": "scheduling.models.Task.Status",
         "EngagementEnum": "stakeholders.models.Engagement",
         "StakeholderKindEnum": "stakeholders.models.Stakeholder.Kind",
         "RaciRoleEnum": "stakeholders.models.RaciEntry.Role",

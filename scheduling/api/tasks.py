@@ -11,7 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
@@ -53,6 +58,79 @@ COMPUTED_HELP = {
     "start_date": "The first working day (computed).",
     "finish_date": "The last working day, inclusive; a milestone's is its start (computed).",
 }
+
+
+# --- what a schedule-moving write moved ----------------------------------------------------------
+
+
+class MovedDatesSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    start_date = serializers.DateField()
+    finish_date = serializers.DateField()
+
+
+class ScheduleChangeSerializer(serializers.Serializer):
+    finish = serializers.DateField(
+        allow_null=True, help_text="The project's finish after the write (the latest task finish)."
+    )
+    moved_count = serializers.IntegerField(help_text="How many tasks' schedule changed.")
+    moved = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The ids of the tasks whose dates, late dates, floats or criticality changed.",
+    )
+    moved_dates = MovedDatesSerializer(
+        many=True,
+        required=False,
+        help_text="With `?include=moved`: those tasks' new start and finish dates.",
+    )
+
+
+@extend_schema_field(ScheduleChangeSerializer(allow_null=True))
+class ScheduleChangeField(serializers.Field):
+    """``schedule``: what the write moved, so a client needs no second request; null when the
+    write could not move dates (a name or note change)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            read_only=True,
+            source="*",
+            help_text="What the write moved (null when it could not move dates): the project "
+            "finish, how many tasks changed and their ids; `?include=moved` adds their dates.",
+        )
+
+    def to_representation(self, instance: Any) -> dict[str, Any] | None:
+        change = getattr(instance, "schedule_change", None)
+        if change is None:
+            return None
+        request = self.context.get("request")
+        include = request.query_params.get("include", "") if request is not None else ""
+        return ScheduleChangeSerializer(
+            change.as_json(with_dates="moved" in include.split(","))
+        ).data
+
+
+def with_schedule_change(serializer_class: type[serializers.ModelSerializer]) -> type:
+    """``serializer_class`` plus the read-only ``schedule`` key of a write's answer."""
+    return type(
+        f"{serializer_class.__name__.removesuffix('Serializer')}WriteSerializer",
+        (serializer_class,),
+        {
+            "schedule": ScheduleChangeField(),
+            "Meta": type(
+                "Meta",
+                (serializer_class.Meta,),
+                {"fields": (*serializer_class.Meta.fields, "schedule")},
+            ),
+            "__module__": __name__,
+        },
+    )
+
+
+def reread_with_change(view: ProjectScopedViewSet, instance: Any) -> Any:
+    """The written record re-read as a list row shows it, keeping what its reschedule moved."""
+    row = view.reread(instance)
+    row.schedule_change = getattr(instance, "schedule_change", None)
+    return row
 
 
 # --- tasks ----------------------------------------------------------------------------------------
@@ -134,8 +212,11 @@ class TaskSerializer(serializers.ModelSerializer):
         }
 
 
+TaskWriteSerializer = with_schedule_change(TaskSerializer)
+
+
 @crud_schema(
-    serializer=TaskSerializer,
+    serializer=TaskWriteSerializer,
     list="The project's tasks, in plan order",
     retrieve="One task",
     create="Add a task; the answer carries its computed dates (members)",
@@ -186,13 +267,18 @@ class TaskViewSet(
             .prefetch_related(Prefetch("predecessor_links", queryset=links))
         )
 
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action in {"create", "update", "partial_update"}:
+            return TaskWriteSerializer
+        return TaskSerializer
+
     def perform_create(self, serializer: TaskSerializer) -> None:
         fields, _ = self.split_version(serializer)
         predecessors = fields.pop("predecessors_text", None)
         task = task_create(
             project=self.project, by=self.request.user, predecessors=predecessors, **fields
         )
-        serializer.instance = self.reread(task)
+        serializer.instance = reread_with_change(self, task)
 
     def perform_update(self, serializer: TaskSerializer) -> None:
         changes, version = self.split_version(serializer)
@@ -204,7 +290,7 @@ class TaskViewSet(
             predecessors=predecessors,
             **changes,
         )
-        serializer.instance = self.reread(task)
+        serializer.instance = reread_with_change(self, task)
 
     def perform_destroy(self, instance: Task) -> None:
         task_delete(task=instance, by=self.request.user)
@@ -236,6 +322,9 @@ class DependencySerializer(serializers.ModelSerializer):
         }
 
 
+DependencyWriteSerializer = with_schedule_change(DependencySerializer)
+
+
 @extend_schema_view(
     list=extend_schema(summary="The project's dependencies"),
     retrieve=extend_schema(summary="One dependency"),
@@ -246,7 +335,7 @@ class DependencySerializer(serializers.ModelSerializer):
     partial_update=extend_schema(
         summary="Change a dependency's type or lag (members)",
         description="To link other tasks, delete the dependency and add another.",
-        responses=edit_responses(DependencySerializer),
+        responses=edit_responses(DependencyWriteSerializer),
     ),
     destroy=extend_schema(
         summary="Remove a dependency; the rest is rescheduled (members)",
@@ -269,10 +358,15 @@ class DependencyViewSet(
     ordering_fields = ("id", "predecessor", "successor", "type", "lag")
     ordering = ("id",)
 
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action in {"create", "partial_update"}:
+            return DependencyWriteSerializer
+        return DependencySerializer
+
     def perform_create(self, serializer: DependencySerializer) -> None:
         fields, _ = self.split_version(serializer)
         dependency = dependency_add(project=self.project, by=self.request.user, **fields)
-        serializer.instance = self.reread(dependency)
+        serializer.instance = reread_with_change(self, dependency)
 
     # Only PATCH: a link's tasks are not edited in place, so there is no whole-record PUT.
     def partial_update(self, request, *args: Any, **kwargs: Any) -> Response:
@@ -285,7 +379,7 @@ class DependencyViewSet(
             if end in changes and changes[end].pk == getattr(link, f"{end}_id"):
                 del changes[end]
         link = dependency_update(dependency=link, by=request.user, version=version, **changes)
-        return Response(self.get_serializer(self.reread(link)).data)
+        return Response(self.get_serializer(reread_with_change(self, link)).data)
 
     def perform_destroy(self, instance: Dependency) -> None:
         dependency_remove(dependency=instance, by=self.request.user)

@@ -23,6 +23,7 @@ from scheduling.services.agile import (
 from scheduling.services.schedule import (
     SCHEDULE_FIELDS,
     TASK_FIELDS,
+    ScheduleChange,
     baseline_create,
     baseline_set_performance,
     calendar_for,
@@ -66,6 +67,7 @@ __all__ = [
     "lock_project",
     "phase_create",
     "phase_update",
+    "ScheduleChange",
     "schedule_recompute",
     "sprint_close",
     "sprint_create",

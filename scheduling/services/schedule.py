@@ -5,15 +5,18 @@ the edit already carries the new dates and concurrent edits of one project queue
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max, Q
 
 from projects.exceptions import StaleEdit
 from projects.models import Project
@@ -34,6 +37,7 @@ from scheduling.models import (
     Task,
     validate_working_weekdays,
 )
+from scheduling.workdays import shown_finish_index
 
 # Task fields a person edits; the rest are computed or kept by the services.
 TASK_FIELDS = (
@@ -87,22 +91,64 @@ def work_calendar(project: Project) -> engine.WorkCalendar:
 # --- recompute ------------------------------------------------------------------------------------
 
 
-def _task_input(row: dict[str, Any], calendar: engine.WorkCalendar) -> engine.TaskInput:
-    def index(day: datetime.date | None, *, inclusive_end: bool = False) -> int | None:
-        if day is None:
-            return None
-        if inclusive_end:
-            return calendar.last_index_on_or_before(day)
-        return calendar.date_to_index(day)
+@dataclasses.dataclass(frozen=True)
+class ScheduleChange:
+    """What a recompute did: the project's finish as shown and the tasks whose stored schedule
+    (dates, late dates, floats, criticality) changed, the rows it wrote."""
 
-    actual_start, actual_finish = calendar.actual_indexes(row["actual_start"], row["actual_finish"])
-    return engine.TaskInput(
-        id=row["id"],
-        duration=row["duration"],
-        constraint=index(row["constraint_date"]),
-        deadline=index(row["deadline"], inclusive_end=True),
-        actual_start=actual_start,
-        actual_finish=actual_finish,
+    finish: datetime.date | None
+    moved: list[int] = dataclasses.field(default_factory=list)
+    # The new shown start and finish of each moved task, in the order of ``moved``.
+    starts: list[datetime.date] = dataclasses.field(default_factory=list, repr=False)
+    finishes: list[datetime.date] = dataclasses.field(default_factory=list, repr=False)
+
+    @property
+    def moved_count(self) -> int:
+        return len(self.moved)
+
+    def as_json(self, *, with_dates: bool = False) -> dict[str, Any]:
+        """The ``schedule`` key of a schedule-moving write's response (DESIGN §5); with
+        ``with_dates`` (``?include=moved``) the moved tasks' new dates too."""
+        data: dict[str, Any] = {
+            "finish": self.finish,
+            "moved_count": self.moved_count,
+            "moved": self.moved,
+        }
+        if with_dates:
+            data["moved_dates"] = [
+                {"id": pk, "start_date": start, "finish_date": finish}
+                for pk, start, finish in zip(self.moved, self.starts, self.finishes, strict=True)
+            ]
+        return data
+
+
+_FIRST_DAY = np.datetime64("0001-01-01")
+_LAST_DAY = np.datetime64("9999-12-31")
+
+
+def _day_column(values: tuple[datetime.date | None, ...]) -> npt.NDArray[np.datetime64]:
+    return np.array(values, dtype="datetime64[D]")
+
+
+def _index_column(
+    days: npt.NDArray[np.datetime64], calendar: engine.WorkCalendar, *, inclusive_end: bool
+) -> npt.NDArray[np.int64]:
+    """Working-day indexes of ``days`` (``MISSING`` where there is none): the next working day,
+    or with ``inclusive_end`` the previous one (a deadline, an actual finish)."""
+    missing = np.isnat(days)
+    if missing.all():
+        return np.full(days.size, engine.MISSING, np.int64)
+    filled = np.where(missing, np.datetime64(calendar.start, "D"), days)
+    if inclusive_end:
+        indexes = calendar.dates_to_indexes(filled + np.timedelta64(1, "D")) - 1
+    else:
+        indexes = calendar.dates_to_indexes(filled)
+    return np.where(missing, engine.MISSING, indexes)
+
+
+def _int_column(values: tuple[int | None, ...]) -> npt.NDArray[np.int64]:
+    return np.fromiter(
+        (engine.MISSING if value is None else value for value in values), np.int64, len(values)
     )
 
 
@@ -168,61 +214,177 @@ def _write_computed(rows: list[dict[str, Any]]) -> None:
             )
 
 
-def schedule_recompute(project: Project) -> int:
-    """Run the critical-path engine over the project and store what changed; returns that count.
+_INPUT_FIELDS = ("id", "duration", "constraint_date", "deadline", "actual_start", "actual_finish")
+_INT_FIELDS = (
+    "early_start",
+    "early_finish",
+    "late_start",
+    "late_finish",
+    "total_float",
+    "free_float",
+)
+
+
+def schedule_recompute(project: Project) -> ScheduleChange:
+    """Run the critical-path engine over the project and store what changed.
 
     Call inside the transaction of the edit, after ``lock_project``. A dependency loop raises a
     ValidationError naming the tasks in it (and the caller's transaction rolls back).
+
+    Array work from end to end: the rows come as tuples, dates become working-day indexes and
+    back in numpy, the array engine schedules, and the stored values are compared column by
+    column, so only the rows whose schedule changed are written.
     """
     calendar = work_calendar(project)
     rows = list(
-        Task.objects.filter(project=project).values(
-            "id",
-            "duration",
-            "constraint_date",
-            "deadline",
-            "actual_start",
-            "actual_finish",
-            *Task.COMPUTED_FIELDS,
-        )
+        Task.objects.filter(project=project)
+        .order_by()
+        .values_list(*_INPUT_FIELDS, *Task.COMPUTED_FIELDS)
     )
     if not rows:
-        return 0
-    links = [
-        engine.LinkInput(predecessor=p, successor=s, type=t, lag=lag)
-        for p, s, t, lag in Dependency.objects.filter(project=project).values_list(
-            "predecessor_id", "successor_id", "type", "lag"
-        )
-    ]
-    try:
-        result = engine.compute_schedule([_task_input(r, calendar) for r in rows], links)
-    except engine.CycleError as error:
-        raise ValidationError({"successor": _cycle_message(error)}) from None
+        return ScheduleChange(finish=None)
+    columns = dict(
+        zip((*_INPUT_FIELDS, *Task.COMPUTED_FIELDS), zip(*rows, strict=True), strict=True)
+    )
+    ids = np.array(columns["id"], np.int64)
+    links = list(
+        Dependency.objects.filter(project=project)
+        .order_by()
+        .values_list("predecessor_id", "successor_id", "type", "lag")
+    )
+    preds, succs, kinds, lags = zip(*links, strict=True) if links else ((), (), (), ())
+    by_id = np.argsort(ids)
 
-    changed: list[dict[str, Any]] = []
-    for row in rows:
-        computed = result.tasks[row["id"]]
-        try:
-            start, finish = calendar.shown_dates(computed.early_start, computed.early_finish)
-        except (ValueError, OverflowError):
-            # A date near 9999 plus a duration or lags puts a date beyond what a calendar holds.
-            raise ValidationError(_out_of_calendar_message(row["id"])) from None
-        values = {
-            "early_start": computed.early_start,
-            "early_finish": computed.early_finish,
-            "late_start": computed.late_start,
-            "late_finish": computed.late_finish,
-            "total_float": computed.total_float,
-            "free_float": computed.free_float,
-            "is_critical": computed.is_critical,
-            "start_date": start,
-            "finish_date": finish,
-        }
-        if any(row[name] != value for name, value in values.items()):
-            changed.append({"id": row["id"], **values})
-    _write_computed(changed)
-    signals.schedule_recomputed.send(sender=Task, project=project, changed=len(changed))
-    return len(changed)
+    def position(task_ids: tuple[int, ...]) -> npt.NDArray[np.int64]:
+        wanted = np.array(task_ids, np.int64)
+        return by_id[np.searchsorted(ids, wanted, sorter=by_id)]
+
+    actual_start = _index_column(
+        _day_column(columns["actual_start"]), calendar, inclusive_end=False
+    )
+    actual_finish = _index_column(
+        _day_column(columns["actual_finish"]), calendar, inclusive_end=True
+    )
+    both = (actual_start != engine.MISSING) & (actual_finish != engine.MISSING)
+    actual_finish = np.where(both, np.maximum(actual_start, actual_finish), actual_finish)
+    try:
+        result = engine.compute_schedule_arrays(
+            np.array(columns["duration"], np.int64),
+            position(preds),
+            position(succs),
+            np.array([engine.LINK_TYPES.index(kind) for kind in kinds], np.int64),
+            np.array(lags, np.int64),
+            constraint=_index_column(
+                _day_column(columns["constraint_date"]), calendar, inclusive_end=False
+            ),
+            deadline=_index_column(_day_column(columns["deadline"]), calendar, inclusive_end=True),
+            actual_start=actual_start,
+            actual_finish=actual_finish,
+        )
+    except engine.CycleError as error:
+        cycle = engine.CycleError([int(ids[index]) for index in error.task_ids])
+        raise ValidationError({"successor": _cycle_message(cycle)}) from None
+
+    starts = calendar.indexes_to_dates(result.early_start)
+    # Shown finish per task (DESIGN §4): the day at EF − 1, a milestone's at ES.
+    finishes = calendar.indexes_to_dates(np.maximum(result.early_finish - 1, result.early_start))
+    outside = (starts < _FIRST_DAY) | (finishes > _LAST_DAY)
+    if outside.any():
+        # A date near 9999 plus a duration or lags puts a date beyond what a calendar holds.
+        raise ValidationError(_out_of_calendar_message(int(ids[np.argmax(outside)])))
+
+    computed = {
+        "early_start": result.early_start,
+        "early_finish": result.early_finish,
+        "late_start": result.late_start,
+        "late_finish": result.late_finish,
+        "total_float": result.total_float,
+        "free_float": result.free_float,
+    }
+    changed = np.zeros(ids.size, np.bool_)
+    for name in _INT_FIELDS:
+        changed |= _int_column(columns[name]) != computed[name]
+    changed |= np.array(columns["is_critical"], np.bool_) != result.is_critical
+    changed |= _day_column(columns["start_date"]) != starts
+    changed |= _day_column(columns["finish_date"]) != finishes
+    where = np.flatnonzero(changed)
+    values = {name: array[where].tolist() for name, array in computed.items()}
+    values["is_critical"] = result.is_critical[where].tolist()
+    values["start_date"] = starts[where].astype(object).tolist()
+    values["finish_date"] = finishes[where].astype(object).tolist()
+    moved = ids[where].tolist()
+    _write_computed(
+        [
+            {"id": pk, **{name: column[k] for name, column in values.items()}}
+            for k, pk in enumerate(moved)
+        ]
+    )
+    signals.schedule_recomputed.send(sender=Task, project=project, changed=len(moved))
+    finish = calendar.index_to_date(
+        int(shown_finish_index(result.early_start, result.early_finish))
+    )
+    return ScheduleChange(
+        finish=finish, moved=moved, starts=values["start_date"], finishes=values["finish_date"]
+    )
+
+
+def _schedule_unlinked(project: Project, task: Task) -> ScheduleChange | None:
+    """Schedule a new task without links or actuals by itself, when it cannot move any other:
+    it finishes no later than the plan's latest early finish, so the backward pass's anchor, and
+    with it every other task's late dates and floats, stay as stored. None when that does not
+    hold (the caller recomputes the whole plan).
+
+    The engine's rules for a task with no links (DESIGN §4): it starts at its
+    start-no-earlier-than date or day 0, its late finish is the plan's finish or, earlier, its
+    deadline, and its free float is its slack to the plan's finish, never more than its total.
+    """
+    if task.actual_start is not None or task.actual_finish is not None:
+        return None
+    others = (
+        Task.objects.filter(project=project)
+        .exclude(pk=task.pk)
+        .aggregate(
+            anchor=Max("early_finish"),
+            latest_start=Max("early_start"),
+            unscheduled=Count("pk", filter=Q(early_start__isnull=True)),
+        )
+    )
+    if others["anchor"] is None or others["unscheduled"]:
+        return None
+    calendar = work_calendar(project)
+    anchor = others["anchor"]
+    length = task.duration
+    early_start = 0
+    if task.constraint_date is not None:
+        early_start = max(calendar.date_to_index(task.constraint_date), 0)
+    early_finish = early_start + length
+    if early_finish > anchor:
+        return None  # the plan's finish moves, and every late date with it
+    cap = anchor
+    if task.deadline is not None:
+        cap = min(cap, calendar.last_index_on_or_before(task.deadline) + (1 if length else 0))
+    late_start = cap - length
+    total_float = late_start - early_start
+    try:
+        start, finish = calendar.shown_dates(early_start, early_finish)
+    except (ValueError, OverflowError):
+        return None  # the full recompute says which task and why
+    Task.objects.filter(pk=task.pk).update(
+        early_start=early_start,
+        early_finish=early_finish,
+        late_start=late_start,
+        late_finish=late_start + length,
+        total_float=total_float,
+        free_float=min(anchor - early_finish, total_float),
+        is_critical=total_float <= 0,
+        start_date=start,
+        finish_date=finish,
+    )
+    signals.schedule_recomputed.send(sender=Task, project=project, changed=1)
+    shown = max(anchor - 1, others["latest_start"], max(early_finish - 1, early_start))
+    return ScheduleChange(
+        finish=calendar.index_to_date(shown), moved=[task.pk], starts=[start], finishes=[finish]
+    )
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -284,10 +446,11 @@ def task_create(
     task._history_user = by
     task.save()
     if predecessors:
-        _replace_predecessors(project=project, task=task, text=predecessors, by=by)
+        change = _replace_predecessors(project=project, task=task, text=predecessors, by=by)
     else:
-        schedule_recompute(project)
+        change = _schedule_unlinked(project, task) or schedule_recompute(project)
     task.refresh_from_db()
+    task.schedule_change = change
     return task
 
 
@@ -325,9 +488,11 @@ def task_update(
     current._history_user = by
     current.save()
     if predecessors is not None:
-        _replace_predecessors(project=project, task=current, text=predecessors, by=by)
+        current.schedule_change = _replace_predecessors(
+            project=project, task=current, text=predecessors, by=by
+        )
     elif SCHEDULE_FIELDS & set(changes):
-        schedule_recompute(project)
+        current.schedule_change = schedule_recompute(project)
     current.refresh_from_db()
     return current
 
@@ -381,7 +546,7 @@ def dependency_add(
             dependency.save()
     except IntegrityError:  # a concurrent request added the same link first
         raise ValidationError({"successor": "These two tasks are already linked."}) from None
-    schedule_recompute(project)
+    dependency.schedule_change = schedule_recompute(project)
     return dependency
 
 
@@ -405,7 +570,7 @@ def dependency_update(
     current.version = F("version") + 1
     current._history_user = by
     current.save()
-    schedule_recompute(project)
+    current.schedule_change = schedule_recompute(project)
     current.refresh_from_db()
     return current
 
@@ -421,10 +586,10 @@ def dependency_remove(*, dependency: Dependency, by: AbstractBaseUser) -> None:
 @transaction.atomic
 def task_predecessors_replace(
     *, task: Task, by: AbstractBaseUser, text: str, expected: str | None = None
-) -> list[Dependency]:
+) -> ScheduleChange:
     """Make the task's incoming links exactly those of predecessor ``text`` (``3FS+2d, 5SS``),
-    in one transaction, and reschedule; returns the links. Unknown task numbers, a task on
-    itself and a loop are refused naming the tasks, and then nothing is written.
+    in one transaction, and reschedule; returns what the reschedule moved. Unknown task numbers,
+    a task on itself and a loop are refused naming the tasks, and then nothing is written.
 
     ``expected`` is the text the person started from: if the links changed meanwhile, the
     edit is refused as stale rather than silently dropping someone else's link.
@@ -463,7 +628,7 @@ def _normalised(text: str) -> str:
 
 def _replace_predecessors(
     *, project: Project, task: Task, text: str, by: AbstractBaseUser
-) -> list[Dependency]:
+) -> ScheduleChange:
     """Replace the incoming links of ``task`` (under the caller's project lock) and reschedule.
     Errors are ValidationErrors on ``predecessors``."""
     try:
@@ -490,7 +655,6 @@ def _replace_predecessors(
             {"predecessors": f"A task cannot depend on itself ({task.ref} is “{task.name}”)."}
         )
     current = {d.predecessor_id: d for d in Dependency.objects.filter(successor=task)}
-    kept: list[Dependency] = []
     for link in wanted:
         predecessor = by_ref[link.ref]
         dependency = current.pop(predecessor.pk, None)
@@ -503,23 +667,20 @@ def _replace_predecessors(
                 lag=link.lag,
             )
         elif (dependency.type, dependency.lag) == (link.type, link.lag):
-            kept.append(dependency)
             continue
         else:
             dependency.type, dependency.lag = link.type, link.lag
             dependency.version = F("version") + 1
         dependency._history_user = by
         dependency.save()
-        kept.append(dependency)
     for dependency in current.values():
         dependency._history_user = by
         dependency.delete()
     try:
-        schedule_recompute(project)
+        return schedule_recompute(project)
     except ValidationError as error:
         # A loop: the engine names its tasks; say it on the field the person typed in.
         raise ValidationError({"predecessors": error.messages}) from None
-    return kept
 
 
 # --- calendar -------------------------------------------------------------------------------------

@@ -166,6 +166,7 @@ def test_tasks_create_answers_with_every_field_and_the_computed_dates(api_for, m
         "start_date",
         "finish_date",
         "version",
+        "schedule",
     }
     assert (row["start_date"], row["finish_date"]) == ("2026-01-05", "2026-01-06")
     assert (row["status"], row["is_milestone"], row["planned_cost"]) == (
@@ -751,3 +752,64 @@ def test_baselines_list_query_count_is_constant(
     with django_assert_max_num_queries(7):
         response = client.get(url(project, "baselines", baseline.pk, "variance"))
     assert len(response.json()["tasks"]) == 20
+
+
+# --- what a write moved ----------------------------------------------------------------------------
+
+
+def test_a_schedule_moving_patch_answers_what_moved(api_for, member, project, plan):
+    """Lengthening A moves B, C's float and M: the answer names them, with dates on request."""
+    client = api_for(member)
+    before = {row["id"]: row for row in client.get(url(project, "tasks")).json()["results"]}
+    response = client.patch(url(project, "tasks", plan["A"]) + "?include=moved", {"duration": 5})
+    assert response.status_code == 200, response.json()
+    after = {row["id"]: row for row in client.get(url(project, "tasks")).json()["results"]}
+    changed = {
+        pk
+        for pk in after
+        if any(after[pk][f] != before[pk][f] for f in Task.COMPUTED_FIELDS)
+    }
+    schedule = response.json()["schedule"]
+    assert set(schedule["moved"]) == changed == {plan["A"], plan["B"], plan["C"], plan["M"]}
+    assert schedule["moved_count"] == 4
+    assert schedule["finish"] == "2026-01-14"
+    assert {row["id"]: (row["start_date"], row["finish_date"]) for row in schedule["moved_dates"]}[
+        plan["B"]
+    ] == ("2026-01-12", "2026-01-13")
+    # Without ?include=moved the answer stays small.
+    response = client.patch(url(project, "tasks", plan["A"]), {"duration": 3})
+    assert "moved_dates" not in response.json()["schedule"]
+
+
+def test_a_write_that_cannot_move_dates_answers_schedule_null(api_for, member, project, plan):
+    response = api_for(member).patch(url(project, "tasks", plan["B"]), {"name": "B renamed"})
+    assert response.status_code == 200
+    assert response.json()["schedule"] is None
+
+
+def test_a_new_task_without_links_moves_only_itself(api_for, member, project, plan):
+    response = api_for(member).post(url(project, "tasks"), {"name": "Side job", "duration": 1})
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["schedule"] == {"finish": "2026-01-12", "moved_count": 1, "moved": [body["id"]]}
+    assert (body["start_date"], body["total_float"], body["free_float"]) == ("2026-01-05", 4, 4)
+
+
+def test_adding_a_dependency_answers_what_moved(api_for, member, project, plan):
+    """C →FS+1 B: B and the milestone slip a day and C loses its float; A stays."""
+    body = {"predecessor": plan["C"], "successor": plan["B"], "type": "FS", "lag": 1}
+    response = api_for(member).post(url(project, "dependencies"), body)
+    assert response.status_code == 201, response.json()
+    assert set(response.json()["schedule"]["moved"]) == {plan["B"], plan["C"], plan["M"]}
+
+
+def test_a_new_unlinked_task_costs_the_same_queries_for_5_and_500_tasks(
+    api_for, member, project, plan, django_assert_max_num_queries
+):
+    client = api_for(member)
+    with django_assert_max_num_queries(50) as small:
+        client.post(url(project, "tasks"), {"name": "Small", "duration": 1})
+    bulk_tasks(project, 500)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.post(url(project, "tasks"), {"name": "Large", "duration": 1})
+    assert response.json()["schedule"]["moved_count"] == 1

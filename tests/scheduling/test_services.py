@@ -210,7 +210,7 @@ def test_task_create_refuses_inconsistent_input(project, manager, fields, field)
 
 def test_schedule_recompute_writes_only_what_changed(project, plan):
     """Recomputing an unchanged plan writes no row."""
-    assert services.schedule_recompute(project) == 0
+    assert services.schedule_recompute(project).moved_count == 0
 
 
 def test_schedule_recompute_query_count_does_not_grow_with_tasks(
@@ -228,10 +228,10 @@ def test_schedule_recompute_query_count_does_not_grow_with_tasks(
     )
     # Reading is a fixed handful of queries, writing one statement per 2,000 changed rows.
     with django_assert_max_num_queries(5):
-        assert services.schedule_recompute(project) == 300
+        assert services.schedule_recompute(project).moved_count == 300
     assert Task.objects.filter(is_critical=True).count() == 300
     with django_assert_max_num_queries(5):
-        assert services.schedule_recompute(project) == 0
+        assert services.schedule_recompute(project).moved_count == 0
 
 
 def test_baseline_create_freezes_the_plan_and_one_is_the_performance_baseline(
