@@ -97,10 +97,8 @@ class CostImportErrorsSerializer(serializers.Serializer):
 @crud_schema(
     serializer=CostEntrySerializer,
     list="The project's actual costs, newest first",
-    retrieve="One cost entry",
     create="Record a cost, or a credit (members)",
-    update="Edit a cost entry (members)",
-    partial_update="Edit some fields of a cost entry (members)",
+    record="a cost entry",
     destroy="Delete a cost entry (members)",
     import_csv=extend_schema(
         summary="Import cost entries from CSV: all rows or none (members)",
@@ -240,10 +238,9 @@ class CommitmentCloseSerializer(serializers.Serializer):
 @crud_schema(
     serializer=CommitmentSerializer,
     list="The project's commitments (ordered, not yet invoiced)",
-    retrieve="One commitment",
     create="Record a purchase order or a signed contract (members)",
-    update="Edit an open commitment (members)",
-    partial_update="Edit some fields of an open commitment (members)",
+    record="an open commitment",
+    retrieve="One commitment",
     destroy="Delete a commitment (members)",
     close=extend_schema(
         summary="Close an open commitment as invoiced or cancelled (members)",

@@ -35,6 +35,7 @@ from projects.api.base import (
     ProjectScopedViewSet,
     ProjectSingletonViewSet,
     Writes,
+    crud_schema,
     edit_responses,
     member_field,
     version_field,
@@ -88,23 +89,16 @@ class ResourceSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The project's resources, with their days off"),
-    retrieve=extend_schema(summary="One resource"),
-    create=extend_schema(summary="Add a person or a non-labour resource (members)"),
-    update=extend_schema(
-        summary="Edit a resource; a new rate or capacity re-costs its tasks (members)",
-        responses=edit_responses(ResourceSerializer),
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a resource; a new rate re-costs its tasks (members)",
-        responses=edit_responses(ResourceSerializer),
-    ),
-    destroy=extend_schema(
-        summary="Remove a resource and its assignments (members)",
-        description="A resource with logged time is actual cost on record: 400.",
-        responses={204: OpenApiResponse(description="Removed.")},
-    ),
+@crud_schema(
+    serializer=ResourceSerializer,
+    list="The project's resources, with their days off",
+    retrieve="One resource",
+    create="Add a person or a non-labour resource (members)",
+    update="Edit a resource; a new rate or capacity re-costs its tasks (members)",
+    partial_update="Edit some fields of a resource; a new rate re-costs its tasks (members)",
+    destroy="Remove a resource and its assignments (members)",
+    gone="Removed.",
+    refused="A resource with logged time is actual cost on record: 400.",
     add_day_off=extend_schema(
         summary="Add a day off (members)",
         request=DayOffSerializer,

@@ -42,20 +42,30 @@ def crud_schema(
     *,
     serializer: type[serializers.Serializer],
     list: str,  # named after the action it documents, like the others
-    retrieve: str,
     create: str,
-    update: str,
+    record: str | None = None,
+    retrieve: str | None = None,
+    update: str | None = None,
     partial_update: str | None = None,
     destroy: str | None = None,
     gone: str | None = "Deleted.",
+    refused: str | None = None,
     **extra: Any,
 ):
     """The schema of a CRUD viewset: one summary per action, edits with ``edit_responses``.
 
-    ``partial_update`` defaults to ``update``'s summary; ``destroy=None`` for a viewset that
-    deletes nothing; ``gone`` describes the 204 of a delete (None: the generated response);
-    ``extra`` are further actions' ``extend_schema(...)``, passed on to ``extend_schema_view``.
+    ``record`` names one record with its article ("a meeting") for the summaries worded the
+    same way everywhere, where not given: retrieve "One meeting", update "Edit a meeting
+    (members)", partial_update "Edit some fields of a meeting (members)". Without ``record``,
+    ``retrieve`` and ``update`` are needed and ``partial_update`` defaults to ``update``'s
+    summary. ``destroy=None`` for a viewset that deletes nothing; ``gone`` describes the 204 of
+    a delete (None: the generated response) and ``refused`` when a delete is refused; ``extra``
+    are further actions' ``extend_schema(...)``, passed on to ``extend_schema_view``.
     """
+    if record is not None:
+        retrieve = retrieve or f"One {record.split(' ', 1)[1]}"
+        update = update or f"Edit {record} (members)"
+        partial_update = partial_update or f"Edit some fields of {record} (members)"
     actions = {
         "list": extend_schema(summary=list),
         "retrieve": extend_schema(summary=retrieve),
@@ -68,9 +78,13 @@ def crud_schema(
     }
     if destroy is not None:
         actions["destroy"] = (
-            extend_schema(summary=destroy)
+            extend_schema(summary=destroy, description=refused)
             if gone is None
-            else extend_schema(summary=destroy, responses={204: OpenApiResponse(description=gone)})
+            else extend_schema(
+                summary=destroy,
+                description=refused,
+                responses={204: OpenApiResponse(description=gone)},
+            )
         )
     return extend_schema_view(**actions, **extra)
 

@@ -122,10 +122,9 @@ DECISIONS = (Deliverable.Status.ACCEPTED, Deliverable.Status.REJECTED)
 @crud_schema(
     serializer=DeliverableSerializer,
     list="The project's deliverables",
-    retrieve="One deliverable",
+    record="a deliverable",
     create="Add a deliverable with its acceptance criteria (members)",
     update="Edit a deliverable and its acceptance criteria (members)",
-    partial_update="Edit some fields of a deliverable (members)",
     transition=extend_schema(
         summary="Move a deliverable to another status (accept / reject: managers)",
         description=(
@@ -244,10 +243,9 @@ class RequirementSerializer(serializers.ModelSerializer):
 @crud_schema(
     serializer=RequirementSerializer,
     list="The project's requirements",
-    retrieve="One requirement",
+    record="a requirement",
     create="Add a requirement (members)",
     update="Edit a requirement and what it traces to (members)",
-    partial_update="Edit some fields of a requirement (members)",
 )
 @extend_schema(tags=TAGS)
 class RequirementViewSet(RecordViewSet):

@@ -102,10 +102,8 @@ class ObjectiveSerializer(serializers.ModelSerializer):
 @crud_schema(
     serializer=ObjectiveSerializer,
     list="The project's objectives",
-    retrieve="One objective",
     create="Add an objective (members)",
-    update="Edit an objective (members)",
-    partial_update="Edit some fields of an objective (members)",
+    record="an objective",
     destroy="Remove an objective (members)",
     gone=None,
 )

@@ -89,10 +89,8 @@ class MeetingSerializer(serializers.ModelSerializer):
 @crud_schema(
     serializer=MeetingSerializer,
     list="The project's meetings, newest first",
-    retrieve="One meeting",
     create="Schedule a meeting (members)",
-    update="Edit a meeting (members)",
-    partial_update="Edit some fields of a meeting (members)",
+    record="a meeting",
 )
 @extend_schema(tags=TAGS)
 class MeetingViewSet(RecordViewSet):
@@ -156,10 +154,8 @@ class DecisionSerializer(serializers.ModelSerializer):
 @crud_schema(
     serializer=DecisionSerializer,
     list="The decision log, newest first",
-    retrieve="One decision",
     create="Record a decision (members)",
-    update="Edit a decision (members)",
-    partial_update="Edit some fields of a decision (members)",
+    record="a decision",
 )
 @extend_schema(tags=TAGS)
 class DecisionViewSet(RecordViewSet):

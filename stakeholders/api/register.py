@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import F, QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from projects.api.base import (
@@ -13,7 +13,6 @@ from projects.api.base import (
     ProjectRelatedField,
     Writes,
     crud_schema,
-    edit_responses,
     member_field,
     version_field,
 )
@@ -89,21 +88,14 @@ class StakeholderFilter(filters.FilterSet):
         return queryset.exclude(pk__in=same.values("pk")) if value else same
 
 
-@extend_schema_view(
-    list=extend_schema(summary="The stakeholder register"),
-    retrieve=extend_schema(summary="One stakeholder"),
-    create=extend_schema(summary="Add a stakeholder (members)"),
-    update=extend_schema(
-        summary="Edit a stakeholder (members)", responses=edit_responses(StakeholderSerializer)
-    ),
-    partial_update=extend_schema(
-        summary="Edit some fields of a stakeholder (members)",
-        responses=edit_responses(StakeholderSerializer),
-    ),
-    destroy=extend_schema(
-        summary="Remove a stakeholder (members)",
-        description="Refused (400) while they hold the only A or the only R of a RACI row.",
-    ),
+@crud_schema(
+    serializer=StakeholderSerializer,
+    list="The stakeholder register",
+    create="Add a stakeholder (members)",
+    record="a stakeholder",
+    destroy="Remove a stakeholder (members)",
+    gone=None,
+    refused="Refused (400) while they hold the only A or the only R of a RACI row.",
 )
 @extend_schema(tags=TAGS)
 class StakeholderViewSet(DeletableRecordViewSet):
@@ -161,10 +153,8 @@ class CommunicationPlanItemSerializer(serializers.ModelSerializer):
 @crud_schema(
     serializer=CommunicationPlanItemSerializer,
     list="The communication plan",
-    retrieve="One communication plan item",
     create="Add a communication plan item (members)",
-    update="Edit a communication plan item (members)",
-    partial_update="Edit some fields of a communication plan item (members)",
+    record="a communication plan item",
     destroy="Remove a communication plan item (members)",
     gone=None,
 )
