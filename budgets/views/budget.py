@@ -30,7 +30,7 @@ from budgets.views.base import query_without
 from projects.models import Project, Role
 from projects.money import money
 from projects.views.base import READ, READ_WRITE, WRITE, door, error_text, rights
-from projects.views.editing import form_page, form_write
+from projects.views.editing import form_page, form_write, form_write_changes, write_done
 
 PAGE_SIZE = 25
 LINE_FIELDS = ["category", "name", "planned_amount", "work_package", "phase", "note"]
@@ -88,13 +88,6 @@ def _render_budget(request: HttpRequest, project: Project, **extra: Any) -> Http
     return render(request, template, _budget_context(project, **extra))
 
 
-def _budget_done(request: HttpRequest, project: Project, status: str) -> HttpResponse:
-    if request.htmx:
-        return _render_budget(request, project, status=status)
-    messages.success(request, status)
-    return redirect("budgets:budget", pk=project.pk)
-
-
 @login_required
 def budget(request: HttpRequest, pk: int) -> HttpResponse:
     """The budget: variance per category, the approved budget and its trail, the burn chart and
@@ -111,7 +104,7 @@ def budget(request: HttpRequest, pk: int) -> HttpResponse:
             what = line.name or line.get_category_display()
             amount = money(line.planned_amount, project.currency)
             status = f"Budget line “{what}” added: {amount}."
-            return _budget_done(request, project, status)
+            return write_done(request, project, status, _render_budget, "budgets:budget")
     return _render_budget(request, project, add_form=form)
 
 
@@ -126,20 +119,13 @@ def line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         request.POST or None, project=project, initial=initial_of(line, LINE_FIELDS), prefix="edit"
     )
     if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        version = form.cleaned_data["version"]
         update = services.budget_line_update
-        saved = (
-            form_write(form, update, line=line, by=request.user, version=version, **changes)
-            if changes
-            else line
-        )
-        if saved:
+        if saved := form_write_changes(form, update, unchanged=line, line=line, by=request.user):
             status = f"Budget line “{saved.name or saved.get_category_display()}” saved."
             if request.htmx:
                 # The row asked; the totals above it changed too, so the whole region comes back.
                 return retarget(_render_budget(request, project, status=status), "#budget-region")
-            return _budget_done(request, project, status)
+            return write_done(request, project, status, _render_budget, "budgets:budget")
     if request.htmx:
         return render(
             request,
@@ -157,7 +143,8 @@ def line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         return refused
     what = line.name or line.get_category_display()
     services.budget_line_delete(line=line, by=request.user)
-    return _budget_done(request, project, f"Budget line “{what}” deleted.")
+    status = f"Budget line “{what}” deleted."
+    return write_done(request, project, status, _render_budget, "budgets:budget")
 
 
 @login_required
@@ -233,10 +220,7 @@ def actuals(request: HttpRequest, pk: int) -> HttpResponse:
                 f"{kind} of {money(entry.amount, project.currency)} on "
                 f"{entry.date:%-d %b %Y} recorded ({entry.get_category_display()})."
             )
-            if request.htmx:
-                return _render_actuals(request, project, status=status)
-            messages.success(request, status)
-            return redirect("budgets:actuals", pk=project.pk)
+            return write_done(request, project, status, _render_actuals, "budgets:actuals")
     return _render_actuals(request, project, add_form=form)
 
 
@@ -250,13 +234,9 @@ def cost_entry_edit(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespons
         request.POST or None, project=project, initial=initial_of(entry, ENTRY_FIELDS)
     )
     if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        version = form.cleaned_data["version"]
         update = services.cost_entry_update
-        if not changes or form_write(
-            form, update, entry=entry, by=request.user, version=version, **changes
-        ):
-            messages.success(request, "Cost entry saved." if changes else "Nothing changed.")
+        if form_write_changes(form, update, unchanged=entry, entry=entry, by=request.user):
+            messages.success(request, "Cost entry saved." if form.changes() else "Nothing changed.")
             return redirect("budgets:actuals", pk=project.pk)
     template = "budgets/costentry_form.html"
     return form_page(request, template, project, "budget", form, tab="actuals", entry=entry)
@@ -271,10 +251,7 @@ def cost_entry_delete(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespo
     label = f"{entry.date:%-d %b %Y} {money(entry.signed_amount, project.currency)}"
     services.cost_entry_delete(entry=entry, by=request.user)
     status = f"Cost entry of {label} deleted."
-    if request.htmx:
-        return _render_actuals(request, project, status=status)
-    messages.success(request, status)
-    return redirect("budgets:actuals", pk=project.pk)
+    return write_done(request, project, status, _render_actuals, "budgets:actuals")
 
 
 @login_required
@@ -373,10 +350,7 @@ def commitments(request: HttpRequest, pk: int) -> HttpResponse:
             form, services.commitment_create, project=project, by=request.user, **form.values()
         ):
             status = f"Commitment {commitment} recorded."
-            if request.htmx:
-                return _render_commitments(request, project, status=status)
-            messages.success(request, status)
-            return redirect("budgets:commitments", pk=project.pk)
+            return write_done(request, project, status, _render_commitments, "budgets:commitments")
     return _render_commitments(request, project, add_form=form)
 
 

@@ -26,10 +26,9 @@ from budgets.forms import (
 )
 from budgets.models import Assignment, DayOff, Resource
 from projects.exceptions import StaleEdit
-from projects.forms import attach_errors
 from projects.models import Project, Role
 from projects.views.base import READ, READ_WRITE, WRITE, door, error_text, rights
-from projects.views.editing import form_page, form_write
+from projects.views.editing import form_page, form_write, form_write_changes
 
 
 def _resource(project: Project, resource_pk: int) -> Resource:
@@ -116,6 +115,18 @@ def _detail_done(
     return redirect("budgets:resource", pk=project.pk, resource_pk=resource.pk)
 
 
+def _form_refused(
+    request: HttpRequest, project: Project, resource: Resource, **form: Any
+) -> HttpResponse:
+    """A refused form of the resource page (``day_off_form=`` or ``assign_form=``): htmx shows
+    it again with its errors; without JavaScript they come back as one message."""
+    if request.htmx:
+        return _render_detail(request, project, resource, **form)
+    (refused,) = form.values()
+    errors = " ".join(str(e) for field_errors in refused.errors.values() for e in field_errors)
+    return _detail_done(request, project, resource, error=errors)
+
+
 @login_required
 def resource_detail(request: HttpRequest, pk: int, resource_pk: int) -> HttpResponse:
     """One resource: its facts, its assignments (add, change units, remove) and days off."""
@@ -138,16 +149,13 @@ def resource_edit(request: HttpRequest, pk: int, resource_pk: int) -> HttpRespon
         initial=initial_of(resource, services.RESOURCE_FIELDS),
     )
     if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        version = form.cleaned_data["version"]
         update = services.resource_update
-        saved = (
-            form_write(form, update, resource=resource, by=request.user, version=version, **changes)
-            if changes
-            else resource
+        saved = form_write_changes(
+            form, update, unchanged=resource, resource=resource, by=request.user
         )
         if saved:
-            messages.success(request, f"{saved.name} saved." if changes else "Nothing changed.")
+            changed = f"{saved.name} saved." if form.changes() else "Nothing changed."
+            messages.success(request, changed)
             return redirect("budgets:resource", pk=project.pk, resource_pk=saved.pk)
     template = "budgets/resource_form.html"
     return form_page(request, template, project, "resources", form, resource=resource)
@@ -161,22 +169,11 @@ def day_off_add(request: HttpRequest, pk: int, resource_pk: int) -> HttpResponse
         return refused
     form = DayOffForm(request.POST, prefix="off")
     if form.is_valid():
-        try:
-            day = services.day_off_add(resource=resource, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            return _detail_done(
-                request, project, resource, status=f"{day.date:%a %-d %b %Y} is a day off."
-            )
-    if request.htmx:
-        return _render_detail(request, project, resource, day_off_form=form)
-    return _detail_done(
-        request,
-        project,
-        resource,
-        error=" ".join(str(e) for errors in form.errors.values() for e in errors),
-    )
+        add = services.day_off_add
+        if day := form_write(form, add, resource=resource, by=request.user, **form.cleaned_data):
+            status = f"{day.date:%a %-d %b %Y} is a day off."
+            return _detail_done(request, project, resource, status=status)
+    return _form_refused(request, project, resource, day_off_form=form)
 
 
 @login_required
@@ -202,17 +199,16 @@ def assignment_add(request: HttpRequest, pk: int, resource_pk: int) -> HttpRespo
     form = AssignmentForm(request.POST, project=project, prefix="assign")
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            assignment = services.assignment_add(
-                task=data["task"],
-                resource=resource,
-                by=request.user,
-                units=data["units"],
-                quantity=data["quantity"] or 0,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        assignment = form_write(
+            form,
+            services.assignment_add,
+            task=data["task"],
+            resource=resource,
+            by=request.user,
+            units=data["units"],
+            quantity=data["quantity"] or 0,
+        )
+        if assignment:
             return _detail_done(
                 request,
                 project,
@@ -220,14 +216,7 @@ def assignment_add(request: HttpRequest, pk: int, resource_pk: int) -> HttpRespo
                 status=f"{resource.name} booked at {assignment.units}% on "
                 f"“{assignment.task.name}”.",
             )
-    if request.htmx:
-        return _render_detail(request, project, resource, assign_form=form)
-    return _detail_done(
-        request,
-        project,
-        resource,
-        error=" ".join(str(e) for errors in form.errors.values() for e in errors),
-    )
+    return _form_refused(request, project, resource, assign_form=form)
 
 
 @login_required

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
@@ -43,6 +44,19 @@ def form_write(
     return None
 
 
+def form_write_changes(
+    form: forms.BaseForm, service: Callable[..., T], /, unchanged: T, **arguments: Any
+) -> T | None:
+    """``form_write`` of an edit: the form's changed fields and the version it was read at. When
+    nothing changed there is no write (no new version, no history entry): ``unchanged``, the
+    record as it was, comes back."""
+    changes = form.changes()
+    if not changes:
+        return unchanged
+    version = form.cleaned_data["version"]
+    return form_write(form, service, **arguments, version=version, **changes)
+
+
 def form_page(
     request: HttpRequest,
     template: str,
@@ -53,3 +67,19 @@ def form_page(
 ) -> HttpResponse:
     """A project's form page: the form, and the record it edits (none where it adds one)."""
     return render(request, template, {"project": project, "area": area, "form": form, **record})
+
+
+def write_done(
+    request: HttpRequest,
+    project: Project,
+    status: str,
+    region: Callable[..., HttpResponse],
+    page: str,
+) -> HttpResponse:
+    """After a write from a page with an htmx region: htmx gets the region back with the status
+    (``region(request, project, status=status)``); without JavaScript the status becomes a
+    message and the browser goes back to the project's ``page``."""
+    if request.htmx:
+        return region(request, project, status=status)
+    messages.success(request, status)
+    return redirect(page, pk=project.pk)

@@ -24,7 +24,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from projects import services
-from projects.exceptions import StaleEdit
 from projects.forms import (
     CharterForm,
     ObjectiveForm,
@@ -47,7 +46,7 @@ from projects.selectors import (
     traceability,
 )
 from projects.views.base import READ, READ_WRITE, WRITE, door, rights
-from projects.views.editing import form_page, form_write
+from projects.views.editing import form_page, form_write, form_write_changes, write_done
 
 # --- Charter -------------------------------------------------------------------------------------
 
@@ -130,25 +129,16 @@ def objective_edit(request: HttpRequest, pk: int, objective_pk: int) -> HttpResp
     objective = get_object_or_404(Objective, project=project, pk=objective_pk)
     form = ObjectiveForm(request.POST or None, instance=copy.copy(objective), prefix="edit")
     if request.method == "POST" and form.is_valid():
-        try:
-            changes = form.changes()
-            if changes:
-                objective = services.objective_update(
-                    objective=objective,
-                    by=request.user,
-                    version=form.cleaned_data["version"],
-                    **changes,
-                )
-        except StaleEdit as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        update = services.objective_update
+        saved = form_write_changes(
+            form, update, unchanged=objective, objective=objective, by=request.user
+        )
+        if saved:
             if request.htmx:
                 return render(
                     request,
                     "projects/objective_list.html#objective-row",
-                    {"project": project, "o": objective, "saved": True, **rights(project)},
+                    {"project": project, "o": saved, "saved": True, **rights(project)},
                 )
             messages.success(request, "Objective saved.")
             return redirect("projects:objectives", pk=project.pk)
@@ -171,10 +161,7 @@ def objective_delete(request: HttpRequest, pk: int, objective_pk: int) -> HttpRe
     objective._history_user = request.user
     objective.delete()
     status = f"Objective “{objective.description}” deleted."
-    if request.htmx:
-        return _render_objectives(request, project, status=status)
-    messages.success(request, status)
-    return redirect("projects:objectives", pk=project.pk)
+    return write_done(request, project, status, _render_objectives, "projects:objectives")
 
 
 def _render_objectives(
