@@ -82,10 +82,9 @@ _CHANGED = {200: ChangeRequestSerializer}
 @crud_schema(
     serializer=ChangeRequestSerializer,
     list="The change log",
-    retrieve="One change request",
     create="Raise a change request, as a draft (members)",
-    update="Edit a draft change request (members)",
-    partial_update="Edit some fields of a draft change request (members)",
+    record="a draft change request",
+    retrieve="One change request",
     submit=extend_schema(
         summary="Submit a draft for decision (members)", request=None, responses=_CHANGED
     ),
