@@ -35,6 +35,7 @@ from projects.api.base import (
     ProjectScopedViewSet,
     ProjectSingletonViewSet,
     Writes,
+    WritesThroughServices,
     crud_schema,
     edit_responses,
     member_field,
@@ -211,6 +212,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 )
 @extend_schema(tags=TAGS)
 class AssignmentViewSet(
+    WritesThroughServices,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -226,11 +228,12 @@ class AssignmentViewSet(
     filterset_fields = ("task", "resource")
     ordering_fields = ("id", "task", "resource", "units", "planned_cost")
     ordering = ("id",)
-
-    def perform_create(self, serializer: AssignmentSerializer) -> None:
-        fields, _ = self.split_version(serializer)
-        assignment = services.assignment_add(by=self.request.user, **fields)
-        serializer.instance = self.reread(assignment)
+    writes = Writes(
+        "assignment",
+        create=services.assignment_add,
+        delete=services.assignment_remove,
+        in_project=False,
+    )
 
     # Only PATCH: an assignment's task and resource are not edited in place.
     def partial_update(self, request, *args: Any, **kwargs: Any) -> Response:
@@ -242,9 +245,6 @@ class AssignmentViewSet(
             assignment=serializer.instance, by=request.user, version=version, **changes
         )
         return Response(self.get_serializer(self.reread(assignment)).data)
-
-    def perform_destroy(self, instance: Assignment) -> None:
-        services.assignment_remove(assignment=instance, by=self.request.user)
 
 
 # --- time -----------------------------------------------------------------------------------------
@@ -297,6 +297,7 @@ class TimeEntrySerializer(serializers.ModelSerializer):
 )
 @extend_schema(tags=TAGS)
 class TimeEntryViewSet(
+    WritesThroughServices,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -311,11 +312,12 @@ class TimeEntryViewSet(
     search_fields = ("note",)
     ordering_fields = ("date", "resource", "task", "hours", "id")
     ordering = ("-date", "-id")
-
-    def perform_create(self, serializer: TimeEntrySerializer) -> None:
-        fields, _ = self.split_version(serializer)
-        entry = services.time_entry_log(by=self.request.user, **fields)
-        serializer.instance = self.reread(entry)
+    writes = Writes(
+        "entry",
+        create=services.time_entry_log,
+        delete=services.time_entry_delete,
+        in_project=False,
+    )
 
     def partial_update(self, request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
@@ -345,9 +347,6 @@ class TimeEntryViewSet(
                 note=changes.get("note", current.note),
             )
         return Response(self.get_serializer(self.reread(entry)).data)
-
-    def perform_destroy(self, instance: TimeEntry) -> None:
-        services.time_entry_delete(entry=instance, by=self.request.user)
 
 
 # --- utilisation and over-allocation --------------------------------------------------------------

@@ -187,6 +187,9 @@ class Writes:
     create: Callable[..., Model] | None = None
     update: Callable[..., Model] | None = None
     delete: Callable[..., Any] | None = None
+    # False where the create service takes no ``project=``: the record's task or resource,
+    # checked to be the URL project's by the serializer, names it.
+    in_project: bool = True
 
 
 class WritesThroughServices:
@@ -201,7 +204,8 @@ class WritesThroughServices:
 
     def perform_create(self, serializer: serializers.Serializer) -> None:
         fields, _ = self.split_version(serializer)
-        record = self.writes.create(project=self.project, by=self.request.user, **fields)
+        where = {"project": self.project} if self.writes.in_project else {}
+        record = self.writes.create(**where, by=self.request.user, **fields)
         serializer.instance = self.reread(record)
 
     def perform_update(self, serializer: serializers.Serializer) -> None:
