@@ -7,11 +7,13 @@ non-member gets 404, a viewer's write gets 403, whatever the resource.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -190,6 +192,9 @@ class Writes:
     # False where the create service takes no ``project=``: the record's task or resource,
     # checked to be the URL project's by the serializer, names it.
     in_project: bool = True
+    # Fields an edit sets through a service of their own after ``update``, in one transaction:
+    # {"status": action_item_set_status} calls it as (<record>=, by=, status=value).
+    then: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
 
 
 class WritesThroughServices:
@@ -210,12 +215,20 @@ class WritesThroughServices:
 
     def perform_update(self, serializer: serializers.Serializer) -> None:
         changes, version = self.split_version(serializer)
-        record = self.writes.update(
-            **{self.writes.record: serializer.instance},
-            by=self.request.user,
-            version=version,
-            **changes,
-        )
+        then = self.writes.then
+        later = {name: value for name in then if (value := changes.pop(name, None)) is not None}
+        record = serializer.instance
+        with transaction.atomic() if then else nullcontext():
+            # A body of nothing but ``then`` fields (and no version) edits nothing else.
+            if changes or version is not None or not then:
+                record = self.writes.update(
+                    **{self.writes.record: record},
+                    by=self.request.user,
+                    version=version,
+                    **changes,
+                )
+            for name, value in later.items():
+                then[name](**{self.writes.record: record}, by=self.request.user, **{name: value})
         serializer.instance = self.reread(record)
 
     def perform_destroy(self, instance: Model) -> None:

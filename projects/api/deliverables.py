@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
@@ -145,6 +144,11 @@ class DeliverableViewSet(RecordViewSet):
     filterset_fields = ("status", "owner", "work_package")
     search_fields = ("name", "description")
     ordering_fields = ("due_date", "name", "status")
+    writes = Writes(
+        "deliverable",
+        update=deliverable_update,
+        then={"criteria": deliverable_set_criteria},
+    )
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
         return deliverables_of(self.project).prefetch_related(
@@ -157,21 +161,6 @@ class DeliverableViewSet(RecordViewSet):
         deliverable = deliverable_create(
             project=self.project, by=self.request.user, criteria=criteria, **fields
         )
-        serializer.instance = self.reread(deliverable)
-
-    def perform_update(self, serializer: DeliverableSerializer) -> None:
-        changes, version = self.split_version(serializer)
-        criteria = changes.pop("criteria", None)
-        deliverable = serializer.instance
-        with transaction.atomic():
-            if changes or version is not None:
-                deliverable = deliverable_update(
-                    deliverable=deliverable, by=self.request.user, version=version, **changes
-                )
-            if criteria is not None:
-                deliverable_set_criteria(
-                    deliverable=deliverable, by=self.request.user, criteria=criteria
-                )
         serializer.instance = self.reread(deliverable)
 
     @action(detail=True, methods=["post"], serializer_class=DeliverableTransitionSerializer)

@@ -227,6 +227,11 @@ class ActionItemViewSet(RecordViewSet):
     filterset_fields = ("status", "owner", "meeting")
     search_fields = ("title", "notes")
     ordering_fields = ("due_date", "status", "title")
+    writes = Writes(
+        "action",
+        update=services.action_item_update,
+        then={"status": services.action_item_set_status},
+    )
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
         return selectors.action_items_of(self.project)
@@ -237,21 +242,6 @@ class ActionItemViewSet(RecordViewSet):
         with transaction.atomic():
             item = services.action_item_create(project=self.project, by=self.request.user, **fields)
             if status != item.status:
-                item = services.action_item_set_status(
-                    action=item, by=self.request.user, status=status
-                )
-        serializer.instance = self.reread(item)
-
-    def perform_update(self, serializer: ActionItemSerializer) -> None:
-        changes, version = self.split_version(serializer)
-        status = changes.pop("status", None)
-        item = serializer.instance
-        with transaction.atomic():
-            if changes or version is not None:
-                item = services.action_item_update(
-                    action=item, by=self.request.user, version=version, **changes
-                )
-            if status is not None:
                 item = services.action_item_set_status(
                     action=item, by=self.request.user, status=status
                 )
