@@ -31,6 +31,17 @@ def sort_header(context: template.Context, name: str, label: str, target: str = 
     return {"url": f"?{params.urlencode()}", "label": label, "state": state, "target": target}
 
 
+@register.inclusion_tag("includes/field_grid.html")
+def field_grid(form, names: str, wide: str = "", grid: str = "grid") -> dict:
+    """A grid of labelled fields: ``{% field_grid form "title owner notes" wide="title notes" %}``.
+
+    Each field renders through ``includes/field.html``, in the order named; the fields named in
+    ``wide`` span the whole row. ``grid`` is the grid's class ("grid grid-4" for four columns).
+    """
+    wide_names = set(wide.split())
+    return {"fields": [(form[name], name in wide_names) for name in names.split()], "grid": grid}
+
+
 @register.filter
 def role_label(value: str) -> str:
     """``"manager"`` → ``"Manager"``; unknown values pass through."""
