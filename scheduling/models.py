@@ -20,6 +20,7 @@ from django.db.models import F, Max, Q
 from simple_history.models import HistoricalRecords
 
 from projects.models import Project, WorkPackage
+from projects.models.checks import PythonChecksMixin
 from scheduling import predecessors
 
 ISO_WEEKDAYS = range(1, 8)
@@ -190,7 +191,7 @@ class TaskQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-class Task(models.Model):
+class Task(PythonChecksMixin, models.Model):
     """A unit of scheduled work. Duration 0 makes it a milestone.
 
     The fields under "Computed" are written only by ``services.schedule_recompute`` from the
