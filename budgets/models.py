@@ -23,6 +23,7 @@ from django.db.models import Case, F, Q, Sum, When
 from simple_history.models import HistoricalRecords
 
 from projects.models import ChangeRequest, Project, WorkPackage
+from projects.models.checks import PythonChecksMixin
 from scheduling.models import Baseline, Phase, Task
 
 ZERO = Decimal("0.00")
@@ -60,7 +61,7 @@ class BudgetLineQuerySet(models.QuerySet):
         return {row["category"]: row["total"] for row in rows}
 
 
-class BudgetLine(models.Model):
+class BudgetLine(PythonChecksMixin, models.Model):
     """A planned amount of money for one category, optionally for a work package or a phase."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="budget_lines")
@@ -102,7 +103,7 @@ class BudgetLine(models.Model):
         return f"{self.get_category_display()}: {self.name or self.planned_amount}"
 
 
-class BudgetBaseline(models.Model):
+class BudgetBaseline(PythonChecksMixin, models.Model):
     """The budget frozen with a performance baseline (never edited; see the module docstring)."""
 
     baseline = models.OneToOneField(
@@ -178,7 +179,7 @@ class CostEntryQuerySet(models.QuerySet):
         return self.aggregate(total=Sum(self.signed_amount(), default=ZERO))["total"]
 
 
-class CostEntry(models.Model):
+class CostEntry(PythonChecksMixin, models.Model):
     """Money actually spent (an invoice, a receipt), or a credit that gives some back.
 
     Amounts are always positive, as printed on the document: a credit note is an entry of kind
@@ -241,7 +242,7 @@ class CostEntry(models.Model):
         return -self.amount if self.kind == self.Kind.CREDIT else self.amount
 
 
-class Commitment(models.Model):
+class Commitment(PythonChecksMixin, models.Model):
     """Money promised but not yet invoiced: a purchase order, a signed contract."""
 
     class Status(models.TextChoices):
@@ -278,7 +279,7 @@ class Commitment(models.Model):
 # --- resources ------------------------------------------------------------------------------------
 
 
-class Resource(models.Model):
+class Resource(PythonChecksMixin, models.Model):
     """Someone or something the project books on tasks; one list per project (DESIGN §5 nests
     resources under the project, and rates are negotiated per engagement)."""
 
@@ -388,7 +389,7 @@ class DayOff(models.Model):
         return f"{self.resource}: {self.date}"
 
 
-class Assignment(models.Model):
+class Assignment(PythonChecksMixin, models.Model):
     """A share of a resource booked on a task.
 
     A person's ``units`` are a percentage of their capacity (50 = half-time; above 100 is
@@ -436,7 +437,7 @@ class Assignment(models.Model):
         return f"{self.resource} on {self.task} ({self.units}%)"
 
 
-class TimeEntry(models.Model):
+class TimeEntry(PythonChecksMixin, models.Model):
     """Hours a person actually worked on a task on a day; its cost is frozen at the rate of the
     day it was logged, so a later rate change does not rewrite past actual cost."""
 

@@ -84,7 +84,7 @@ class Holiday(models.Model):
         return f"{self.date:%Y-%m-%d} {self.name}".strip()
 
 
-class Phase(models.Model):
+class Phase(PythonChecksMixin, models.Model):
     """A phase or PRINCE2 management stage: a span of tasks closed by a gate review.
 
     Tolerances say how far the stage may overrun before the manager must raise an exception to
@@ -125,7 +125,7 @@ class Phase(models.Model):
         return self.name
 
 
-class GateReview(models.Model):
+class GateReview(PythonChecksMixin, models.Model):
     """The go / no-go decision at the end of a phase (a stage gate)."""
 
     class Decision(models.TextChoices):
@@ -445,7 +445,7 @@ class TaskRefCounter(models.Model):
         return first
 
 
-class Dependency(models.Model):
+class Dependency(PythonChecksMixin, models.Model):
     """``predecessor`` → ``successor``, type FS/SS/FF/SF, lag in working days (< 0: a lead)."""
 
     class Type(models.TextChoices):
@@ -556,7 +556,7 @@ class BaselineTask(models.Model):
         return f"{self.baseline}: {self.name}"
 
 
-class Sprint(models.Model):
+class Sprint(PythonChecksMixin, models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
         ACTIVE = "active", "Active"
@@ -594,7 +594,7 @@ class Sprint(models.Model):
         return self.name
 
 
-class BacklogItem(models.Model):
+class BacklogItem(PythonChecksMixin, models.Model):
     class Status(models.TextChoices):
         TODO = "todo", "To do"
         IN_PROGRESS = "in_progress", "In progress"

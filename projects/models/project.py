@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from projects import clock
 from projects.currencies import CURRENCY_CHOICES
+from projects.models.checks import PythonChecksMixin
 
 
 @cache
@@ -70,7 +71,7 @@ class ProjectQuerySet(models.QuerySet):
         return self.exclude(stage=Project.Stage.CLOSED)
 
 
-class Project(models.Model):
+class Project(PythonChecksMixin, models.Model):
     class Type(models.TextChoices):
         SOFTWARE = "software", "Software delivery"
         INFRASTRUCTURE = "infrastructure", "Infrastructure"

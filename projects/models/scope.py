@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from projects.models.checks import PythonChecksMixin
 from projects.models.project import Project
 
 SECTIONS = (
@@ -140,7 +141,7 @@ class Objective(models.Model):
         return self.description
 
 
-class WorkPackage(models.Model):
+class WorkPackage(PythonChecksMixin, models.Model):
     """A node of the work breakdown structure; codes (1, 1.2, 1.2.3) follow its place in the tree.
 
     ``code`` and ``sort_key`` are derived from ``parent`` and ``position`` and rewritten by
@@ -184,7 +185,7 @@ class WorkPackage(models.Model):
         return self.code.count(".")
 
 
-class Deliverable(models.Model):
+class Deliverable(PythonChecksMixin, models.Model):
     """Something the project hands over, accepted against explicit criteria."""
 
     class Status(models.TextChoices):

@@ -17,9 +17,10 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from projects.models import Objective, Project
+from projects.models.checks import PythonChecksMixin
 
 
-class Closure(models.Model):
+class Closure(PythonChecksMixin, models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "In progress"
         AWAITING_SIGN_OFF = "awaiting_sign_off", "Awaiting sign-off"

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from projects import rag
 from projects.models import Project
+from projects.models.checks import PythonChecksMixin
 
 
 class Rag(models.TextChoices):
@@ -19,7 +20,7 @@ class Rag(models.TextChoices):
     RED = "red", "Red"
 
 
-class HealthThresholds(models.Model):
+class HealthThresholds(PythonChecksMixin, models.Model):
     """Where a project's ratings turn amber and red (DESIGN §4 defaults until changed)."""
 
     project = models.OneToOneField(

@@ -22,6 +22,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from projects.models import Project
+from projects.models.checks import PythonChecksMixin
 from reports.models.kpi import KpiSnapshot, Rag
 
 # A ``sending`` delivery whose claim is older than this is taken to belong to a dead worker.
@@ -87,7 +88,7 @@ class StatusReport(models.Model):
         return self.status == self.Status.SENT
 
 
-class StatusReportDelivery(models.Model):
+class StatusReportDelivery(PythonChecksMixin, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"

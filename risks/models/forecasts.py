@@ -8,12 +8,13 @@ from django.db import models
 from django.db.models import Q
 
 from projects.models import Project
+from projects.models.checks import PythonChecksMixin
 
 MIN_ITERATIONS = 100
 MAX_ITERATIONS = 100_000
 
 
-class ForecastRun(models.Model):
+class ForecastRun(PythonChecksMixin, models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"

@@ -11,6 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from projects.models import Project
+from projects.models.checks import PythonChecksMixin
 from risks.models.register import Risk
 
 
@@ -25,7 +26,7 @@ class IssueQuerySet(models.QuerySet):
         return self.unresolved().filter(due_date__lt=today)
 
 
-class Issue(models.Model):
+class Issue(PythonChecksMixin, models.Model):
     class Priority(models.TextChoices):
         LOW = "low", "Low"
         MEDIUM = "medium", "Medium"

@@ -25,6 +25,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from projects.models import Project
+from projects.models.checks import PythonChecksMixin
 from scheduling.models import Task
 
 SCALE = range(1, 6)
@@ -134,7 +135,7 @@ def validate_thresholds(value: object) -> None:
             )
 
 
-class RiskScale(models.Model):
+class RiskScale(PythonChecksMixin, models.Model):
     """What the numbers 1–5 mean in a project: the probability bands (with the percentage used
     for EMV and the forecast) and the impact thresholds in working days and % of budget."""
 
@@ -311,7 +312,7 @@ class RiskQuerySet(models.QuerySet):
         return self.order_by("-score", "-emv", models.F("proximity").asc(nulls_last=True), "id")
 
 
-class Risk(models.Model):
+class Risk(PythonChecksMixin, models.Model):
     """An uncertain event that would affect the project: cause → event → effect.
 
     ``score``, ``level`` and ``emv`` are derived on save (``level`` and ``score`` are held to
@@ -483,7 +484,7 @@ class Risk(models.Model):
         )
 
 
-class RiskTaskImpact(models.Model):
+class RiskTaskImpact(PythonChecksMixin, models.Model):
     """The working days a risk would add to (a threat) or save on (an opportunity) one task."""
 
     risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="task_impacts")
@@ -503,7 +504,7 @@ class RiskTaskImpact(models.Model):
         return f"{self.risk.reference}: {self.days} d on {self.task}"
 
 
-class RiskAction(models.Model):
+class RiskAction(PythonChecksMixin, models.Model):
     """A step of a risk's response: who does what by when, optionally tied to a task."""
 
     risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="actions")

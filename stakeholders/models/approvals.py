@@ -10,6 +10,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from projects.models import Project
+from projects.models.checks import PythonChecksMixin
 from stakeholders.models.register import Stakeholder
 
 
@@ -23,7 +24,7 @@ class ApprovalQuerySet(models.QuerySet):
         )
 
 
-class Approval(models.Model):
+class Approval(PythonChecksMixin, models.Model):
     """A sign-off asked of one person: a deliverable's acceptance, a change request, a stage
     gate or the project's closure.
 

@@ -13,10 +13,11 @@ from simple_history.models import HistoricalRecords
 
 from projects.display import human_timestamp
 from projects.models import Project
+from projects.models.checks import PythonChecksMixin
 from stakeholders.models.register import Stakeholder
 
 
-class Meeting(models.Model):
+class Meeting(PythonChecksMixin, models.Model):
     # What goes into the calendar invitation: a change to one of these bumps ``sequence``.
     INVITATION_FIELDS = ("kind", "title", "starts_at", "ends_at", "location", "agenda")
 
@@ -122,7 +123,7 @@ class ActionItemQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
 
-class ActionItem(models.Model):
+class ActionItem(PythonChecksMixin, models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         DONE = "done", "Done"

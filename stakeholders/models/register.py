@@ -10,6 +10,7 @@ from django.db.models import Case, Q, Value, When
 from simple_history.models import HistoricalRecords
 
 from projects.models import Deliverable, Project, WorkPackage
+from projects.models.checks import PythonChecksMixin
 
 # --- power / interest and engagement (DESIGN §4 "Stakeholders") -----------------------------------
 
@@ -107,7 +108,7 @@ class StakeholderQuerySet(models.QuerySet):
         return self.exclude(email="")
 
 
-class Stakeholder(models.Model):
+class Stakeholder(PythonChecksMixin, models.Model):
     """A person or group with an interest in the project, inside the organisation or outside."""
 
     class Kind(models.TextChoices):
@@ -205,7 +206,7 @@ class Stakeholder(models.Model):
 # --- RACI -----------------------------------------------------------------------------------------
 
 
-class RaciEntry(models.Model):
+class RaciEntry(PythonChecksMixin, models.Model):
     """One cell of the RACI matrix: a party's role for a deliverable or a work package (a row).
 
     Exactly one A and at least one R per row cannot be a check on one row of the table; the
