@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from projects.api.base import (
@@ -29,9 +30,9 @@ from projects.api.base import (
     member_field,
     version_field,
 )
+from projects.api.renderers import FastJSONRenderer
 from projects.models import WorkPackage
 from scheduling.models import Dependency, Phase, Task
-from scheduling.selectors import schedule_summary
 from scheduling.services import (
     dependency_add,
     dependency_remove,
@@ -430,6 +431,7 @@ class ScheduleViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
     queryset = Task.objects.all()
     serializer_class = ScheduleSerializer
     filter_backends: list = []
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
 
     @extend_schema(
         summary="The computed schedule: dates, floats and the critical path",
@@ -438,15 +440,23 @@ class ScheduleViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
         "project its finish and the critical path as task ids.",
     )
     def retrieve(self, request, *args: Any, **kwargs: Any) -> Response:
-        summary = schedule_summary(self.project)
-        # Plain rows straight to JSON: a serializer per row would cost more than the query
-        # for a 2,000-task plan, and the rows already hold exactly these values.
-        tasks = [{name: row[name] for name in SCHEDULE_TASK_FIELDS} for row in summary["tasks"]]
+        # Tuples straight to orjson: at 10,000 tasks a serializer, or even a dict per row from
+        # the ORM and the standard encoder, cost several times the query (bench/edits.py).
+        rows = (
+            Task.objects.filter(project=self.project)
+            .in_plan_order()
+            .values_list(*SCHEDULE_TASK_FIELDS)
+        )
+        tasks = [dict(zip(SCHEDULE_TASK_FIELDS, row, strict=True)) for row in rows]
+        critical = sorted(
+            (task for task in tasks if task["is_critical"]),
+            key=lambda task: (task["early_start"] or 0, task["early_finish"] or 0, task["id"]),
+        )
         return Response(
             {
-                "start": summary["start"],
-                "finish": summary["finish"],
-                "critical_path": summary["critical_path"],
+                "start": min((t["start_date"] for t in tasks if t["start_date"]), default=None),
+                "finish": max((t["finish_date"] for t in tasks if t["finish_date"]), default=None),
+                "critical_path": [task["id"] for task in critical],
                 "tasks": tasks,
             }
         )
