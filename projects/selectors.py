@@ -16,10 +16,9 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    OuterRef,
+    F,
     Prefetch,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
@@ -47,8 +46,10 @@ def projects_for(user: User) -> ProjectQuerySet:
         return Project.objects.none()
     if user.is_superuser:
         return Project.objects.annotate(my_role=Value(Role.MANAGER.value, output_field=CharField()))
-    role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
-    return Project.objects.annotate(my_role=Subquery(role)).filter(my_role__isnull=False)
+    # A join on the membership (one row per project and user), not a subquery per project:
+    # the database starts from the user's memberships, so the cost follows what the user sees,
+    # not the number of projects in the installation.
+    return Project.objects.filter(memberships__user=user).annotate(my_role=F("memberships__role"))
 
 
 def templates_for(user: User):

@@ -13,7 +13,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import (
+    Case,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 
 from projects import rag
 from projects.models import Project
@@ -79,9 +89,13 @@ class DashboardRow:
             return rag.Thresholds()
 
 
-def _latest(field_name: str) -> Subquery:
-    latest = KpiSnapshot.objects.filter(project=OuterRef("pk")).order_by("-as_of")
-    return Subquery(latest.values(field_name)[:1])
+def _latest_snapshot() -> FilteredRelation:
+    """Each project's latest snapshot as one LEFT JOIN (on the (project, as_of) index): its
+    columns sort and filter the dashboard without a subquery per column and row."""
+    latest_day = KpiSnapshot.objects.filter(project=OuterRef("pk")).order_by("-as_of")
+    return FilteredRelation(
+        "kpi_snapshots", condition=Q(kpi_snapshots__as_of=Subquery(latest_day.values("as_of")[:1]))
+    )
 
 
 def dashboard_rows(
@@ -119,27 +133,31 @@ def dashboard_rows(
         # A closed project has no next milestone nor top risk: its figures are the final ones.
         return Case(When(stage=Project.Stage.CLOSED, then=Value(None)), default=value)
 
-    qs = qs.annotate(
-        snapshot_pk=_latest("pk"),
-        kpi_health=_latest("health"),
-        kpi_percent=_latest("percent_complete"),
-        kpi_spi=_latest("spi"),
-        kpi_cpi=_latest("cpi"),
-        kpi_forecast=_latest("forecast_finish"),
-        kpi_slip=_latest("finish_slip_days"),
-        next_milestone_name=unless_closed(Subquery(milestones.values("name")[:1])),
-        next_milestone_date=unless_closed(Subquery(milestones.values("finish_date")[:1])),
-        top_risk_title=unless_closed(Subquery(risks.values("title")[:1])),
-        top_risk_score=unless_closed(Subquery(risks.values("score")[:1])),
-        top_risk_level=unless_closed(Subquery(risks.values("level")[:1])),
-    ).annotate(
-        # Worst first when sorted ascending: red, amber, green, then not computed yet.
-        health_rank=Case(
-            When(kpi_health=Rag.RED, then=Value(0)),
-            When(kpi_health=Rag.AMBER, then=Value(1)),
-            When(kpi_health=Rag.GREEN, then=Value(2)),
-            default=Value(3),
-            output_field=IntegerField(),
+    qs = (
+        qs.annotate(latest=_latest_snapshot())
+        .annotate(
+            snapshot_pk=F("latest__pk"),
+            kpi_health=F("latest__health"),
+            kpi_percent=F("latest__percent_complete"),
+            kpi_spi=F("latest__spi"),
+            kpi_cpi=F("latest__cpi"),
+            kpi_forecast=F("latest__forecast_finish"),
+            kpi_slip=F("latest__finish_slip_days"),
+            next_milestone_name=unless_closed(Subquery(milestones.values("name")[:1])),
+            next_milestone_date=unless_closed(Subquery(milestones.values("finish_date")[:1])),
+            top_risk_title=unless_closed(Subquery(risks.values("title")[:1])),
+            top_risk_score=unless_closed(Subquery(risks.values("score")[:1])),
+            top_risk_level=unless_closed(Subquery(risks.values("level")[:1])),
+        )
+        .annotate(
+            # Worst first when sorted ascending: red, amber, green, then not computed yet.
+            health_rank=Case(
+                When(kpi_health=Rag.RED, then=Value(0)),
+                When(kpi_health=Rag.AMBER, then=Value(1)),
+                When(kpi_health=Rag.GREEN, then=Value(2)),
+                default=Value(3),
+                output_field=IntegerField(),
+            )
         )
     )
     if health == NOT_COMPUTED:

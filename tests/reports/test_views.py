@@ -258,6 +258,32 @@ def test_dashboard_query_count_is_the_same_for_3_and_200_projects(client_for, ma
     assert few <= 7  # session, user, count, page, latest snapshots, history (+ switcher)
 
 
+def test_dashboard_sql_does_not_read_projects_the_user_cannot_see(client_for, manager):
+    """The user's projects come from a join on their memberships (indexed by user), not a
+    membership subquery evaluated for every project of the installation; the latest snapshot is
+    one join, not a subquery per KPI column; and the answer is the same with 300 other projects.
+    """
+    client = client_for(manager)
+    today = clock.today()
+    mine = ProjectFactory.create_batch(2)
+    Membership.objects.bulk_create(
+        [Membership(project=p, user=manager, role=Role.MANAGER) for p in mine]
+    )
+    others = ProjectFactory.create_batch(300)
+    KpiSnapshot.objects.bulk_create(
+        [_snapshot(p, today - datetime.timedelta(days=d)) for p in mine + others for d in (0, 7)]
+    )
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/")
+    assert [row.project.pk for row in response.context["rows"]] == sorted(
+        (p.pk for p in mine), key=lambda pk: Project.objects.get(pk=pk).key
+    )
+    page_sql = next(q["sql"] for q in captured if "health_rank" in q["sql"] and "LIMIT" in q["sql"])
+    assert page_sql.count('INNER JOIN "projects_membership"') == 1
+    assert 'FROM "projects_membership"' not in page_sql  # no per-project subquery
+    assert page_sql.count('FROM "reports_kpisnapshot"') == 1  # only the latest day's lookup
+
+
 def test_dashboard_pages_through_a_large_portfolio_keeping_filters_and_sort(client_for, manager):
     """Sorting and filtering apply to every project, then the table shows a page of them with
     links to the others that keep the filters and the sort."""
