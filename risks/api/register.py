@@ -95,9 +95,12 @@ class RiskSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Risk) -> dict[str, Any]:
         data = super().to_representation(instance)
-        data["schedule_impacts"] = [
-            {"task": i.task_id, "days": i.days} for i in instance.task_impacts.all()
-        ]
+        # The list prefetches into a plain list (see _risk_rows); a record read elsewhere
+        # reads its impacts through the manager.
+        impacts = getattr(instance, "ordered_impacts", None)
+        if impacts is None:
+            impacts = instance.task_impacts.order_by("task_id")
+        data["schedule_impacts"] = [{"task": i.task_id, "days": i.days} for i in impacts]
         data["issue"] = getattr(getattr(instance, "issue", None), "pk", None)
         return data
 
@@ -120,8 +123,11 @@ def _impacts(data: dict[str, Any]) -> dict[Task, int] | None:
 
 
 def _risk_rows():
+    # The impacts into a plain list (to_attr): prefetching into the related manager instead
+    # clones and filters a queryset per risk.
+    impacts = RiskTaskImpact.objects.order_by("task_id").only("risk_id", "task_id", "days")
     return Risk.objects.select_related("owner", "issue").prefetch_related(
-        Prefetch("task_impacts", queryset=RiskTaskImpact.objects.order_by("task_id"))
+        Prefetch("task_impacts", queryset=impacts, to_attr="ordered_impacts")
     )
 
 

@@ -33,6 +33,7 @@ from projects.api.base import (
 from projects.api.renderers import FastJSONRenderer
 from projects.models import WorkPackage
 from scheduling.models import Dependency, Phase, Task
+from scheduling.predecessors import PredecessorLink, format_links
 from scheduling.services import (
     dependency_add,
     dependency_remove,
@@ -137,6 +138,19 @@ def reread_with_change(view: ProjectScopedViewSet, instance: Any) -> Any:
 # --- tasks ----------------------------------------------------------------------------------------
 
 
+class PredecessorsField(serializers.CharField):
+    """``predecessors`` read from the links ``TaskViewSet`` prefetched into ``incoming_links``
+    (a plain list), else from ``Task.predecessors_text``. Writes go to ``predecessors_text``."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        links = getattr(instance, "incoming_links", None)
+        if links is None:
+            return super().get_attribute(instance)
+        return format_links(
+            PredecessorLink(link.predecessor.ref, link.type, link.lag) for link in links
+        )
+
+
 class TaskSerializer(serializers.ModelSerializer):
     work_package = ProjectRelatedField(
         queryset=WorkPackage.objects.all(),
@@ -163,7 +177,7 @@ class TaskSerializer(serializers.ModelSerializer):
         help_text="The task's number in the project (as MS Project's ID, but never reused): "
         "what `predecessors` refers to.",
     )
-    predecessors = serializers.CharField(
+    predecessors = PredecessorsField(
         source="predecessors_text",
         required=False,
         allow_blank=True,
@@ -258,14 +272,18 @@ class TaskViewSet(
     # No default ``ordering``: scope_queryset() gives the plan order, which no field name can say.
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:
-        # One more query for every task's incoming links with their predecessors' numbers.
+        # One more query for every task's incoming links with their predecessors' numbers, into
+        # a plain list (to_attr): prefetching into the related manager instead clones and filters
+        # a queryset per task, a third of a 100-row page's time.
         links = Dependency.objects.select_related("predecessor").only(
             "successor_id", "type", "lag", "predecessor__ref"
         )
         return (
             queryset.filter(project=self.project)
             .in_plan_order()
-            .prefetch_related(Prefetch("predecessor_links", queryset=links))
+            .prefetch_related(
+                Prefetch("predecessor_links", queryset=links, to_attr="incoming_links")
+            )
         )
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
