@@ -155,3 +155,22 @@ def test_lists_are_404_for_a_token_of_a_non_member(outsider, project):
     for resource in ("tasks", "risks", "cost-entries"):
         response = client.get(f"/api/v1/projects/{project.pk}/{resource}/")
         assert response.status_code == 404, resource
+
+
+def test_cost_entries_list_filters_by_its_fields_and_refuses_a_bad_value(
+    token_client, project, member
+):
+    """Filters still filter (the backend skips only a request naming none), a bad value is a
+    400 naming the filter, and a parameter that is no filter changes nothing."""
+    url = f"/api/v1/projects/{project.pk}/cost-entries/"
+    tasks = add_tasks(project, 3)
+    add_costs(project, member, tasks, 6)
+    every = token_client.get(url).json()
+    assert every["count"] == 6
+    on_first = token_client.get(url, {"task": tasks[0].pk}).json()
+    assert [row["task"] for row in on_first["results"]] == [tasks[0].pk] * 2
+    assert token_client.get(url, {"date__gte": "2026-02-05"}).json()["count"] == 2
+    refused = token_client.get(url, {"date__gte": "soon"})
+    assert refused.status_code == 400
+    assert "date__gte" in refused.json()
+    assert token_client.get(url, {"colour": "red"}).json() == every
