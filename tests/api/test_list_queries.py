@@ -19,8 +19,8 @@ from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
-# Token and user, the door, the count, the rows: the lists below add one prefetch each at most.
-FIXED = 5
+# The token with its user, the door, the count, the rows; tasks and risks add one prefetch.
+FIXED = 4
 
 
 @pytest.fixture
@@ -174,3 +174,21 @@ def test_cost_entries_list_filters_by_its_fields_and_refuses_a_bad_value(
     assert refused.status_code == 400
     assert "date__gte" in refused.json()
     assert token_client.get(url, {"colour": "red"}).json() == every
+
+
+def test_token_check_refuses_and_deletes_an_expired_token_in_one_query(member, project):
+    """A live token costs one query (its row with the user); an expired one is refused with
+    401 and deleted, while the user's other tokens are left to the hourly purge."""
+    live, live_token = AuthToken.objects.create(user=member)
+    expired, expired_token = AuthToken.objects.create(
+        user=member, expiry=datetime.timedelta(seconds=-1)
+    )
+    url = "/api/v1/me/"
+    with CaptureQueriesContext(connection) as context:
+        response = APIClient(HTTP_AUTHORIZATION=f"Token {live_token}").get(url)
+    assert response.status_code == 200
+    assert len(context.captured_queries) == 1
+    assert AuthToken.objects.filter(pk=expired.pk).exists()
+    refused = APIClient(HTTP_AUTHORIZATION=f"Token {expired_token}").get(url)
+    assert refused.status_code == 401
+    assert list(AuthToken.objects.filter(user=member)) == [live]
