@@ -657,25 +657,43 @@ def rollup_summaries(
     Raises :class:`CycleError` if the parent map loops.
     """
     # Per summary: [start, finish, weighted percent sum, duration sum, percent sum, leaf count].
-    totals: dict[int, list[float]] = {}
+    # Leaves are first totalled by their own parent (one pass over the tasks), then each of
+    # those totals climbs the tree once: work packages are few, tasks many.
+    direct: dict[int, list[float]] = {}
     for leaf in leaves:
         parent = parent_of.get(leaf.id)
-        path: list[int] = [leaf.id]
-        while parent is not None:
-            if parent in path:
-                raise CycleError(path[path.index(parent) :])
-            path.append(parent)
-            total = totals.get(parent)
-            if total is None:
-                totals[parent] = [leaf.start, leaf.finish, 0.0, 0, 0.0, 0]
-                total = totals[parent]
+        if parent is None:
+            continue
+        if parent == leaf.id:
+            raise CycleError([leaf.id])
+        total = direct.get(parent)
+        if total is None:
+            direct[parent] = [leaf.start, leaf.finish, 0.0, 0, 0.0, 0]
+            total = direct[parent]
+        else:
             total[0] = min(total[0], leaf.start)
             total[1] = max(total[1], leaf.finish)
-            total[2] += leaf.percent_complete * leaf.duration
-            total[3] += leaf.duration
-            total[4] += leaf.percent_complete
-            total[5] += 1
-            parent = parent_of.get(parent)
+        total[2] += leaf.percent_complete * leaf.duration
+        total[3] += leaf.duration
+        total[4] += leaf.percent_complete
+        total[5] += 1
+    totals: dict[int, list[float]] = {}
+    for first, part in direct.items():
+        summary: int | None = first
+        path: list[int] = []
+        while summary is not None:
+            if summary in path:
+                raise CycleError(path[path.index(summary) :])
+            path.append(summary)
+            total = totals.get(summary)
+            if total is None:
+                totals[summary] = list(part)
+            else:
+                total[0] = min(total[0], part[0])
+                total[1] = max(total[1], part[1])
+                for k in range(2, 6):
+                    total[k] += part[k]
+            summary = parent_of.get(summary)
     return {
         summary: SummaryRollup(
             id=summary,
