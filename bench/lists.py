@@ -342,7 +342,7 @@ def _profile(call: Callable[[], object], name: str) -> None:
     print(f"--- profile: {name}")
     stats = pstats.Stats(profiler).strip_dirs()
     stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("cumulative").print_stats(45)
     stats.print_stats("throttl|history|auth|backends|selectors|pagination|base.py:134|middleware")
 
 
@@ -419,6 +419,7 @@ def run() -> bool:
                     print(name, *(q["sql"][:300] for q in captured), sep="\n  ")
                 if os.environ.get("LISTS_PROFILE"):
                     _profile(lambda u=ours_url: get(u), name)
+                    _profile(lambda u=plain_page: get(u), f"{name}, plain DRF")
                 ours, plain = best_of_each(lambda u=ours_url: get(u), lambda u=plain_page: get(u))
                 rows.append((name, ours, plain, ours_queries, plain_queries, _digest(body)))
                 dump[name] = json.loads(body)
