@@ -754,7 +754,7 @@ def test_baselines_list_query_count_is_constant(
     assert len(response.json()["tasks"]) == 20
 
 
-# --- what a write moved ----------------------------------------------------------------------------
+# --- what a write moved -----------------------------------------------------------------------
 
 
 def test_a_schedule_moving_patch_answers_what_moved(api_for, member, project, plan):
@@ -765,9 +765,7 @@ def test_a_schedule_moving_patch_answers_what_moved(api_for, member, project, pl
     assert response.status_code == 200, response.json()
     after = {row["id"]: row for row in client.get(url(project, "tasks")).json()["results"]}
     changed = {
-        pk
-        for pk in after
-        if any(after[pk][f] != before[pk][f] for f in Task.COMPUTED_FIELDS)
+        pk for pk in after if any(after[pk][f] != before[pk][f] for f in Task.COMPUTED_FIELDS)
     }
     schedule = response.json()["schedule"]
     assert set(schedule["moved"]) == changed == {plan["A"], plan["B"], plan["C"], plan["M"]}
