@@ -8,8 +8,12 @@ the same number of queries for 3 projects as for 1,000.
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -24,6 +28,8 @@ from django.db.models import (
     Value,
     When,
 )
+from django.template.loader import get_template
+from django.utils import translation
 
 from projects import rag
 from projects.models import Project
@@ -58,6 +64,29 @@ DASHBOARD_SORTS = {
 
 # --- the portfolio dashboard ---------------------------------------------------------------------
 
+# What a dashboard row shows of its project (fields and annotations): see fragment_key.
+_ROW_PROJECT_FIELDS = (
+    "pk",
+    "key",
+    "name",
+    "methodology",
+    "stage",
+    "target_finish",
+    "next_milestone_name",
+    "next_milestone_date",
+    "top_risk_title",
+    "top_risk_score",
+    "top_risk_level",
+)
+
+
+@functools.cache
+def _template_digest() -> str:
+    """The dashboard template's source, hashed once a process: a deploy that changes the row's
+    markup never reuses rows cached by the code before it."""
+    source = get_template("reports/portfolio_dashboard.html").template.source
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
 
 @dataclass
 class DashboardRow:
@@ -66,9 +95,39 @@ class DashboardRow:
     project: Project
     snapshot: KpiSnapshot | None
     history: list[tuple[datetime.date, KpiSnapshot | dict[str, Any]]] = field(default_factory=list)
+    # Builds the row's sparklines when the row is rendered (not when its cached HTML is reused).
+    spark_factory: Callable[[DashboardRow], list[Any]] | None = None
 
     def series(self, name: str) -> list[tuple[datetime.date, Any]]:
         return [(day, values[name]) for day, values in self.history]
+
+    @cached_property
+    def sparks(self) -> list[Any]:
+        return self.spark_factory(self) if self.spark_factory else []
+
+    def fragment_key(self, today: datetime.date) -> str:
+        """A digest of everything the row's HTML shows, for the cached row fragment: the
+        project's own fields and annotations, every field of its snapshot, its history, the
+        red flags of its thresholds, today (missed milestones, the sparklines' span), the
+        language and the template's source. Any change to any of them is another key."""
+        project = self.project
+        snapshot = self.snapshot
+        parts = (
+            _template_digest(),
+            translation.get_language(),
+            today,
+            *(getattr(project, name, None) for name in _ROW_PROJECT_FIELDS),
+            None
+            if snapshot is None
+            else tuple(getattr(snapshot, f.attname) for f in snapshot._meta.concrete_fields),
+            self.spi_is_red,
+            self.cpi_is_red,
+            tuple(
+                (day, values["percent_complete"], values["spi"], values["cpi"])
+                for day, values in self.history
+            ),
+        )
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
 
     @property
     def spi_is_red(self) -> bool:

@@ -72,8 +72,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     start = today - datetime.timedelta(days=selectors.TREND_DAYS)
-    for row in rows:
-        row.sparks = [
+
+    def sparks(row: selectors.DashboardRow) -> list[Spark]:
+        return [
             _spark("SPI", row.series("spi"), start=start, end=today, places=2, width=72),
             _spark("CPI", row.series("cpi"), start=start, end=today, places=2, width=72),
             _spark(
@@ -86,6 +87,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 width=72,
             ),
         ]
+
+    for row in rows:
+        # Built only for a row whose cached HTML is missing or out of date.
+        row.spark_factory = sparks
+        row.cache_key = row.fragment_key(today)
     context = {
         "form": form,
         "rows": rows,

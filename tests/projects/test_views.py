@@ -12,7 +12,7 @@ from knox.models import AuthToken
 from projects import services
 from projects.models import Membership, Project, Role
 from projects.views.project import timeline
-from tests.factories import MembershipFactory, UserFactory, project_with
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory, project_with
 
 pytestmark = pytest.mark.django_db
 
@@ -498,6 +498,21 @@ def test_tokens_revoke_only_my_own(client_for, manager, member):
     url = reverse("projects:account_token_revoke", args=[mine.token_key])
     assert client.post(url).status_code == 302
     assert list(AuthToken.objects.values_list("user", flat=True)) == [member.pk]
+
+
+def test_switcher_lists_the_first_projects_and_points_to_the_rest(client_for, manager):
+    """A member of many projects gets the first ones by key in the top bar, not 1,000 links on
+    every page, and is told where the others are."""
+    from projects.context_processors import SWITCHER_LIMIT
+
+    projects = ProjectFactory.create_batch(SWITCHER_LIMIT + 5)
+    Membership.objects.bulk_create(
+        Membership(project=p, user=manager, role=Role.MANAGER) for p in projects
+    )
+    response = client_for(manager).get(reverse("projects:portfolio"))
+    shown = [p.key for p in response.context["switcher_projects"]]
+    assert shown == sorted(p.key for p in projects)[:SWITCHER_LIMIT]
+    assert "the others are under All projects" in response.content.decode()
 
 
 def test_switcher_lists_my_projects_only(client_for, manager, project, outsider):

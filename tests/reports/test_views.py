@@ -284,6 +284,38 @@ def test_dashboard_sql_does_not_read_projects_the_user_cannot_see(client_for, ma
     assert page_sql.count('FROM "reports_kpisnapshot"') == 1  # only the latest day's lookup
 
 
+def test_dashboard_rows_cached_html_follows_every_change_it_shows(client_for, manager, project):
+    """A row's HTML is reused while nothing it shows changed, and redrawn when the milestone,
+    the top risk, the snapshot, the thresholds, the project or the day change."""
+    client = client_for(manager)
+    today = clock.today()
+    _snapshot(project, today, spi=Decimal("0.95")).save()
+
+    def row_html() -> str:
+        html = client.get("/").content.decode()
+        start = html.index(f'id="project-{project.pk}"')
+        return html[start : html.index("</tr>", start)]
+
+    first = row_html()
+    assert row_html() == first  # served again, from the cache
+    schedule_services.task_create(
+        project=project, by=manager, name="Go-live", duration=0, constraint_date=today
+    )
+    assert "Go-live" in row_html()
+    risk_services.risk_create(
+        project=project, by=manager, title="Vendor slips", probability=4, impact=5
+    )
+    assert "Vendor slips" in row_html()
+    KpiSnapshot.objects.filter(project=project).update(spi=Decimal("0.90"))
+    assert ">0.90<" in row_html() and 'class="num spi"' in row_html()  # amber, not red
+    HealthThresholds.objects.update_or_create(
+        project=project, defaults={"spi_green": Decimal("0.97"), "spi_amber": Decimal("0.92")}
+    )
+    assert 'class="num spi bad-text"' in row_html()
+    Project.objects.filter(pk=project.pk).update(name="Renamed programme")
+    assert "Renamed programme" in row_html()
+
+
 def test_dashboard_pages_through_a_large_portfolio_keeping_filters_and_sort(client_for, manager):
     """Sorting and filtering apply to every project, then the table shows a page of them with
     links to the others that keep the filters and the sort."""
