@@ -253,9 +253,9 @@ def schedule_recompute(project: Project) -> ScheduleChange:
     """
     calendar = work_calendar(project)
     rows = list(
-        Task.objects.filter(project=project)
-        .order_by()
-        .values_list(*_INPUT_FIELDS, *Task.COMPUTED_FIELDS)
+        # In the model's order (position, id): a loop is then named from the same task as
+        # always, whatever order the database would return the rows in.
+        Task.objects.filter(project=project).values_list(*_INPUT_FIELDS, *Task.COMPUTED_FIELDS)
     )
     if not rows:
         return ScheduleChange(finish=None)
@@ -264,9 +264,9 @@ def schedule_recompute(project: Project) -> ScheduleChange:
     )
     ids = np.array(columns["id"], np.int64)
     links = list(
-        Dependency.objects.filter(project=project)
-        .order_by()
-        .values_list("predecessor_id", "successor_id", "type", "lag")
+        Dependency.objects.filter(project=project).values_list(
+            "predecessor_id", "successor_id", "type", "lag"
+        )
     )
     preds, succs, kinds, lags = zip(*links, strict=True) if links else ((), (), (), ())
     by_id = np.argsort(ids)
