@@ -166,8 +166,12 @@ def _baselines(project, user) -> types.ModuleType:
     from rest_framework import generics, serializers
     from rest_framework.pagination import PageNumberPagination
 
+    # The plain views list the same fields as the API's serializers (not their code).
+    from budgets.api.costs import CostEntrySerializer
     from budgets.models import CostEntry
+    from projects.api.projects import ProjectSerializer
     from projects.models import Project
+    from risks.api.register import RiskSerializer
     from risks.models import Risk, RiskTaskImpact
     from scheduling.api.tasks import TaskSerializer
     from scheduling.models import Dependency, Task
@@ -228,39 +232,7 @@ def _baselines(project, user) -> types.ModuleType:
             .order_by("-score", "number")
         ),
         Risk,
-        (
-            "id",
-            "reference",
-            "number",
-            "title",
-            "cause",
-            "event",
-            "effect",
-            "category",
-            "kind",
-            "probability",
-            "impact",
-            "score",
-            "level",
-            "owner",
-            "trigger",
-            "proximity",
-            "status",
-            "response_strategy",
-            "response_plan",
-            "contingency_plan",
-            "residual_probability",
-            "residual_impact",
-            "residual_score",
-            "residual_level",
-            "cost_impact",
-            "emv",
-            "schedule_impacts",
-            "issue",
-            "version",
-            "created_at",
-            "updated_at",
-        ),
+        RiskSerializer.Meta.fields,
         reference=serializers.ReadOnlyField(),
         residual_score=serializers.ReadOnlyField(),
         residual_level=serializers.ReadOnlyField(),
@@ -271,21 +243,7 @@ def _baselines(project, user) -> types.ModuleType:
     costs = plain(
         lambda: CostEntry.objects.filter(project=project).order_by("-date", "-id"),
         CostEntry,
-        (
-            "id",
-            "date",
-            "kind",
-            "amount",
-            "signed_amount",
-            "category",
-            "task",
-            "vendor",
-            "invoice_reference",
-            "note",
-            "created_by",
-            "created_at",
-            "version",
-        ),
+        CostEntrySerializer.Meta.fields,
         signed_amount=serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True),
     )
     projects = plain(
@@ -295,26 +253,7 @@ def _baselines(project, user) -> types.ModuleType:
             .order_by("key")
         ),
         Project,
-        (
-            "id",
-            "key",
-            "name",
-            "description",
-            "type",
-            "methodology",
-            "stage",
-            "sponsor",
-            "start_date",
-            "target_finish",
-            "currency",
-            "time_zone",
-            "report_weekday",
-            "report_hour",
-            "version",
-            "my_role",
-            "created_at",
-            "updated_at",
-        ),
+        (*(name for name in ProjectSerializer.Meta.fields if name != "template"),),
         my_role=serializers.ReadOnlyField(),
     )
     module = types.ModuleType(URLCONF)
