@@ -19,33 +19,22 @@ Goal: the 2,000-task Gantt page under 300 ms.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
+
+from bench import _django
 
 GOAL_S = 0.300
 SIZES = (200, 2_000)
 REPEATS = 7
 
 
-def best_of(call: Callable[[], object], repeats: int = REPEATS) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        call()
-        best = min(best, time.perf_counter() - started)
-    return best
+def best_of(call: Callable[[], object]) -> float:
+    return _django.best_of(call, REPEATS)
 
 
 def fmt(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds * 1000:8.1f} ms"
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
 
 
 def _plan(size: int, user) -> object:
@@ -143,19 +132,12 @@ def _naive_table(rows: list[dict]) -> Callable[[], str]:
 
 
 def run() -> bool:
-    _setup_django()
-    from django.conf import settings
-    from django.db import connection
+    _django.setup()
     from django.test import Client
-    from django.test.utils import setup_test_environment, teardown_test_environment
     from django.urls import Resolver404, resolve, reverse
 
     print(__doc__.strip().splitlines()[0])
-    setup_test_environment()
-    old_name = settings.DATABASES["default"]["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    print(f"database: {connection.vendor} (test database {connection.settings_dict['NAME']})")
-    try:
+    with _django.throwaway_database():
         from django.contrib.auth import get_user_model
 
         from scheduling import selectors
@@ -190,9 +172,6 @@ def run() -> bool:
             if size == SIZES[-1]:
                 rows = selectors.schedule_rows(project)
                 times[("naive include table", size)] = best_of(_naive_table(rows))
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
 
     small, large = SIZES
     print(f"{'what':<22} {f'{small:,} tasks':>12} {f'{large:,} tasks':>12} {'growth':>8}")
