@@ -13,6 +13,7 @@ from budgets.api import budget as budget_api
 from budgets.api import costs as costs_api
 from budgets.api import levelling as levelling_api
 from budgets.api import resources as resources_api
+from interchange import api as interchange_api
 from projects.api import auth as auth_api
 from projects.api import changes as changes_api
 from projects.api import deliverables as deliverables_api
@@ -200,6 +201,12 @@ router.register(
     f"{PROJECT}/lessons-learned", lessons_api.LessonViewSet, basename="project-lesson-learned"
 )
 router.register("lessons-learned", lessons_api.LessonSearchViewSet, basename="lesson-learned")
+
+# interchange
+router.register("imports", interchange_api.ImportViewSet, basename="import")
+router.register(
+    f"{PROJECT}/export/mspdi", interchange_api.MspdiExportViewSet, basename="project-export-mspdi"
+)
 
 urlpatterns = [
     path("me/", auth_api.MeView.as_view(), name="me"),

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "budgets",
     "risks",
     "reports",
+    "interchange",
 ]
 
 MIDDLEWARE = [

@@ -229,6 +229,15 @@ class Task(PythonChecksMixin, models.Model):
         blank=True,
         related_name="owned_tasks",
     )
+    # The task's unique ID in the plan file it was imported from (MS Project's UID), so a newer
+    # version of the same plan can be matched task by task.
+    external_id = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Its unique ID in the plan file it was imported from.",
+    )
     position = models.PositiveIntegerField(default=0, help_text="Order within its work package.")
     duration = models.PositiveIntegerField(
         default=1,
@@ -326,6 +335,12 @@ class Task(PythonChecksMixin, models.Model):
                 fields=["project", "ref"],
                 name="task_ref_unique_in_project",
                 violation_error_message="Another task of the project has this number.",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="task_external_id_unique_in_project",
+                violation_error_message="Another task of the project has this external id.",
             ),
             models.CheckConstraint(condition=Q(ref__gte=1), name="task_ref_positive"),
             models.CheckConstraint(

@@ -194,6 +194,7 @@ class TaskSerializer(serializers.ModelSerializer):
         fields = (
             "id",
             "ref",
+            "external_id",
             "name",
             "description",
             "work_package",
@@ -224,6 +225,11 @@ class TaskSerializer(serializers.ModelSerializer):
             "position": {"help_text": "Order within its work package; last if left out."},
             "duration": {"help_text": "Working days; 0 makes it a milestone."},
             "status": {"help_text": "Follows progress: any start or % is in progress, 100% done."},
+            "external_id": {
+                "read_only": True,
+                "help_text": "Its unique ID in the plan file it was imported from (MS Project's "
+                "UID), or null.",
+            },
         }
 
 

@@ -20,6 +20,7 @@ from scheduling.services.agile import (
     sprint_start,
     sprint_update,
 )
+from scheduling.services.bulk import LOAD_FIELDS, LoadLink, baseline_import, plan_load
 from scheduling.services.schedule import (
     SCHEDULE_FIELDS,
     TASK_FIELDS,
@@ -45,6 +46,8 @@ from scheduling.services.schedule import (
 
 __all__ = [
     "BACKLOG_FIELDS",
+    "LOAD_FIELDS",
+    "LoadLink",
     "PHASE_FIELDS",
     "SCHEDULE_FIELDS",
     "SPRINT_FIELDS",
@@ -54,6 +57,7 @@ __all__ = [
     "backlog_item_update",
     "backlog_reorder",
     "baseline_create",
+    "baseline_import",
     "baseline_set_performance",
     "calendar_for",
     "calendar_update",
@@ -67,6 +71,7 @@ __all__ = [
     "lock_project",
     "phase_create",
     "phase_update",
+    "plan_load",
     "ScheduleChange",
     "schedule_recompute",
     "sprint_close",

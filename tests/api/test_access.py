@@ -24,7 +24,15 @@ from stakeholders import services as stakeholder_services
 from tests.factories import UserFactory
 
 # The apps whose rows must not change when the door says no.
-CHARTER_APPS = ("projects", "scheduling", "stakeholders", "budgets", "risks", "reports")
+CHARTER_APPS = (
+    "projects",
+    "scheduling",
+    "stakeholders",
+    "budgets",
+    "risks",
+    "reports",
+    "interchange",
+)
 
 METHODS = ("get", "head", "options", "post", "put", "patch", "delete")
 

@@ -1,0 +1,165 @@
+"""Imports (``/api/v1/imports/``) and the MS Project export of a project.
+
+An import is the uploader's alone: anyone else's is a 404. Uploading answers 202 at once; the
+plan is read by a Celery task (in-process on the embedded default) and ``status`` moves from
+``pending`` to ``preview`` (or ``failed`` with ``errors``); ``confirm`` writes it, all or
+nothing, and answers with the project.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from interchange import services
+from interchange.models import Import
+from interchange.selectors import imports_for
+from projects.api.base import NoBodySerializer, ProjectSingletonViewSet
+from projects.api.projects import ProjectSerializer
+from projects.models import Role
+from projects.selectors import get_project_for
+
+TAGS = ["interchange"]
+
+
+class ImportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Import
+        fields = (
+            "id",
+            "filename",
+            "format",
+            "status",
+            "project",
+            "name",
+            "key",
+            "preview",
+            "errors",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+        extra_kwargs = {
+            "status": {"help_text": "`pending` (being read), `preview`, `done` or `failed`."},
+            "preview": {
+                "help_text": "What the import would do: `tasks`, `dependencies`, `work_packages`, "
+                "`resources`, `assignments`, `skipped` and `converted` (item and reason), "
+                "`file_finish` (MS Project's) and `computed_finish` (Charter's), and "
+                "`differences`: the tasks whose dates differ, with the reasons."
+            },
+            "errors": {"help_text": "Why the file could not be read (status `failed`)."},
+        }
+
+
+class ImportCreateSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="An MS Project XML file (MSPDI), up to 50 MB.")
+    project = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="An empty project you manage to import into; left out: a new project.",
+    )
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="New project's name."
+    )
+    key = serializers.CharField(
+        required=False, allow_blank=True, max_length=10, help_text="New project's key."
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="My plan imports"),
+    retrieve=extend_schema(summary="One of my plan imports: its status and preview"),
+    create=extend_schema(
+        summary="Upload a plan (MS Project XML); it is read in the background",
+        request={"multipart/form-data": ImportCreateSerializer},
+        responses={202: ImportSerializer},
+    ),
+    confirm=extend_schema(
+        summary="Import a previewed plan, all or nothing; answers with the project",
+        request=NoBodySerializer,
+        responses={201: ProjectSerializer},
+    ),
+)
+@extend_schema(tags=TAGS)
+class ImportViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ImportSerializer
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+    queryset = Import.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Import.objects.none()
+        return imports_for(self.request.user).defer("data")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ImportCreateSerializer
+        if self.action == "confirm":
+            return NoBodySerializer
+        return ImportSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = ImportCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        project = None
+        if data.get("project") is not None:
+            # The door: a project I am not in does not exist; importing needs a manager.
+            project = get_project_for(request.user, data["project"], need=Role.MANAGER)
+        upload = services.import_create(
+            by=request.user,
+            file=data["file"],
+            project=project,
+            name=data.get("name", ""),
+            key=data.get("key", ""),
+        )
+        upload = self.get_queryset().get(pk=upload.pk)
+        return Response(ImportSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        upload = self.get_object()
+        if upload.project_id is not None:
+            get_project_for(request.user, upload.project_id, need=Role.MANAGER)
+        project = services.import_confirm(upload=upload, by=request.user)
+        project = get_project_for(request.user, project.pk)
+        return Response(
+            ProjectSerializer(project, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="The project as MS Project XML (MSPDI)",
+        responses={
+            (200, "application/xml"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="An MSPDI file MS Project opens."
+            )
+        },
+    )
+)
+@extend_schema(tags=TAGS)
+class MspdiExportViewSet(ProjectSingletonViewSet):
+    """``GET /api/v1/projects/{id}/export/mspdi/``: any member may export what they can read."""
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        data = services.project_export_mspdi(project=self.project)
+        response = HttpResponse(data, content_type="application/xml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.project.key}.xml"'
+        return response
