@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("stakeholders.urls")),
     path("", include("budgets.urls")),
     path("", include("risks.urls")),
+    path("", include("interchange.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,0 +1,52 @@
+"""The import pages: upload, preview, confirm; and the export link on the schedule pages."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from interchange.models import Import
+from projects.models import Project
+from scheduling.models import Task
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.django_db
+def test_import_pages_upload_preview_and_confirm(
+    client_for, manager, outsider, eager_tasks, django_capture_on_commit_callbacks
+):
+    """Upload on the page, see the preview (counts, skipped items, dates that differ), import
+    it; someone else gets 404 on the preview."""
+    client = client_for(manager)
+    assert client.get(reverse("interchange:import_new")).status_code == 200
+    upload = SimpleUploadedFile(
+        "plan.xml", (DATA / "charter-sample-mspdi.xml").read_bytes(), "application/xml"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("interchange:import_new"), {"file": upload, "name": "", "key": "roll"}
+        )
+    record = Import.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("interchange:import_detail", args=[record.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "What would be imported" in page
+    assert "Recurring exceptions are not imported." in page
+    assert "Migrate data" in page and "Import it" in page
+
+    assert client_for(outsider).get(response["Location"]).status_code == 404
+    response = client_for(manager).post(reverse("interchange:import_confirm", args=[record.pk]))
+    project = Project.objects.get(key="ROLL")
+    assert response.status_code == 302 and response["Location"] == project.get_absolute_url()
+    assert Task.objects.filter(project=project).count() == 5
+
+
+@pytest.mark.django_db
+def test_schedule_pages_link_the_ms_project_export(client_for, project, viewer):
+    """The task list offers the project as MS Project XML, and the link downloads it."""
+    page = client_for(viewer).get(reverse("scheduling:tasks", args=[project.pk])).content.decode()
+    url = reverse("api:project-export-mspdi", kwargs={"project_pk": project.pk})
+    assert url in page
+    assert client_for(viewer).get(url).status_code == 200
