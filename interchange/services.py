@@ -500,7 +500,12 @@ def project_export_mspdi(*, project: Project) -> bytes:
         working_weekdays=frozenset(calendar.working_weekdays or [1, 2, 3, 4, 5]),
         holidays=holidays,
         tasks=tuple(rows),
-        links=tuple(mspdi.OutLink(uids[p], uids[s], kind, lag) for p, s, kind, lag in links),
+        # A link from another project's task has no row in this file: it is left out.
+        links=tuple(
+            mspdi.OutLink(uids[p], uids[s], kind, lag)
+            for p, s, kind, lag in links
+            if p in uids and s in uids
+        ),
         resources=tuple(
             mspdi.OutResource(
                 uid=resource_uids[r.pk],

@@ -232,3 +232,18 @@ def test_export_then_import_of_a_demo_project_gives_the_same_plan(django_user_mo
         assert list(copy.work_packages.order_by("sort_key").values_list("code", "name")) == list(
             project.work_packages.order_by("sort_key").values_list("code", "name")
         )
+
+        def people(p):
+            resources = Resource.objects.filter(project=p).values_list("name", "kind")
+            assignments = Assignment.objects.filter(project=p).values_list(
+                "task__name", "resource__name", "units"
+            )
+            return sorted(resources), sorted(assignments)
+
+        def baseline(p):
+            base = Baseline.objects.get(project=p, is_performance=True)
+            rows = base.tasks.values_list("name", "start_date", "finish_date", "duration", "cost")
+            return sorted(rows)
+
+        assert people(copy) == people(project), project.key
+        assert baseline(copy) == baseline(project), project.key
