@@ -183,7 +183,7 @@ def map_plan(
                 )
                 continue
             days = (exception.finish - exception.start).days + 1
-            if days > mspdi._MAX_EXCEPTION_DAYS or days < 1:
+            if days > mspdi.MAX_EXCEPTION_DAYS or days < 1:
                 skip(f"Calendar exception “{label}”", f"It spans {days} days.")
                 continue
             for offset in range(days):
@@ -224,6 +224,11 @@ def map_plan(
     # The outline: a task is a summary when the file says so or the next row is deeper.
     rows = [t for t in plan.tasks if t.outline_level > 0 and t.uid != 0]
     rows.sort(key=lambda t: t.id)
+    for row in rows:
+        if not row.active:
+            skip(f"Task “{row.name}”", "Inactive in MS Project: it takes no part in the plan.")
+    inactive = {row.uid for row in rows if not row.active}
+    rows = [row for row in rows if row.active]
     summary_uids = {
         row.uid
         for index, row in enumerate(rows)
@@ -270,6 +275,8 @@ def map_plan(
         if predecessor.outline_level == 0 or successor.outline_level == 0:
             skip(label, "A link on the project summary task.")
             continue
+        if link.predecessor_uid in inactive or link.successor_uid in inactive:
+            continue  # the inactive task is listed as skipped already
         lag = link.lag_days
         if link.percent:
             skip(

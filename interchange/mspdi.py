@@ -14,6 +14,7 @@ Saturday (0: an exception, in files before MS Project 2007).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import re
@@ -51,7 +52,8 @@ ASAP, MSO, SNET, FNLT = 0, 2, 4, 7
 _ISO_WEEKDAY = {1: 7, 2: 1, 3: 2, 4: 3, 5: 4, 6: 5, 7: 6}
 _DAY_TYPE = {iso: day_type for day_type, iso in _ISO_WEEKDAY.items()}
 UNASSIGNED_RESOURCE = -65535
-_MAX_EXCEPTION_DAYS = 3660
+# An exception longer than this (ten years) is a typing slip, not a closure.
+MAX_EXCEPTION_DAYS = 3660
 
 
 class MspdiError(ValueError):
@@ -130,6 +132,8 @@ class Task:
     notes: str = ""
     calendar_uid: int | None = None
     baseline: Baseline | None = None
+    # MS Project 2010+: an inactive task stays in the plan but does not take part in it.
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -366,17 +370,13 @@ def parse(data: bytes) -> Plan:
     _check_cycles(links, seen)
     resources = tuple(_resource(r) for r in project.all("Resources/Resource"))
     assignments = tuple(_assignment(a) for a in project.all("Assignments/Assignment"))
-    return Plan(
-        **{f: getattr(plan, f) for f in plan.__dataclass_fields__ if f not in _LISTS},
-        calendars=calendars,
+    return dataclasses.replace(
+        plan,
         tasks=tuple(tasks),
         links=tuple(links),
         resources=resources,
         assignments=assignments,
     )
-
-
-_LISTS = {"calendars", "tasks", "links", "resources", "assignments"}
 
 
 def _calendar(element: _Element) -> Calendar:
@@ -419,12 +419,13 @@ def _calendar(element: _Element) -> Calendar:
             )
         )
     base = _int(element.text("BaseCalendarUID"), "BaseCalendarUID")
+    # A base calendar stands alone (MS Project writes -1 or 0 as its base); a derived one,
+    # such as a resource's, takes what it leaves out from its base.
+    is_base = element.text("IsBaseCalendar") != "0"
     return Calendar(
         uid=uid if uid is not None else -1,
         name=(element.text("Name") or "").strip(),
-        base_uid=base
-        if base not in (None, -1, 0) or element.text("IsBaseCalendar") == "0"
-        else None,
+        base_uid=None if is_base or base in (None, -1) else base,
         working_weekdays=frozenset(weekdays) if described and weekdays else None,
         exceptions=tuple(exceptions),
     )
@@ -479,6 +480,7 @@ def _task(element: _Element, minutes_per_day: int) -> Task:
         notes=(element.text("Notes") or "").strip(),
         calendar_uid=None if calendar_uid in (None, -1) else calendar_uid,
         baseline=baseline,
+        active=element.text("Active") != "0",
     )
 
 

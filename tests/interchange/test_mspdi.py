@@ -205,3 +205,15 @@ def test_write_then_parse_gives_the_plan_back():
     assert plan.tasks[2].fixed_cost == Decimal("12.50")
     assert [(link.type, link.lag_days) for link in plan.links] == [("SS", -2)]
     assert plan.calendar.exceptions[0].start == datetime.date(2026, 3, 4)
+
+
+def test_map_plan_skips_inactive_tasks_and_their_links():
+    """An inactive task (MS Project 2010+) is listed as skipped and its links go with it."""
+    body = (
+        _task(1, "A")
+        + _task(2, "Dropped", _link(1), "<Active>0</Active>")
+        + _task(3, "C", _link(2))
+    )
+    preview = mapping.schedule_preview(mapping.map_plan(mspdi.parse(_plan(body)), today=TODAY))
+    assert (preview["tasks"], preview["dependencies"]) == (2, 0)
+    assert preview["skipped"][0]["item"] == "Task “Dropped”"
