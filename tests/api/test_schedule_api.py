@@ -135,6 +135,7 @@ def test_tasks_create_answers_with_every_field_and_the_computed_dates(api_for, m
     assert set(row) == {
         "id",
         "ref",
+        "external_id",
         "name",
         "description",
         "work_package",
