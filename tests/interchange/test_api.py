@@ -137,3 +137,20 @@ def test_export_mspdi_for_members_404_for_others(api_for, project, manager, view
     assert [t.name for t in plan.tasks if t.outline_level] == ["Design", "Build"]
     assert [(link.type, link.lag_days) for link in plan.links] == [("SS", 2)]
     assert api_for(outsider).get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_imports_list_costs_the_same_queries_for_2_and_20(
+    api_for, manager, django_assert_max_num_queries
+):
+    """My imports list in a fixed number of queries (count, rows), without the files."""
+    client = api_for(manager)
+    data = (DATA / "task-links-project2016-mspdi.xml").read_bytes()
+    for count in (2, 20):
+        Import.objects.all().delete()
+        Import.objects.bulk_create(
+            Import(owner=manager, filename=f"{n}.xml", data=data) for n in range(count)
+        )
+        with django_assert_max_num_queries(2):
+            rows = client.get("/api/v1/imports/").json()["results"]
+        assert len(rows) == count
