@@ -173,6 +173,10 @@ class ScheduleArrays:
     is_critical: BoolArray
     finish: int
     order: IntArray
+    # The least slack on an outgoing link before the cap by total float, ``MISSING`` for a task
+    # that leads nowhere (its free float is then its slack to ``finish``): the part of the free
+    # float that does not depend on where the plan finishes.
+    free_float_links: IntArray
     critical_path: IntArray
     driving: BoolArray
 
@@ -362,8 +366,10 @@ def compute_schedule_arrays(
     slack = es[succ] - es[pred] - weight
     leads_somewhere = np.zeros(n, np.bool_)
     leads_somewhere[pred[active]] = True
-    free_float = np.where(leads_somewhere, _UNBOUNDED, finish - ef)
-    np.minimum.at(free_float, pred[active], slack[active])
+    free_float_links = np.full(n, _UNBOUNDED, np.int64)
+    np.minimum.at(free_float_links, pred[active], slack[active])
+    free_float = np.where(leads_somewhere, free_float_links, finish - ef)
+    free_float_links[~leads_somewhere] = MISSING
     # Never more free than total float (as MS Project shows it): without this an SS lead before
     # the project start, or a deadline, would report slack the project finish cannot give.
     free_float = np.minimum(free_float, total_float)
@@ -379,6 +385,7 @@ def compute_schedule_arrays(
         is_critical=is_critical,
         finish=finish,
         order=order,
+        free_float_links=free_float_links,
         critical_path=order[is_critical[order]],
         driving=active & (slack == 0),
     )

@@ -40,14 +40,19 @@ SCHEDULE_ROW_FIELDS = (
     "deadline",
     "actual_start",
     "actual_finish",
-    *Task.COMPUTED_FIELDS,
+    *Task.SHOWN_COMPUTED_FIELDS,
 )
 
 
 def schedule_rows(project: Project) -> list[dict[str, Any]]:
     """Every task's schedule fields in plan order (WBS order, then position): one query."""
     # Tuples zipped into dicts: Django's values() builds each dict in Python, ~3x slower.
-    rows = Task.objects.filter(project=project).in_plan_order().values_list(*SCHEDULE_ROW_FIELDS)
+    rows = (
+        Task.objects.filter(project=project)
+        .with_floats()
+        .in_plan_order()
+        .values_list(*SCHEDULE_ROW_FIELDS)
+    )
     return [dict(zip(SCHEDULE_ROW_FIELDS, row, strict=True)) for row in rows]
 
 

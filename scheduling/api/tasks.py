@@ -60,6 +60,26 @@ COMPUTED_HELP = {
     "start_date": "The first working day (computed).",
     "finish_date": "The last working day, inclusive; a milestone's is its start (computed).",
 }
+# The computed columns as the API shows them: the stored ones, and the late dates and floats
+# that ``TaskQuerySet.with_floats()`` derives on read from what is stored relative to the finish.
+COMPUTED_FIELDS = Task.SHOWN_COMPUTED_FIELDS
+
+
+class FloatFieldsMixin(serializers.Serializer):
+    """The derived late dates and floats: annotations, not model fields."""
+
+    late_start = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=COMPUTED_HELP["late_start"]
+    )
+    late_finish = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=COMPUTED_HELP["late_finish"]
+    )
+    total_float = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=COMPUTED_HELP["total_float"]
+    )
+    free_float = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=COMPUTED_HELP["free_float"]
+    )
 
 
 # --- what a schedule-moving write moved ----------------------------------------------------------
@@ -151,7 +171,7 @@ class PredecessorsField(serializers.CharField):
         )
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(FloatFieldsMixin, serializers.ModelSerializer):
     work_package = ProjectRelatedField(
         queryset=WorkPackage.objects.all(),
         required=False,
@@ -216,10 +236,10 @@ class TaskSerializer(serializers.ModelSerializer):
             "fixed_cost",
             "planned_cost",
             "predecessors",
-            *Task.COMPUTED_FIELDS,
+            *COMPUTED_FIELDS,
             "version",
         )
-        read_only_fields = ("status", *Task.COMPUTED_FIELDS)
+        read_only_fields = ("status", *COMPUTED_FIELDS)
         extra_kwargs = {
             **{name: {"help_text": text} for name, text in COMPUTED_HELP.items()},
             "position": {"help_text": "Order within its work package; last if left out."},
@@ -286,6 +306,7 @@ class TaskViewSet(
         )
         return (
             queryset.filter(project=self.project)
+            .with_floats()
             .in_plan_order()
             .prefetch_related(
                 Prefetch("predecessor_links", queryset=links, to_attr="incoming_links")
@@ -427,7 +448,7 @@ SCHEDULE_TASK_FIELDS = (
 )
 
 
-class ScheduleTaskSerializer(serializers.ModelSerializer):
+class ScheduleTaskSerializer(FloatFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Task
         fields = SCHEDULE_TASK_FIELDS
@@ -468,6 +489,7 @@ class ScheduleViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
         # the ORM and the standard encoder, cost several times the query (bench/edits.py).
         rows = (
             Task.objects.filter(project=self.project)
+            .with_floats()
             .in_plan_order()
             .values_list(*SCHEDULE_TASK_FIELDS)
         )

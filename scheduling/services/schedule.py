@@ -34,6 +34,7 @@ from scheduling.models import (
     Calendar,
     Dependency,
     Holiday,
+    PlanFinish,
     Task,
     validate_working_weekdays,
 )
@@ -93,8 +94,9 @@ def work_calendar(project: Project) -> engine.WorkCalendar:
 
 @dataclasses.dataclass(frozen=True)
 class ScheduleChange:
-    """What a recompute did: the project's finish as shown and the tasks whose stored schedule
-    (dates, late dates, floats, criticality) changed, the rows it wrote."""
+    """What a recompute did: the project's finish as shown and the tasks whose schedule as read
+    (dates, late dates, floats, criticality) changed. The rows it wrote are fewer when the
+    finish moved: late dates are stored relative to it."""
 
     finish: datetime.date | None
     moved: list[int] = dataclasses.field(default_factory=list)
@@ -231,14 +233,15 @@ def _write_computed(ids: list[int], values: dict[str, list[Any]]) -> None:
 
 
 _INPUT_FIELDS = ("id", "duration", "constraint_date", "deadline", "actual_start", "actual_finish")
-_INT_FIELDS = (
-    "early_start",
-    "early_finish",
-    "late_start",
-    "late_finish",
-    "total_float",
-    "free_float",
-)
+def _store_finish(project: Project, index: int) -> int | None:
+    """Keep the plan's finish (the anchor of every task's late dates) as ``index``; returns the
+    one stored before (None if there was none)."""
+    before = PlanFinish.objects.filter(project=project).values_list("index", flat=True).first()
+    if before is None:
+        PlanFinish.objects.create(project=project, index=index)
+    elif before != index:
+        PlanFinish.objects.filter(project=project).update(index=index)
+    return before
 
 
 def schedule_recompute(project: Project) -> ScheduleChange:
@@ -309,34 +312,67 @@ def schedule_recompute(project: Project) -> ScheduleChange:
         # A date near 9999 plus a duration or lags puts a date beyond what a calendar holds.
         raise ValidationError(_out_of_calendar_message(int(ids[np.argmax(outside)])))
 
+    # Late dates relative to the finish, so a moved finish rewrites only the tasks whose own
+    # dates or distance to it changed (Task.with_floats() derives the rest on read).
     computed = {
         "early_start": result.early_start,
         "early_finish": result.early_finish,
-        "late_start": result.late_start,
-        "late_finish": result.late_finish,
-        "total_float": result.total_float,
-        "free_float": result.free_float,
+        "late_start_to_finish": result.finish - result.late_start,
+        "free_float_links": result.free_float_links,
     }
-    changed = np.zeros(ids.size, np.bool_)
-    for name in _INT_FIELDS:
+    # Moved: what a reader sees changed. Written: the rows whose stored columns changed.
+    moves = _int_column(columns["early_start"]) != result.early_start
+    moves |= _int_column(columns["early_finish"]) != result.early_finish
+    moves |= np.array(columns["is_critical"], np.bool_) != result.is_critical
+    moves |= _day_column(columns["start_date"]) != starts
+    moves |= _day_column(columns["finish_date"]) != finishes
+    changed = moves.copy()
+    for name in ("late_start_to_finish", "free_float_links"):
         changed |= _int_column(columns[name]) != computed[name]
-    changed |= np.array(columns["is_critical"], np.bool_) != result.is_critical
-    changed |= _day_column(columns["start_date"]) != starts
-    changed |= _day_column(columns["finish_date"]) != finishes
     where = np.flatnonzero(changed)
     values = {name: array[where].tolist() for name, array in computed.items()}
+    values["free_float_links"] = [
+        None if value == engine.MISSING else value for value in values["free_float_links"]
+    ]
     values["is_critical"] = result.is_critical[where].tolist()
     values["start_date"] = starts[where].astype(object).tolist()
     values["finish_date"] = finishes[where].astype(object).tolist()
+    _write_computed(ids[where].tolist(), values)
+    before = _store_finish(project, result.finish)
+    # A moved finish moves the late dates and floats of rows that kept their distance to it.
+    moves |= _read_floats_changed(columns, before, result)
+    where = np.flatnonzero(moves)
     moved = ids[where].tolist()
-    _write_computed(moved, values)
     signals.schedule_recomputed.send(sender=Task, project=project, changed=len(moved))
     finish = calendar.index_to_date(
         int(shown_finish_index(result.early_start, result.early_finish))
     )
     return ScheduleChange(
-        finish=finish, moved=moved, starts=values["start_date"], finishes=values["finish_date"]
+        finish=finish,
+        moved=moved,
+        starts=starts[where].astype(object).tolist(),
+        finishes=finishes[where].astype(object).tolist(),
     )
+
+
+def _read_floats_changed(
+    columns: dict[str, tuple[Any, ...]], finish: int | None, result: engine.ScheduleArrays
+) -> npt.NDArray[np.bool_]:
+    """Which tasks' late start or free float, as ``with_floats()`` reads them, differ between
+    the stored ``columns`` anchored at ``finish`` and the new ``result`` (total float and late
+    finish follow from those and the early dates, which the caller compares)."""
+    if finish is None:
+        return np.ones(result.early_start.size, np.bool_)
+    to_finish = _int_column(columns["late_start_to_finish"])
+    early_start = _int_column(columns["early_start"])
+    early_finish = _int_column(columns["early_finish"])
+    links = _int_column(columns["free_float_links"])
+    unset = (to_finish == engine.MISSING) | (early_start == engine.MISSING)
+    late_start = finish - to_finish
+    free_float = np.minimum(
+        np.where(links == engine.MISSING, finish - early_finish, links), late_start - early_start
+    )
+    return unset | (late_start != result.late_start) | (free_float != result.free_float)
 
 
 def _schedule_unlinked(project: Project, task: Task) -> ScheduleChange | None:
@@ -360,7 +396,8 @@ def _schedule_unlinked(project: Project, task: Task) -> ScheduleChange | None:
             unscheduled=Count("pk", filter=Q(early_start__isnull=True)),
         )
     )
-    if others["anchor"] is None or others["unscheduled"]:
+    stored = PlanFinish.objects.filter(project=project).values_list("index", flat=True).first()
+    if others["anchor"] is None or others["unscheduled"] or stored != others["anchor"]:
         return None
     calendar = work_calendar(project)
     anchor = others["anchor"]
@@ -383,10 +420,8 @@ def _schedule_unlinked(project: Project, task: Task) -> ScheduleChange | None:
     Task.objects.filter(pk=task.pk).update(
         early_start=early_start,
         early_finish=early_finish,
-        late_start=late_start,
-        late_finish=late_start + length,
-        total_float=total_float,
-        free_float=min(anchor - early_finish, total_float),
+        late_start_to_finish=anchor - late_start,
+        free_float_links=None,
         is_critical=total_float <= 0,
         start_date=start,
         finish_date=finish,
@@ -399,6 +434,11 @@ def _schedule_unlinked(project: Project, task: Task) -> ScheduleChange | None:
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
+
+def _reread(task: Task) -> Task:
+    """The task as stored after its recompute, with its late dates and floats."""
+    return Task.objects.with_floats().get(pk=task.pk)
 
 
 def _derive_status(task: Task) -> None:
@@ -460,7 +500,7 @@ def task_create(
         change = _replace_predecessors(project=project, task=task, text=predecessors, by=by)
     else:
         change = _schedule_unlinked(project, task) or schedule_recompute(project)
-    task.refresh_from_db()
+    task = _reread(task)
     task.schedule_change = change
     return task
 
@@ -504,7 +544,10 @@ def task_update(
         )
     elif SCHEDULE_FIELDS & set(changes):
         current.schedule_change = schedule_recompute(project)
-    current.refresh_from_db()
+    change = getattr(current, "schedule_change", None)
+    current = _reread(current)
+    if change is not None:
+        current.schedule_change = change
     return current
 
 

@@ -90,7 +90,8 @@ def can_manage(project: Project) -> bool:
 
 def _project_task(project: Project, task_pk: int) -> Task:
     return get_object_or_404(
-        Task.objects.filter(project=project).select_related("work_package", "owner"), pk=task_pk
+        Task.objects.filter(project=project).with_floats().select_related("work_package", "owner"),
+        pk=task_pk,
     )
 
 

@@ -66,6 +66,17 @@ def reference(project) -> dict[int, tuple]:
 
 
 def stored(project) -> dict[int, tuple]:
+    """Each task's schedule as pages and the API read it (late dates and floats derived)."""
+    return {
+        row[0]: tuple(row[1:])
+        for row in Task.objects.filter(project=project)
+        .with_floats()
+        .values_list("pk", *Task.SHOWN_COMPUTED_FIELDS)
+    }
+
+
+def stored_columns(project) -> dict[int, tuple]:
+    """Each task's stored schedule columns: what a recompute writes."""
     return {
         row[0]: tuple(row[1:])
         for row in Task.objects.filter(project=project).values_list("pk", *Task.COMPUTED_FIELDS)
@@ -157,7 +168,13 @@ def test_a_new_unlinked_task_is_scheduled_alone_when_it_cannot_move_the_finish(
     assert short.schedule_change.moved == [short.pk]
     assert short.total_float == 27 and short.free_float == 27 and not short.is_critical
     assert short.schedule_change.finish == first.finish_date
+    columns = stored_columns(project)
     longer = services.task_create(project=project, by=manager, name="Longer", duration=40)
-    # The finish moved: every task's late dates and floats moved with it.
+    # The finish moved: every task's late dates and floats moved with it...
     assert longer.schedule_change.moved_count == Task.objects.filter(project=project).count()
     assert stored(project) == reference(project)
+    assert Task.objects.with_floats().get(pk=short.pk).total_float == 37
+    # ...but they are stored relative to the finish: only the new task and the one that stopped
+    # being critical were rewritten.
+    rewritten = {pk for pk, values in stored_columns(project).items() if columns.get(pk) != values}
+    assert rewritten == {first.pk, longer.pk}
