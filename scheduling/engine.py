@@ -42,7 +42,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from itertools import repeat
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -127,9 +128,13 @@ class LinkInput:
     lag: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class TaskResult:
-    """One task's computed dates (exclusive finish indexes) and floats, in working days."""
+class TaskResult(NamedTuple):
+    """One task's computed dates (exclusive finish indexes) and floats, in working days.
+
+    A named tuple, not a dataclass: :func:`compute_schedule` builds one per task straight from
+    the result columns with ``tuple.__new__`` (C, no Python ``__init__``), 4x faster at 100,000
+    tasks, where building the results was a third of the entry point's time (bench/engine.py).
+    """
 
     id: int
     early_start: int
@@ -578,23 +583,18 @@ def compute_schedule(
     ids = network.ids
     arrays = network.schedule(must_finish_by=must_finish_by)
 
-    results = dict(
-        zip(
-            ids,
-            map(
-                TaskResult,
-                ids,
-                arrays.early_start.tolist(),
-                arrays.early_finish.tolist(),
-                arrays.late_start.tolist(),
-                arrays.late_finish.tolist(),
-                arrays.total_float.tolist(),
-                arrays.free_float.tolist(),
-                arrays.is_critical.tolist(),
-            ),
-            strict=True,
-        )
+    rows = zip(
+        ids,
+        arrays.early_start.tolist(),
+        arrays.early_finish.tolist(),
+        arrays.late_start.tolist(),
+        arrays.late_finish.tolist(),
+        arrays.total_float.tolist(),
+        arrays.free_float.tolist(),
+        arrays.is_critical.tolist(),
+        strict=True,
     )
+    results = dict(zip(ids, map(tuple.__new__, repeat(TaskResult), rows), strict=True))
     return ScheduleResult(
         tasks=results,
         finish=arrays.finish,
