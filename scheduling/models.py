@@ -247,8 +247,9 @@ class Task(PythonChecksMixin, models.Model):
         related_name="owned_tasks",
     )
     # The task's unique ID in the plan file it was imported from (MS Project's UID), so a newer
-    # version of the same plan can be matched task by task.
-    external_id = models.CharField(
+    # version of the same plan can be matched task by task. NULL, not "", for a task typed in
+    # Charter, so the unique constraint below leaves those out.
+    external_id = models.CharField(  # noqa: DJ001
         max_length=64,
         null=True,
         blank=True,
@@ -412,7 +413,11 @@ class Task(PythonChecksMixin, models.Model):
                 violation_error_message="Estimates must be optimistic ≤ most likely ≤ pessimistic.",
             ),
         ]
-        indexes = [models.Index(fields=["project", "is_critical"])]
+        indexes = [
+            models.Index(fields=["project", "is_critical"]),
+            # A new task goes last in its work package: MAX(position) without reading the plan.
+            models.Index(fields=["project", "work_package", "position"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

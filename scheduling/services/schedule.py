@@ -16,7 +16,7 @@ import numpy.typing as npt
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Q, Subquery
 
 from projects.exceptions import StaleEdit
 from projects.models import Project
@@ -233,6 +233,8 @@ def _write_computed(ids: list[int], values: dict[str, list[Any]]) -> None:
 
 
 _INPUT_FIELDS = ("id", "duration", "constraint_date", "deadline", "actual_start", "actual_finish")
+
+
 def _store_finish(project: Project, index: int) -> int | None:
     """Keep the plan's finish (the anchor of every task's late dates) as ``index``; returns the
     one stored before (None if there was none)."""
@@ -394,10 +396,11 @@ def _schedule_unlinked(project: Project, task: Task) -> ScheduleChange | None:
             anchor=Max("early_finish"),
             latest_start=Max("early_start"),
             unscheduled=Count("pk", filter=Q(early_start__isnull=True)),
+            # The stored finish in the same round trip (an uncorrelated subquery: one value).
+            stored=Max(Subquery(PlanFinish.objects.filter(project=project).values("index")[:1])),
         )
     )
-    stored = PlanFinish.objects.filter(project=project).values_list("index", flat=True).first()
-    if others["anchor"] is None or others["unscheduled"] or stored != others["anchor"]:
+    if others["anchor"] is None or others["unscheduled"] or others["stored"] != others["anchor"]:
         return None
     calendar = work_calendar(project)
     anchor = others["anchor"]

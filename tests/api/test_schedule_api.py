@@ -766,9 +766,7 @@ def test_a_schedule_moving_patch_answers_what_moved(api_for, member, project, pl
     assert response.status_code == 200, response.json()
     after = {row["id"]: row for row in client.get(url(project, "tasks")).json()["results"]}
     changed = {
-        pk
-        for pk in after
-        if any(after[pk][f] != before[pk][f] for f in Task.SHOWN_COMPUTED_FIELDS)
+        pk for pk in after if any(after[pk][f] != before[pk][f] for f in Task.SHOWN_COMPUTED_FIELDS)
     }
     schedule = response.json()["schedule"]
     assert set(schedule["moved"]) == changed == {plan["A"], plan["B"], plan["C"], plan["M"]}
