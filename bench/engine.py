@@ -34,6 +34,9 @@ TRUEPPM_REPEATS = {1_000: 5, 10_000: 3, 25_000: 2}
 TRUEPPM_SPEEDUP_GOAL = 20.0
 TRUEPPM_SPEEDUP_SIZES = (10_000, 25_000)
 LARGEST_SIZE_LIMIT_S = 0.5
+# The objects entry point at the largest size (issue #14: a person-facing recompute of a
+# 100,000-task plan through TaskInput/TaskResult objects).
+LARGEST_OBJECTS_LIMIT_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -278,8 +281,8 @@ def run() -> bool:
         if size == max(SIZES):
             outcomes.append(
                 (
-                    f"{size} tasks < {LARGEST_SIZE_LIMIT_S} s, objects ({objects_s:.3f} s)",
-                    objects_s < LARGEST_SIZE_LIMIT_S,
+                    f"{size} tasks < {LARGEST_OBJECTS_LIMIT_S} s, objects ({objects_s:.3f} s)",
+                    objects_s < LARGEST_OBJECTS_LIMIT_S,
                 )
             )
             outcomes.append(
