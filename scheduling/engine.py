@@ -57,6 +57,7 @@ __all__ = [
     "LinkInput",
     "Network",
     "RollupInput",
+    "RollupTotals",
     "ScheduleArrays",
     "ScheduleResult",
     "SummaryRollup",
@@ -68,6 +69,7 @@ __all__ = [
     "critical_paths",
     "prepare_network",
     "rollup_summaries",
+    "rollup_totals",
 ]
 
 #: Link type codes used by the array entry point: ``LINK_TYPES.index("SF") == 3``.
@@ -654,6 +656,20 @@ class SummaryRollup:
     percent_complete: float
 
 
+@dataclass(frozen=True, slots=True)
+class RollupTotals:
+    """The leaves directly under one summary, totalled: the earliest start, the latest finish,
+    Σ percent × duration, Σ duration, Σ percent and how many. A database computes these with
+    one ``GROUP BY``, so a caller need not read every task to roll the WBS up."""
+
+    start: int
+    finish: int
+    weighted: float
+    length: int
+    plain: float
+    count: int
+
+
 def rollup_summaries(
     leaves: Iterable[RollupInput], parent_of: Mapping[int, int | None]
 ) -> dict[int, SummaryRollup]:
@@ -684,8 +700,20 @@ def rollup_summaries(
         total[3] += leaf.duration
         total[4] += leaf.percent_complete
         total[5] += 1
+    return rollup_totals(
+        {parent: RollupTotals(*total) for parent, total in direct.items()}, parent_of
+    )
+
+
+def rollup_totals(
+    direct: Mapping[int, RollupTotals], parent_of: Mapping[int, int | None]
+) -> dict[int, SummaryRollup]:
+    """Roll each summary's own leaves' totals (``direct``, by summary id) up through every
+    ancestor in ``parent_of``, as :func:`rollup_summaries` does from the leaves themselves.
+    Raises :class:`CycleError` if the parent map loops."""
     totals: dict[int, list[float]] = {}
-    for first, part in direct.items():
+    for first, own in direct.items():
+        part = [own.start, own.finish, own.weighted, own.length, own.plain, own.count]
         summary: int | None = first
         path: list[int] = []
         while summary is not None:

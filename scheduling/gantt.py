@@ -4,15 +4,19 @@ Pure: no Django, no clock. The view passes plain rows (``selectors.schedule_rows
 and its roll-up) and gets back rows for the left-hand table and two SVG strings, the time axis
 and the chart body, drawn from the same stored dates the task table and the API show.
 
+A plan's outline is laid out from counts alone (:func:`outline_blocks`: the WBS, and how many
+tasks each work package holds), so the page reads only the tasks of the rows it shows, however
+large the plan: 200 rows of a 10,000-task plan are 200 rows from the database, not 10,000.
+
 Built as one string from Python rather than a template with per-row includes: 200 rows of bars
-and arrows are a few thousand elements, and the page must stay quick at 2,000 tasks (it is paged
-by rows; the time axis is the whole project's, so every page lines up the same way).
+and arrows are a few thousand elements, and the page must stay quick at 10,000 tasks (it is
+paged by rows; the time axis is the whole project's, so every page lines up the same way).
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -113,6 +117,188 @@ def task_codes(tasks: Sequence[Mapping[str, Any]], packages: Sequence[Mapping]) 
     return {row["id"]: code for kind, row, code, _, _ in outline(tasks, packages) if kind == "task"}
 
 
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A run of the outline's rows (see :func:`outline`): a work package's summary row, or a
+    work package's own tasks (``package`` None: the tasks outside the WBS), from row
+    ``first`` on."""
+
+    kind: str  # "summary" or "tasks"
+    package: int | None
+    first: int
+    size: int
+    depth: int
+    code: str  # the work package's code; "" outside the WBS
+    number_from: int = 1  # tasks: the outline number of the first of them
+
+    @property
+    def end(self) -> int:
+        return self.first + self.size
+
+    def task_code(self, offset: int) -> str:
+        """The outline code of the block's task at ``offset``."""
+        number = self.number_from + offset
+        return f"{self.code}.{number}" if self.code else str(number)
+
+
+def outline_blocks(
+    packages: Sequence[Mapping[str, Any]],
+    counts: Mapping[int | None, int],
+    summaries: Container[int],
+    collapsed: Iterable[int] = (),
+) -> list[Block]:
+    """The plan's rows in outline order as blocks, from the WBS in reading order (``id``,
+    ``parent_id``, ``code``), how many tasks each work package holds itself (``counts``,
+    None for the tasks outside the WBS) and the work packages that have a summary row
+    (``summaries``: those with a scheduled task under them). Nothing under a collapsed
+    package has a block; its summary row stays."""
+    collapsed = set(collapsed)
+    children: dict[int | None, list[Mapping[str, Any]]] = {}
+    for package in packages:
+        children.setdefault(package["parent_id"], []).append(package)
+    blocks: list[Block] = []
+
+    def add(kind: str, package: int | None, size: int, depth: int, code: str, n: int = 1) -> None:
+        first = blocks[-1].end if blocks else 0
+        blocks.append(Block(kind, package, first, size, depth, code, n))
+
+    def walk(package: Mapping[str, Any], depth: int) -> None:
+        if package["id"] in summaries:
+            add("summary", package["id"], 1, depth, package["code"])
+        if package["id"] in collapsed:
+            return
+        kids = children.get(package["id"], [])
+        for kid in kids:
+            walk(kid, depth + 1)
+        own = counts.get(package["id"])
+        if own:
+            add("tasks", package["id"], own, depth + 1, package["code"], len(kids) + 1)
+
+    top = children.get(None, [])
+    for package in top:
+        walk(package, 0)
+    if counts.get(None):
+        add("tasks", None, counts[None], 0, "", len(top) + 1)
+    return blocks
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Rows ``first`` to ``last`` (exclusive) of a plan laid out in ``blocks``."""
+
+    blocks: Sequence[Block]
+    first: int
+    last: int
+
+    @property
+    def parts(self) -> list[tuple[Block, int, int]]:
+        """Each block with rows in the window, and the offsets (from, to) of those rows."""
+        first, last = self.first, self.last
+        return [
+            (b, max(first, b.first) - b.first, min(last, b.end) - b.first)
+            for b in self.blocks
+            if b.first < last and b.end > first
+        ]
+
+    def task_query(self) -> tuple[list[int | None], int, int]:
+        """What to read for the window's tasks: the work packages whose tasks it shows, in
+        outline order, and the offset and count of its tasks among theirs (each package's
+        tasks in plan order, the packages one after the other)."""
+        tasks = [(b, lo, hi) for b, lo, hi in self.parts if b.kind == "tasks"]
+        if not tasks:
+            return [], 0, 0
+        return [b.package for b, _, _ in tasks], tasks[0][1], sum(hi - lo for _, lo, hi in tasks)
+
+    def rows(
+        self,
+        tasks: Sequence[Mapping[str, Any]],
+        packages: Sequence[Mapping[str, Any]],
+        rollup: Mapping[int, Mapping[str, Any]],
+        calendar: WorkCalendar,
+        *,
+        collapsed: Iterable[int] = (),
+        baseline: Mapping[int, tuple[datetime.date | None, datetime.date | None]] | None = None,
+    ) -> list[PlanRow]:
+        """The window's rows, given its tasks (as :meth:`task_query` reads them)."""
+        collapsed = set(collapsed)
+        baseline = baseline or {}
+        names = {p["id"]: p["name"] for p in packages}
+        queue = iter(tasks)
+        rows: list[PlanRow] = []
+        for block, lo, hi in self.parts:
+            if block.kind == "summary":
+                summary = rollup[block.package]
+                start, finish = summary["start_date"], summary["finish_date"]
+                rows.append(
+                    PlanRow(
+                        kind="summary",
+                        id=block.package,
+                        code=block.code,
+                        name=names[block.package],
+                        depth=block.depth,
+                        start=start,
+                        finish=finish,
+                        duration=calendar.date_to_index(finish) - calendar.date_to_index(start) + 1,
+                        percent=summary["percent_complete"],
+                        collapsed=block.package in collapsed,
+                    )
+                )
+                continue
+            for offset in range(lo, hi):
+                row = next(queue)
+                rows.append(task_row(row, block.task_code(offset), block.depth, baseline))
+        return rows
+
+    def beyond(
+        self, tasks: Sequence[Mapping[str, Any]], others: Iterable[Mapping[str, Any]]
+    ) -> tuple[list[PlanRow], list[PlanRow]]:
+        """Tasks off the window (``others``, rows with ``work_package_id`` and ``position``)
+        that the window's ``tasks`` link to: those whose rows come before the window and
+        those after, for the arrows that leave through its top and bottom edges. A task
+        under a collapsed work package has no row and is left out, as its arrows are."""
+        by_package = {b.package: b for b in self.blocks if b.kind == "tasks"}
+        shown: dict[int | None, list[tuple[int, int]]] = {}
+        for row in tasks:
+            shown.setdefault(row["work_package_id"], []).append((row["position"], row["id"]))
+        above, below = [], []
+        for row in others:
+            block = by_package.get(row["work_package_id"])
+            if block is None:
+                continue
+            keys = shown.get(block.package)
+            if block.end <= self.first or (keys and (row["position"], row["id"]) < keys[0]):
+                above.append(task_row(row, "", block.depth, {}))
+            else:
+                below.append(task_row(row, "", block.depth, {}))
+        return above, below
+
+
+def task_row(
+    row: Mapping[str, Any],
+    code: str,
+    depth: int,
+    baseline: Mapping[int, tuple[datetime.date | None, datetime.date | None]],
+) -> PlanRow:
+    """A task's line of the Gantt from its schedule row."""
+    before = baseline.get(row["id"], (None, None))
+    return PlanRow(
+        kind="task",
+        id=row["id"],
+        code=code,
+        name=row.get("name", ""),
+        depth=depth,
+        start=row["start_date"],
+        finish=row["finish_date"],
+        duration=row["duration"],
+        percent=row.get("percent_complete", 0),
+        is_critical=row["is_critical"],
+        total_float=row.get("total_float"),
+        baseline_start=before[0],
+        baseline_finish=before[1],
+        ref=row.get("ref"),
+    )
+
+
 def plan_rows(
     tasks: Sequence[Mapping[str, Any]],
     packages: Sequence[Mapping[str, Any]],
@@ -128,54 +314,18 @@ def plan_rows(
 
     ``tasks`` are schedule rows in plan order, ``packages`` the WBS in reading order
     (``id``, ``parent_id``, ``code``, ``name``), ``rollup`` the summaries by work package id,
-    ``baseline`` the baseline's (start, finish) by task id.
+    ``baseline`` the baseline's (start, finish) by task id. The whole plan at once; the page
+    reads one :class:`Window` of it instead.
     """
-    collapsed = set(collapsed)
-    baseline = baseline or {}
-    rows: list[PlanRow] = []
-    for kind, row, code, depth, hidden in outline(tasks, packages, collapsed):
-        if hidden:
-            continue
-        if kind == "package":
-            summary = rollup.get(row["id"])
-            if summary is None:  # no scheduled task under it at any depth
-                continue
-            start, finish = summary["start_date"], summary["finish_date"]
-            rows.append(
-                PlanRow(
-                    kind="summary",
-                    id=row["id"],
-                    code=code,
-                    name=row["name"],
-                    depth=depth,
-                    start=start,
-                    finish=finish,
-                    duration=calendar.date_to_index(finish) - calendar.date_to_index(start) + 1,
-                    percent=summary["percent_complete"],
-                    collapsed=row["id"] in collapsed,
-                )
-            )
-            continue
-        before = baseline.get(row["id"], (None, None))
-        rows.append(
-            PlanRow(
-                kind="task",
-                id=row["id"],
-                code=code,
-                name=row["name"],
-                depth=depth,
-                start=row["start_date"],
-                finish=row["finish_date"],
-                duration=row["duration"],
-                percent=row["percent_complete"],
-                is_critical=row["is_critical"],
-                total_float=row["total_float"],
-                baseline_start=before[0],
-                baseline_finish=before[1],
-                ref=row.get("ref"),
-            )
-        )
-    return rows
+    known = {p["id"] for p in packages}
+    own: dict[int | None, list[Mapping[str, Any]]] = {}
+    for task in tasks:
+        package = task["work_package_id"]
+        own.setdefault(package if package in known else None, []).append(task)
+    blocks = outline_blocks(packages, {k: len(v) for k, v in own.items()}, rollup, collapsed)
+    ordered = [task for b in blocks if b.kind == "tasks" for task in own[b.package]]
+    window = Window(blocks, 0, blocks[-1].end if blocks else 0)
+    return window.rows(ordered, packages, rollup, calendar, collapsed=collapsed, baseline=baseline)
 
 
 # --- the time axis --------------------------------------------------------------------------------
@@ -360,11 +510,18 @@ def chart_svg(
     url: Callable[[int], str],
     baseline_name: str = "",
     title: str = "Gantt chart",
+    above: Sequence[PlanRow] = (),
+    below: Sequence[PlanRow] = (),
+    defs: bool = True,
 ) -> str:
     """The bars of ``rows[first:last]`` on ``axis``: task bars (critical ones hatched), progress,
     milestones as diamonds, summaries as brackets, baseline bars beneath, the dependency
     arrows, non-working days and today. Arrows to rows on other pages leave through the top or
-    bottom edge."""
+    bottom edge: rows before ``first`` or in ``above``, rows from ``last`` on or in ``below``
+    (the linked tasks of a window read without the rest of the plan).
+
+    ``defs`` False leaves out the hatching pattern and arrow heads, for a chart appended
+    under one that has them (an id is defined once per page)."""
     page = rows[first:last]
     width, height = axis.width, max(len(page), 1) * ROW_HEIGHT
     bar_top, bar_height = (4, 12) if baseline_name else (7, 12)
@@ -373,12 +530,14 @@ def chart_svg(
             f'<svg class="gantt-body" xmlns="http://www.w3.org/2000/svg" width="{width}" '
             f'height="{height}" viewBox="0 0 {width} {height}" role="group" '
             f'aria-label="{escape(title)}">',
-            _DEFS,
+            _DEFS if defs else "",
             *_background(page, axis, calendar, today, height),
             *_arrows(
                 rows,
                 links,
                 axis,
+                above=above,
+                below=below,
                 first=first,
                 last=last,
                 height=height,
@@ -428,17 +587,22 @@ def _arrows(
     last: int,
     height: int,
     centre: float,
+    above: Sequence[PlanRow] = (),
+    below: Sequence[PlanRow] = (),
 ) -> list[str]:
     """The dependency arrows with an end on ``rows[first:last]``; an arrow to a row on another
-    page leaves through the top or bottom edge."""
+    page (or in ``above`` / ``below``) leaves through the top or bottom edge."""
     # Where each task is, on any page: arrows need both ends.
     position = {row.id: i for i, row in enumerate(rows) if row.kind == "task"}
+    position.update({row.id: first - 1 for row in above})
+    position.update({row.id: last for row in below})
+    everyone = [*rows, *above, *below]
     spans = {
         row.id: _span(row, axis)
-        for row in rows
+        for row in everyone
         if row.kind == "task" and row.start is not None and row.finish is not None
     }
-    critical = {row.id for row in rows if row.kind == "task" and row.is_critical}
+    critical = {row.id for row in everyone if row.kind == "task" and row.is_critical}
 
     def y_of(task_id: int) -> float:
         index = position[task_id]

@@ -8,10 +8,11 @@ from dictionaries.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, Sum, Value, When
 
 from projects.models import Project, WorkPackage
 from scheduling import agile, engine, predecessors
@@ -25,6 +26,7 @@ from scheduling.models import (
     Task,
 )
 from scheduling.services import work_calendar
+from scheduling.workdays import WorkCalendar
 
 SCHEDULE_ROW_FIELDS = (
     "id",
@@ -133,6 +135,144 @@ def wbs_rollup(project: Project, rows: list[dict[str, Any]] | None = None) -> di
             "percent_complete": round(summary.percent_complete, 1),
         }
     return result
+
+
+# --- the Gantt, one window of rows at a time ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanOutline:
+    """What the Gantt lays out without reading any task: the WBS in reading order (``id``,
+    ``parent_id``, ``code``, ``name``), how many tasks each work package holds itself (None:
+    outside the WBS), the roll-up by work package (as :func:`wbs_rollup`), and the whole plan's
+    task count, first start, last finish and critical tasks."""
+
+    packages: list[dict[str, Any]]
+    counts: dict[int | None, int]
+    rollup: dict[int, dict[str, Any]]
+    count: int
+    start: datetime.date | None
+    finish: datetime.date | None
+    critical_count: int
+
+
+def plan_outline(project: Project, calendar: WorkCalendar) -> PlanOutline:
+    """The plan's outline in two queries whatever its size: the WBS, and the tasks totalled by
+    work package in the database (one ``GROUP BY``), rolled up the WBS in Python."""
+    packages = list(
+        WorkPackage.objects.filter(project=project)
+        .order_by("sort_key")
+        .values("id", "parent_id", "code", "name")
+    )
+    scheduled = Q(early_start__isnull=False)
+    totals = list(
+        Task.objects.filter(project=project)
+        .values("work_package_id")
+        .annotate(
+            tasks=Count("id"),
+            critical=Count("id", filter=Q(is_critical=True)),
+            start=Min("start_date"),
+            finish=Max("finish_date"),
+            first_index=Min("early_start", filter=scheduled),
+            last_index=Max("early_finish", filter=scheduled),
+            weighted=Sum(F("percent_complete") * F("duration"), filter=scheduled),
+            length=Sum("duration", filter=scheduled),
+            plain=Sum("percent_complete", filter=scheduled),
+            leaves=Count("id", filter=scheduled),
+        )
+        .order_by()  # no GROUP BY on the model's ordering
+    )
+    direct, counts = {}, {}
+    for row in totals:
+        package = row["work_package_id"]
+        counts[package] = row["tasks"]
+        if package is not None and row["leaves"]:
+            direct[package] = engine.RollupTotals(
+                start=row["first_index"],
+                finish=row["last_index"],
+                weighted=row["weighted"],
+                length=row["length"],
+                plain=row["plain"],
+                count=row["leaves"],
+            )
+    parent_of = {p["id"]: p["parent_id"] for p in packages}
+    rollup = {}
+    for package_id, summary in engine.rollup_totals(direct, parent_of).items():
+        start, finish = calendar.shown_dates(summary.start, summary.finish)
+        rollup[package_id] = {
+            "start_date": start,
+            "finish_date": finish,
+            "percent_complete": round(summary.percent_complete, 1),
+        }
+    return PlanOutline(
+        packages=packages,
+        counts=counts,
+        rollup=rollup,
+        count=sum(counts.values()),
+        start=min((r["start"] for r in totals if r["start"]), default=None),
+        finish=max((r["finish"] for r in totals if r["finish"]), default=None),
+        critical_count=sum(r["critical"] for r in totals),
+    )
+
+
+GANTT_ROW_FIELDS = (*SCHEDULE_ROW_FIELDS, "position")
+
+
+def gantt_window_rows(
+    project: Project, packages: list[int | None], offset: int, limit: int
+) -> list[dict[str, Any]]:
+    """The schedule rows (and ``position``) of ``limit`` tasks from ``offset`` among the tasks
+    of ``packages`` (work package ids, None for the tasks outside the WBS), the packages in the
+    order given and each one's tasks in plan order: the rows of one Gantt window, one query."""
+    if limit <= 0 or not packages:
+        return []
+    ids = [p for p in packages if p is not None]
+    wanted = Q(work_package_id__in=ids)
+    if None in packages:  # always the outline's last block
+        wanted |= Q(work_package__isnull=True)
+    tasks = Task.objects.filter(wanted, project=project).with_floats()
+    if len(packages) > 1:  # the packages' tasks one package after the other, in outline order
+        block = Case(
+            *(When(work_package_id=p, then=Value(n)) for n, p in enumerate(ids)),
+            default=Value(len(ids)),
+            output_field=IntegerField(),
+        )
+        tasks = tasks.annotate(block=block).order_by("block", "position", "id")
+    else:
+        tasks = tasks.order_by("position", "id")
+    rows = tasks[offset : offset + limit].values_list(*GANTT_ROW_FIELDS)
+    return [dict(zip(GANTT_ROW_FIELDS, row, strict=True)) for row in rows]
+
+
+_LINK_FIELDS = ("predecessor_id", "successor_id", "type", "lag")
+_LINK_END_FIELDS = (
+    "id",
+    "work_package_id",
+    "position",
+    "start_date",
+    "finish_date",
+    "duration",
+    "is_critical",
+)
+
+
+def links_touching(
+    project: Project, task_ids: list[int]
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+    """The links with an end among ``task_ids``, and the rows of their ends (where each is in
+    the outline, its dates, whether it is critical) by task id: one query."""
+    ends = [f"{end}__{field}" for end in ("predecessor", "successor") for field in _LINK_END_FIELDS]
+    links, rows = [], {}
+    for values in (
+        Dependency.objects.filter(project=project)
+        .filter(Q(predecessor_id__in=task_ids) | Q(successor_id__in=task_ids))
+        .values(*_LINK_FIELDS, *ends)
+    ):
+        links.append({key: values[key] for key in _LINK_FIELDS})
+        for end in ("predecessor", "successor"):
+            row = {field: values[f"{end}__{field}"] for field in _LINK_END_FIELDS}
+            rows[row["id"]] = row
+    return links, rows
 
 
 def performance_baseline(project: Project) -> Baseline | None:

@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -522,66 +522,94 @@ def dependency_remove(request: HttpRequest, pk: int, dependency_pk: int) -> Http
 
 @login_required
 def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
-    """The Gantt chart, one page of rows at a time on the whole project's time axis.
+    """The Gantt chart, one window of rows at a time on the whole project's time axis.
+
+    Reads only the rows it shows: the outline is laid out from the WBS and each work package's
+    task count, the axis from the plan's first start and last finish, and then the window's
+    tasks, their links and the linked tasks' dates are read, so the first screen of a
+    10,000-task plan costs what a 200-task plan's does.
 
     ``?zoom=week|month|fit``, ``?width=<px>`` (the chart's visible width, sent by the page's
     script: the axis fills it, or at ``fit`` the plan is scaled into it),
     ``?baseline=<id>|none`` (default: the performance baseline),
-    ``?collapsed=<work package ids>``, ``?page=<n>``.
+    ``?collapsed=<work package ids>``, ``?page=<n>``. An htmx request aimed at
+    ``#gantt-bodies`` (the row after the last asks for it when it scrolls into view) gets the
+    window's chart to append there and its table rows out of band.
     """
     project, refused = door(request, pk, READ)
     if refused:
         return refused
     wanted = _GanttRequest.of(request.GET)
+    appending = bool(request.htmx) and request.htmx.target == "gantt-bodies"
     today = project.today()
-    tasks = selectors.schedule_rows(project)
-    packages = _packages(project)
-    rollup = selectors.wbs_rollup(project, tasks)
     calendar = services.work_calendar(project)
+    plan = selectors.plan_outline(project, calendar)
+    blocks = gantt.outline_blocks(plan.packages, plan.counts, plan.rollup, wanted.collapsed)
+    total = blocks[-1].end if blocks else 0
+    paginator = Paginator(range(total), PAGE_SIZE)
+    number = paginator.get_page(wanted.page).number
+    first = (number - 1) * PAGE_SIZE
+    window = gantt.Window(blocks, first, min(first + PAGE_SIZE, total))
+    tasks = selectors.gantt_window_rows(project, *window.task_query())
+    shown = [t["id"] for t in tasks]
+    tasks_shown = set(shown)
     baselines = list(Baseline.objects.filter(project=project).order_by("-created_at", "-id"))
     baseline = _chosen_baseline(baselines, wanted.baseline)
-    frozen = _baseline_dates(baseline)
-    rows = gantt.plan_rows(
-        tasks, packages, rollup, calendar, collapsed=wanted.collapsed, baseline=frozen
+    rows = window.rows(
+        tasks,
+        plan.packages,
+        plan.rollup,
+        calendar,
+        collapsed=wanted.collapsed,
+        baseline=_baseline_dates(baseline, shown),
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(wanted.page)
-    first = (page.number - 1) * PAGE_SIZE
-    last = first + len(page.object_list)
+    page = Page(rows, number, paginator)
+    last = first + len(rows)
+    links, ends = selectors.links_touching(project, shown)
+    off_window = [row for task_id, row in ends.items() if task_id not in tasks_shown]
+    above, below = window.beyond(tasks, off_window)
     axis = gantt.axis_for(
-        [d for t in tasks for d in (t["start_date"], t["finish_date"])]
-        + [d for pair in frozen.values() for d in pair],
+        [plan.start, plan.finish, *_baseline_span(baseline)],
         wanted.zoom,
         default=project.start_date,
         width=wanted.width,
     )
     # Open at the first unfinished bar on screen, not at today: a page of finished or future
     # work would otherwise open on empty rows.
-    opening = gantt.opening_day(page.object_list) or project.start_date
-    span = _PlanSpan.of(tasks)
+    opening = gantt.opening_day(rows) or project.start_date
+    span = _PlanSpan(
+        count=plan.count,
+        start=plan.start,
+        finish=plan.finish,
+        critical_count=plan.critical_count,
+    )
     title = span.title(project)
     chart = gantt.chart_svg(
         rows,
-        first=first,
-        last=last,
+        first=0,
+        last=len(rows),
         axis=axis,
         links=[
-            gantt.Link(d["predecessor_id"], d["successor_id"], d["type"], d["lag"])
-            for d in selectors.dependency_rows(project)
+            gantt.Link(d["predecessor_id"], d["successor_id"], d["type"], d["lag"]) for d in links
         ],
         today=today,
         calendar=calendar,
         url=_task_url(project),
         baseline_name=baseline.name if baseline else "",
         title=title,
+        above=above,
+        below=below,
+        defs=not appending,
     )
     state = wanted.state()
+    here = str(number) if number > 1 else ""  # a branch opens or closes where it is
     context = {
         "project": project,
         "area": "gantt",
         "page": page,
         "rows": [
-            (row, _gantt_query(state, collapsed=_toggled(wanted.collapsed, row.id)))
-            for row in page.object_list
+            (row, _gantt_query(state, collapsed=_toggled(wanted.collapsed, row.id), page=here))
+            for row in rows
         ],
         "axis_svg": mark_safe(gantt.axis_svg(axis, today, calendar)),  # built with html.escape
         "chart_svg": mark_safe(chart),
@@ -601,11 +629,16 @@ def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
         **_gantt_links(
             state,
             page,
-            summaries=[p["id"] for p in packages if p["id"] in rollup],
+            summaries=[p["id"] for p in plan.packages if p["id"] in plan.rollup],
             first=first,
             last=last,
-            total=len(rows),
+            total=total,
         ),
+        # The next window, with this one's width so that its chart lines up under this one.
+        "more_url": _gantt_query(state, page=str(number + 1), width=str(wanted.width))
+        if page.has_next()
+        else "",
+        "appending": appending,
         "task_count": span.count,
         "critical_count": span.critical_count,
         "plan_start": span.start,
@@ -614,7 +647,9 @@ def task_gantt(request: HttpRequest, pk: int) -> HttpResponse:
         "title": title,
     }
     template = "scheduling/task_gantt.html"
-    if request.htmx:
+    if appending:
+        template += "#gantt-next"
+    elif request.htmx:
         template += "#gantt"
     return render(request, template, context)
 
@@ -666,15 +701,6 @@ class _PlanSpan:
     finish: datetime.date | None
     critical_count: int
 
-    @classmethod
-    def of(cls, tasks: list[dict[str, Any]]) -> _PlanSpan:
-        return cls(
-            count=len(tasks),
-            start=min((t["start_date"] for t in tasks if t["start_date"]), default=None),
-            finish=max((t["finish_date"] for t in tasks if t["finish_date"]), default=None),
-            critical_count=sum(1 for t in tasks if t["is_critical"]),
-        )
-
     def title(self, project: Project) -> str:
         """The chart's accessible title: tasks, their dates, how many are critical."""
         dates = f" from {self.start:%-d %b %Y} to {self.finish:%-d %b %Y}" if self.start else ""
@@ -685,17 +711,27 @@ class _PlanSpan:
 
 
 def _baseline_dates(
-    baseline: Baseline | None,
+    baseline: Baseline | None, task_ids: list[int]
 ) -> dict[int, tuple[datetime.date | None, datetime.date | None]]:
-    """Each task's (start, finish) frozen in ``baseline``; none without one."""
+    """The (start, finish) frozen in ``baseline`` of the tasks ``task_ids``; none without one."""
     if baseline is None:
         return {}
     return {
         task_id: (start, finish)
         for task_id, start, finish in BaselineTask.objects.filter(
-            baseline=baseline, task__isnull=False
+            baseline=baseline, task_id__in=task_ids
         ).values_list("task_id", "start_date", "finish_date")
     }
+
+
+def _baseline_span(baseline: Baseline | None) -> tuple[datetime.date | None, datetime.date | None]:
+    """The first start and last finish frozen in ``baseline``, for the axis: one query."""
+    if baseline is None:
+        return None, None
+    span = BaselineTask.objects.filter(baseline=baseline, task__isnull=False).aggregate(
+        start=Min("start_date"), finish=Max("finish_date")
+    )
+    return span["start"], span["finish"]
 
 
 def _task_url(project: Project) -> Callable[[int], str]:

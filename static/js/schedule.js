@@ -58,6 +58,11 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () { openGantt(document); });
-  // An outerHTML swap replaces #gantt itself, so look in the whole page once it has settled.
-  document.addEventListener("htmx:afterSettle", function () { openGantt(document); });
+  // An outerHTML swap replaces #gantt itself, so look in the whole page once it has settled;
+  // rows appended inside the chart (the next window, on scroll) keep where the reader is.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const target = event.detail && event.detail.target;
+    if (target && target.id !== "gantt" && target.closest && target.closest("#gantt")) return;
+    openGantt(document);
+  });
 })();

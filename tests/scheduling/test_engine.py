@@ -21,6 +21,7 @@ from scheduling.engine import (
     CycleError,
     LinkInput,
     RollupInput,
+    RollupTotals,
     ScheduleResult,
     SummaryRollup,
     TaskInput,
@@ -29,6 +30,7 @@ from scheduling.engine import (
     compute_schedule_arrays,
     critical_paths,
     rollup_summaries,
+    rollup_totals,
 )
 
 MON_FRI = frozenset({1, 2, 3, 4, 5})
@@ -545,6 +547,20 @@ def test_rollup_summaries_parent_loop_is_a_cycle() -> None:
     """A WBS whose parents loop is refused."""
     with pytest.raises(CycleError):
         rollup_summaries([RollupInput(10, 0, 1, 1, 0.0)], {10: 1, 1: 2, 2: 1})
+
+
+def test_rollup_totals_of_each_summarys_own_leaves_give_the_same_roll_up() -> None:
+    """Totalled by their own summary first (as a GROUP BY gives them), the leaves of the worked
+    example roll up to the same summaries; milestones alone still take their plain mean."""
+    direct = {
+        1: RollupTotals(start=0, finish=6, weighted=400.0, length=6, plain=150.0, count=2),
+        2: RollupTotals(start=2, finish=8, weighted=0.0, length=6, plain=0.0, count=1),
+        3: RollupTotals(start=3, finish=5, weighted=0.0, length=0, plain=100.0, count=2),
+    }
+    rolled = rollup_totals(direct, {2: 1, 1: None, 3: None})
+    assert rolled[1] == SummaryRollup(1, 0, 8, pytest.approx(400 / 12))
+    assert rolled[2] == SummaryRollup(2, 2, 8, 0.0)
+    assert rolled[3] == SummaryRollup(3, 3, 5, 50.0)
 
 
 # --- Array entry point --------------------------------------------------------------------------

@@ -192,3 +192,93 @@ def test_axis_fills_the_visible_width_with_whole_weeks_or_months(zoom, end):
     """A two-week plan on a 600 px chart runs on to fill it instead of stopping mid-screen."""
     axis = gantt.axis_for([D(2026, 1, 5), D(2026, 1, 16)], zoom, default=D(2026, 1, 5), width=600)
     assert axis.end == end and axis.width >= 600
+
+
+# --- the outline as blocks, and one window of it --------------------------------------------------
+
+
+def test_outline_blocks_lay_out_the_rows_from_counts_alone():
+    """Build (summary), Front end (summary, 1 task), Back end (summary, 1 task), Build's own
+    milestone numbered 1.3, then the task outside the WBS numbered 2: seven rows."""
+    blocks = gantt.outline_blocks(PACKAGES, {10: 1, 11: 1, 12: 1, None: 1}, ROLLUP)
+    assert [(b.kind, b.package, b.first, b.size) for b in blocks] == [
+        ("summary", 10, 0, 1),
+        ("summary", 11, 1, 1),
+        ("tasks", 11, 2, 1),
+        ("summary", 12, 3, 1),
+        ("tasks", 12, 4, 1),
+        ("tasks", 10, 5, 1),
+        ("tasks", None, 6, 1),
+    ]
+    assert (blocks[5].task_code(0), blocks[6].task_code(0)) == ("1.3", "2")
+    collapsed = gantt.outline_blocks(PACKAGES, {10: 1, 11: 1, 12: 1, None: 1}, ROLLUP, {10})
+    assert [(b.kind, b.package) for b in collapsed] == [("summary", 10), ("tasks", None)]
+
+
+def _ordered(rows: list[dict], blocks: list[gantt.Block]) -> list[dict]:
+    """The tasks in the order the window query reads them: block by block."""
+    return [
+        t for b in blocks if b.kind == "tasks" for t in rows if t["work_package_id"] == b.package
+    ]
+
+
+@pytest.mark.parametrize(("first", "last"), [(0, 7), (0, 3), (2, 5), (4, 7), (5, 6)])
+def test_window_rows_equal_the_same_rows_of_the_whole_plan(first, last):
+    """Any window of the outline holds exactly the rows the whole plan has there, its tasks
+    read as one offset and count among the tasks of the packages it touches."""
+    whole = gantt.plan_rows(TASKS, PACKAGES, ROLLUP, CALENDAR)
+    blocks = gantt.outline_blocks(PACKAGES, {10: 1, 11: 1, 12: 1, None: 1}, ROLLUP)
+    window = gantt.Window(blocks, first, last)
+    packages, offset, limit = window.task_query()
+    read = [t for t in TASKS if t["work_package_id"] in packages]
+    tasks = _ordered(read, blocks)[offset : offset + limit]
+    assert window.rows(tasks, PACKAGES, ROLLUP, CALENDAR) == whole[first:last]
+
+
+def test_window_places_linked_tasks_off_screen_above_or_below():
+    """In a window of Back end's rows, Front end's task is above, Build's milestone and the task
+    outside the WBS below; a task of a collapsed package has no row and is left out."""
+    tasks = [{**t, "position": t["id"]} for t in TASKS]
+    blocks = gantt.outline_blocks(PACKAGES, {10: 1, 11: 1, 12: 1, None: 1}, ROLLUP)
+    window = gantt.Window(blocks, 3, 5)
+    shown = [t for t in tasks if t["id"] == 3]
+    above, below = window.beyond(shown, [t for t in tasks if t["id"] != 3])
+    assert ([r.id for r in above], [r.id for r in below]) == ([2], [1, 4])
+    folded = gantt.outline_blocks(PACKAGES, {10: 1, 11: 1, 12: 1, None: 1}, ROLLUP, {11})
+    above, _ = gantt.Window(folded, 2, 4).beyond(shown, [tasks[1]])
+    assert above == []
+
+
+def test_window_places_tasks_of_a_package_cut_by_the_window_by_their_position():
+    """A package of five tasks cut by a window of rows 2-3: its tasks 1-2 lie above, 5 below."""
+    rows = [{**_task(n, None, D(2026, 1, 5), D(2026, 1, 5), 1), "position": n} for n in range(1, 6)]
+    window = gantt.Window(gantt.outline_blocks([], {None: 5}, {}), 2, 4)
+    packages, offset, limit = window.task_query()
+    assert (packages, offset, limit) == ([None], 2, 2)
+    above, below = window.beyond(rows[2:4], [rows[0], rows[1], rows[4]])
+    assert ([r.id for r in above], [r.id for r in below]) == ([1, 2], [5])
+
+
+def test_chart_arrow_to_a_task_above_the_window_enters_through_the_top():
+    """An FS link from a task above the window comes down from the top edge (y=-2) to the
+    successor's bar; one to a task below leaves through the bottom edge."""
+    before = gantt.task_row(_task(1, None, D(2026, 1, 5), D(2026, 1, 7), 3), "", 0, {})
+    shown = gantt.task_row(_task(2, None, D(2026, 1, 9), D(2026, 1, 12), 2), "", 0, {})
+    after = gantt.task_row(_task(3, None, D(2026, 1, 15), D(2026, 1, 15), 1), "", 0, {})
+    axis = gantt.axis_for([D(2026, 1, 5), D(2026, 1, 15)], "week", default=D(2026, 1, 5))
+    svg = gantt.chart_svg(
+        [shown],
+        first=0,
+        last=1,
+        axis=axis,
+        links=[gantt.Link(1, 2, "FS"), gantt.Link(2, 3, "FS")],
+        today=D(2025, 1, 1),
+        calendar=CALENDAR,
+        url="/t/{}/".format,
+        above=[before],
+        below=[after],
+        defs=False,
+    )
+    assert 'd="M54,-2H59V13H72"' in svg  # from Alpha's finish above, into Beta's start
+    assert 'd="M144,13H149V28H180"' in svg  # out of Beta's finish, down out of the window
+    assert "<defs>" not in svg
