@@ -210,5 +210,6 @@ router.register(
 
 urlpatterns = [
     path("me/", auth_api.MeView.as_view(), name="me"),
+    path("calendar-feed/", interchange_api.CalendarFeedView.as_view(), name="calendar-feed"),
     *router.urls,
 ]

@@ -1,4 +1,5 @@
-"""Imports (``/api/v1/imports/``) and the MS Project export of a project.
+"""Imports (``/api/v1/imports/``), the MS Project export of a project, and my calendar feed
+(``/api/v1/calendar-feed/``).
 
 An import is the uploader's alone: anyone else's is a 404. Uploading answers 202 at once; the
 plan is read by a Celery task (in-process on the embedded default) and ``status`` moves from
@@ -11,18 +12,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from interchange import services
-from interchange.models import Import
-from interchange.selectors import imports_for
+from interchange.models import CalendarFeed, Import
+from interchange.selectors import calendar_feed_of, imports_for
 from projects.api.base import NoBodySerializer, ProjectSingletonViewSet
 from projects.api.projects import ProjectSerializer
 from projects.models import Role
@@ -163,3 +167,67 @@ class MspdiExportViewSet(ProjectSingletonViewSet):
         response = HttpResponse(data, content_type="application/xml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.project.key}.xml"'
         return response
+
+
+class CalendarFeedSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(
+        help_text="The feed's address (the secret is in it): only in the answer to the POST "
+        "that made it, null afterwards."
+    )
+    project_url = serializers.SerializerMethodField(
+        help_text="One project's milestones and gates: replace `{project_id}`. Only with `url`."
+    )
+
+    class Meta:
+        model = CalendarFeed
+        fields = ("url", "project_url", "created_at", "last_used_at")
+        read_only_fields = fields
+
+    def _url(self, name: str, *args: Any) -> str | None:
+        token = self.context.get("token")
+        if not token:
+            return None
+        return self.context["request"].build_absolute_uri(reverse(name, args=[token, *args]))
+
+    def get_url(self, feed: CalendarFeed) -> str | None:
+        return self._url("interchange:calendar_feed")
+
+    def get_project_url(self, feed: CalendarFeed) -> str | None:
+        url = self._url("interchange:project_calendar_feed", 0)
+        return url and url.replace("/projects/0/", "/projects/{project_id}/")
+
+
+@extend_schema(tags=TAGS)
+class CalendarFeedView(APIView):
+    """My calendar feed (iCalendar, for Outlook, Google or Apple Calendar): ``GET`` says whether
+    I have one, ``POST`` makes one (or resets it: the old address stops) and answers with its
+    address, the only time it is shown; ``DELETE`` revokes it."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = CalendarFeedSerializer
+
+    def _mine(self, request: Request) -> CalendarFeed:
+        feed = calendar_feed_of(request.user)
+        if feed is None:
+            raise NotFound("You have no calendar feed.")
+        return feed
+
+    @extend_schema(summary="My calendar feed (its address is shown only when made)")
+    def get(self, request: Request) -> Response:
+        return Response(CalendarFeedSerializer(self._mine(request)).data)
+
+    @extend_schema(
+        summary="Make my calendar feed, or reset it (the old address stops)",
+        request=None,
+        responses={201: CalendarFeedSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        feed, token = services.calendar_feed_create(user=request.user)
+        body = CalendarFeedSerializer(feed, context={"request": request, "token": token})
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Revoke my calendar feed", request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        self._mine(request)
+        services.calendar_feed_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

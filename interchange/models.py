@@ -1,6 +1,11 @@
-"""An upload of a plan file on its way into Charter: parsed and previewed, then confirmed."""
+"""An upload of a plan file on its way into Charter (parsed and previewed, then confirmed), and
+a person's calendar feed."""
 
 from __future__ import annotations
+
+import hashlib
+import re
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -60,3 +65,62 @@ class Import(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+class CalendarFeedQuerySet(models.QuerySet):
+    def active(self) -> CalendarFeedQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class CalendarFeed(models.Model):
+    """A person's calendar subscription (``/feeds/<token>/calendar.ics``): the secret in the URL
+    is the credential, since calendar programs fetch it without signing in.
+
+    Only the SHA-256 of the secret is stored (a copy of the database opens no feed), so the URL
+    is shown once, when it is made. A feed is revoked, never deleted (``revoked_at``), so the
+    admin can tell when an address stopped working; a person has at most one active feed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When a calendar program last fetched it (to the hour: a fetch writes at most hourly).
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = CalendarFeedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="calendar_feed_one_active_per_user",
+                violation_error_message="You already have a calendar feed; reset it instead.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"Calendar feed of {self.user} ({state})"
+
+    @staticmethod
+    def new_token() -> str:
+        """A fresh secret: 32 random bytes, URL-safe (43 characters)."""
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def digest(token: str) -> str:
+        """What is stored of a secret: its SHA-256, in hex. A fast hash is enough for 256 random
+        bits (nobody guesses them), unlike a password, which needs a slow one."""
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @staticmethod
+    def is_well_formed(token: str) -> bool:
+        """Whether ``token`` could be a secret ``new_token`` made (a cheap check before a query)."""
+        return bool(_TOKEN.fullmatch(token))

@@ -7,6 +7,8 @@ from the summary tasks, every task and link in bulk with one recompute (``schedu
 plan_load``), resources and assignments (``budgets.services``) and MS Project's baseline 0.
 Both take the mapping from ``interchange.mapping``, so the preview and the import cannot
 disagree. The ``Import`` record carries an upload through ``pending`` → ``preview`` → ``done``.
+
+At the end, a person's calendar feed: made (or reset) with a new secret, revoked, marked used.
 """
 
 from __future__ import annotations
@@ -17,16 +19,18 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.utils import timezone
 
 from budgets import services as budget_services
 from budgets.models import Resource
 from interchange import mapping, mspdi
-from interchange.models import Import
+from interchange.models import CalendarFeed, Import
 from projects import clock
 from projects import services as project_services
 from projects.models import Project, Role, WorkPackage
@@ -527,3 +531,39 @@ def _hourly(resource: Resource) -> Decimal:
     if resource.rate_unit == Resource.RateUnit.DAY and resource.capacity_hours:
         return (resource.rate / resource.capacity_hours).quantize(Decimal("0.01"))
     return resource.rate
+
+
+# --- calendar feeds ---------------------------------------------------------------------------
+
+# A fetch records when the feed was last used at most this often: calendar programs poll every
+# few minutes to hours, and a write per poll would say nothing more.
+FEED_USED_RESOLUTION = datetime.timedelta(hours=1)
+
+
+@transaction.atomic
+def calendar_feed_create(*, user: AbstractBaseUser) -> tuple[CalendarFeed, str]:
+    """Give ``user`` a calendar feed with a new secret, revoking the one they had (a reset).
+
+    Returns the feed and its secret: only the secret's digest is stored, so this is the one
+    moment the address can be shown."""
+    # Two "create" clicks at once queue on the user's row instead of one failing on the
+    # one-active-feed constraint.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    CalendarFeed.objects.active().filter(user=user).update(revoked_at=timezone.now())
+    token = CalendarFeed.new_token()
+    feed = CalendarFeed.objects.create(user=user, token_hash=CalendarFeed.digest(token))
+    return feed, token
+
+
+def calendar_feed_revoke(*, user: AbstractBaseUser) -> bool:
+    """Stop ``user``'s calendar feed: its address answers 404 from now on. False when they had
+    none."""
+    return bool(CalendarFeed.objects.active().filter(user=user).update(revoked_at=timezone.now()))
+
+
+def calendar_feed_used(*, feed: CalendarFeed) -> None:
+    """Note that a calendar program fetched ``feed`` (at most one write per hour)."""
+    now = timezone.now()
+    if feed.last_used_at is None or now - feed.last_used_at >= FEED_USED_RESOLUTION:
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+        feed.last_used_at = now

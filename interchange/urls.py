@@ -1,4 +1,4 @@
-"""Pages of the interchange app."""
+"""Pages of the interchange app, and the calendar feeds (no sign-in: the token is the key)."""
 
 from django.urls import path
 
@@ -10,4 +10,13 @@ urlpatterns = [
     path("imports/new/", views.import_new, name="import_new"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("feeds/<str:token>/calendar.ics", views.calendar_feed, name="calendar_feed"),
+    path(
+        "feeds/<str:token>/projects/<int:pk>/calendar.ics",
+        views.project_calendar_feed,
+        name="project_calendar_feed",
+    ),
+    path("account/calendar-feed/", views.calendar_feed_page, name="calendar_feed_page"),
+    path("account/calendar-feed/new/", views.calendar_feed_create, name="calendar_feed_create"),
+    path("account/calendar-feed/revoke/", views.calendar_feed_revoke, name="calendar_feed_revoke"),
 ]

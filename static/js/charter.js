@@ -78,4 +78,20 @@
   document.addEventListener("focusin", function (event) {
     if (event.target.matches("[data-select-on-focus]")) event.target.select();
   });
+
+  // <button data-copy="field-id" hidden>: copies the field's text. Shown only where the browser
+  // allows copying (a secure origin); without it, focusing the field selects the text.
+  if (navigator.clipboard) {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) { button.hidden = false; });
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("button[data-copy]");
+    const field = button && document.getElementById(button.dataset.copy);
+    if (!field || !navigator.clipboard) return;
+    if (!button.dataset.label) button.dataset.label = button.innerHTML;
+    navigator.clipboard.writeText(field.value).then(function () {
+      button.textContent = "Copied";
+      window.setTimeout(function () { button.innerHTML = button.dataset.label; }, 2000);
+    });
+  });
 })();
