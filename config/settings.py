@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     # offline (drf-spectacular's default loads them from a CDN).
     "drf_spectacular_sidecar",
     "simple_history",
+    # Failed sign-ins and lockouts (the "Sign-in protection" section below).
+    "axes",
     # Charter, in floors: each app imports only the ones above it in this list.
     "projects",
     "scheduling",
@@ -85,6 +87,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Records request.user as the author of every history row written during the request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a sign-in that axes refused into the lockout page (last, as axes asks).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -250,10 +254,64 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["projects.auth.UsernameOrEmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out sign-in before any password is checked; it needs the request,
+    # which the login page, the admin's login and the API's token sign-in all pass.
+    "axes.backends.AxesStandaloneBackend",
+    "projects.auth.UsernameOrEmailBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reports:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in protection --------------------------------------------------------------------------
+# django-axes counts failed sign-ins on every way in (the login page, the admin's login, the
+# API's POST /api/v1/auth/tokens/) and refuses further tries for a while: 429 with Retry-After,
+# the login page saying "Too many failed sign-ins. Try again in N minutes.", JSON on the API.
+# Failures live in the database (axes' database handler), so the lockout works on the embedded
+# default and a Redis outage neither lifts it nor turns a sign-in into a 500. Admins see
+# attempts, lockouts and sign-ins under "Axes" in the admin and unlock a person there or with
+# `python manage.py axes_reset_username <name>`. projects/lockout.py holds Charter's part.
+
+AXES_HANDLER = "projects.lockout.LockoutHandler"
+# Three rules, each locking on its own limit (projects.lockout.LockoutHandler):
+#  - one account from one address, AXES_FAILURE_LIMIT: a person guessing one password;
+#  - one account from any address, LOCKOUT_ACCOUNT_FAILURE_LIMIT: guessing spread over many
+#    addresses. Higher, because anyone who knows a username can spend these tries: at 5, a
+#    stranger could keep the owner locked out;
+#  - one address, any accounts, LOCKOUT_ADDRESS_FAILURE_LIMIT: one password sprayed over many
+#    accounts. Higher, because a whole office may sign in from one NAT address.
+# A lockout by the first rule leaves the account open from other addresses and the address open
+# for other accounts.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("LOCKOUT_FAILURE_LIMIT", default=5)
+LOCKOUT_ACCOUNT_FAILURE_LIMIT = env.int("LOCKOUT_ACCOUNT_FAILURE_LIMIT", default=20)
+LOCKOUT_ADDRESS_FAILURE_LIMIT = env.int("LOCKOUT_ADDRESS_FAILURE_LIMIT", default=20)
+# Back-off: a first lockout lasts LOCKOUT_COOLOFF; each further one of the same account or
+# address within a day lasts twice the one before, up to LOCKOUT_COOLOFF_MAX (5, 10, 20, 40, 60
+# minutes by default). Failures older than the cool-off no longer count.
+AXES_COOLOFF_TIME = "projects.lockout.cool_off"
+LOCKOUT_COOLOFF = timedelta(minutes=env.int("LOCKOUT_COOLOFF_MINUTES", default=5))
+LOCKOUT_COOLOFF_MAX = timedelta(minutes=env.int("LOCKOUT_COOLOFF_MAX_MINUTES", default=60))
+# Tries while locked out are refused without counting, so a person who retries early (even with
+# the right password) does not lengthen their own lockout; each lockout then leaves exactly one
+# failure log marked "locked out", which the back-off counts.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# A successful sign-in forgets that account's failures from that address (a typo or two is not
+# held against the next day's sign-in).
+AXES_RESET_ON_SUCCESS = True
+# The same "Maria", "maria" or "maria@example.com" is one account, as the sign-in reads it.
+AXES_USERNAME_CALLABLE = "projects.lockout.username_for"
+# The caller's address: REMOTE_ADDR, or behind TRUSTED_PROXIES reverse proxies of our own the
+# address the outermost one saw (X-Forwarded-For). Set it behind a proxy, or every client
+# shares the proxy's address and one address's limit locks everyone out.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "projects.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "projects.lockout.lockout_response"
+# Log lines name the account and address of each failure and lockout (axes masks both by
+# default), so an operator can act on them; passwords are always masked.
+AXES_SENSITIVE_PARAMETERS = []
 
 # --- Internationalisation ------------------------------------------------------------------------
 
@@ -440,6 +498,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint and fontTools narrate every PDF step at INFO.
     "loggers": {
+        # Axes narrates every sign-in at INFO; failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },

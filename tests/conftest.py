@@ -15,6 +15,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.http import HttpRequest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory, project_with
@@ -108,6 +110,25 @@ def outsider(db):
 @pytest.fixture
 def project(manager, member, viewer):
     return project_with(manager=manager, member=member, viewer=viewer)
+
+
+class SignInClient(Client):
+    """Django's test client, whose ``login()`` passes a request to ``authenticate()``.
+
+    The sign-in lockout's backend (django-axes, first in AUTHENTICATION_BACKENDS) refuses an
+    ``authenticate()`` without the request it protects; Django's ``Client.login()`` passes none.
+    A blank request is axes' own advice for tests, and counts as a sign-in from no address.
+    """
+
+    def login(self, **credentials) -> bool:
+        credentials.setdefault("request", HttpRequest())
+        return super().login(**credentials)
+
+
+@pytest.fixture
+def client() -> Client:
+    """pytest-django's ``client``, able to ``login()`` with a password (``SignInClient``)."""
+    return SignInClient()
 
 
 @pytest.fixture

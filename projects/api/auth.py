@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth import authenticate, get_user_model, user_logged_in, user_logged_out
@@ -18,6 +19,8 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from projects import lockout
+
 User = get_user_model()
 
 
@@ -30,6 +33,18 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SignInLockedOut(exceptions.APIException):
+    """429 with ``Retry-After``: too many failed sign-ins (projects.lockout)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+    def __init__(self, wait: datetime.timedelta) -> None:
+        super().__init__(lockout.lockout_message(wait))
+        # DRF's exception handler turns ``wait`` into the Retry-After header.
+        self.wait = lockout.wait_seconds(wait)
+
+
 class TokenCreateSerializer(serializers.Serializer):
     username = serializers.CharField(help_text="Your username or e-mail address.")
     password = serializers.CharField(
@@ -37,9 +52,11 @@ class TokenCreateSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        user = authenticate(
-            self.context.get("request"), username=attrs["username"], password=attrs["password"]
-        )
+        request = self.context.get("request")
+        user = authenticate(request, username=attrs["username"], password=attrs["password"])
+        if user is None and getattr(request, "axes_locked_out", False):
+            # Axes refused (or this failure reached a limit): the page's lockout, as JSON.
+            raise SignInLockedOut(lockout.retry_after(request, request.axes_credentials))
         if user is None:
             raise serializers.ValidationError(
                 "Unable to sign in with that username (or e-mail address) and password.",

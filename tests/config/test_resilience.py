@@ -7,6 +7,7 @@ cache call meets a refused connection, as it does when Redis is down.
 import logging
 import socket
 import time
+import uuid
 
 import pytest
 import redis  # noqa: F401 (imported up front: its first import takes a second, not a request)
@@ -15,6 +16,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from projects.api import auth as auth_api
+from tests.factories import UserFactory
 
 TOKENS = "/api/v1/auth/tokens/"
 
@@ -133,6 +135,32 @@ def test_resilience_pages_and_sign_in_answer_with_redis_down(dead_redis, client,
     assert response.status_code == 200
     assert response.context["user"] == manager
     assert client.get(reverse("reports:dashboard")).status_code == 200
+
+
+def test_resilience_sign_in_lockout_holds_with_redis_down(dead_redis, client, manager, password):
+    """The sign-in lockout counts in the database: with Redis down, wrong passwords still lock
+    the account (429 on the page and the API, never a 500), and another account signs in."""
+    here = "10.99.{}.{}".format(*uuid.uuid4().bytes[:2])
+    statuses = [
+        client.post(
+            reverse("login"), {"username": manager.username, "password": "wrong"}, REMOTE_ADDR=here
+        ).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [200, 200, 200, 200, 429]
+    response = APIClient().post(
+        TOKENS,
+        {"username": manager.username, "password": password},
+        format="json",
+        REMOTE_ADDR=here,
+    )
+    assert response.status_code == 429
+    assert "Try again in 5 minutes" in response.json()["detail"]
+    other = UserFactory(username="ola")
+    response = client.post(
+        reverse("login"), {"username": other.username, "password": password}, REMOTE_ADDR=here
+    )
+    assert response.status_code == 302
 
 
 def test_resilience_every_cache_call_is_a_miss_with_redis_down(dead_redis):
