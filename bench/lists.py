@@ -159,8 +159,9 @@ def _build(user) -> object:
     return project
 
 
-def _baselines(project, user) -> types.ModuleType:
-    """A URLconf with the plain ``ListAPIView`` of each list, in front of the real one."""
+def plain_lists(project, user) -> types.ModuleType:
+    """A URLconf with the plain ``ListAPIView`` of each list, in front of the real one;
+    ``project`` and ``user`` may be ids (``bench.web`` serves it from gunicorn)."""
     from django.db.models import F, Prefetch
     from django.urls import include, path
     from rest_framework import generics, serializers
@@ -210,11 +211,14 @@ def _baselines(project, user) -> types.ModuleType:
     tasks = plain(
         lambda: (
             Task.objects.filter(project=project)
+            .with_floats()
             .in_plan_order()
             .prefetch_related(Prefetch("predecessor_links", queryset=links))
         ),
         Task,
         tuple(TaskSerializer.Meta.fields),
+        # Late dates and floats are derived on read (``with_floats()``), as the API reads them.
+        **{name: serializers.ReadOnlyField() for name in Task.FLOAT_FIELDS},
         predecessors=serializers.ReadOnlyField(source="predecessors_text"),
         planned_cost=serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True),
     )
@@ -324,7 +328,7 @@ def run() -> bool:
         print(f"built the data in {time.perf_counter() - started:.1f} s")
         _, token = AuthToken.objects.create(user=user)
         client = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
-        _baselines(project, user)
+        plain_lists(project, user)
         base = f"/api/v1/projects/{project.pk}"
         lists = [
             ("tasks", f"{base}/tasks/", "/plain/tasks/"),
