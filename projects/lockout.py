@@ -29,10 +29,11 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import (
     get_client_username,
     get_cool_off,
+    get_credentials,
     get_failure_limit,
     get_lockout_parameters,
 )
-from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
@@ -173,6 +174,35 @@ class LockoutHandler(AxesDatabaseHandler):
             ip_address=request.axes_ip_address,
         ).delete()
         return count
+
+    def user_logged_in(self, sender, request: HttpRequest, user, **kwargs) -> None:
+        """Axes' own, except that a sign-in which opens no session (an API token) is logged
+        without one: axes would create an empty session just to hash its key, and the token's
+        answer would carry a session cookie nobody asked for."""
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is not None:
+            super().user_logged_in(sender, request, user, **kwargs)
+            return
+        credentials = get_credentials(user.get_username())
+        self.clean_expired_user_attempts(request, credentials)
+        if not settings.AXES_DISABLE_ACCESS_LOG:
+            AccessLog.objects.create(
+                username=user.get_username(),
+                ip_address=request.axes_ip_address,
+                user_agent=request.axes_user_agent,
+                http_accept=request.axes_http_accept,
+                path_info=request.axes_path_info,
+                attempt_time=request.axes_attempt_time,
+            )
+        if settings.AXES_RESET_ON_SUCCESS:
+            self.reset_user_attempts(request, credentials)
+
+    def user_logged_out(self, sender, request: HttpRequest, user, **kwargs) -> None:
+        """Axes' own, except for a sign-out without a session (revoking API tokens): there is
+        no session's sign-in to close, and axes would create an empty session to look for it."""
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is not None:
+            super().user_logged_out(sender, request, user, **kwargs)
 
     def clean_expired_user_attempts(
         self, request: HttpRequest | None = None, credentials: dict | None = None

@@ -8,11 +8,13 @@ axes reads the real clock, not Charter's frozen one.
 """
 
 import datetime
+import io
 import logging
 import uuid
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.core.management import call_command
 from django.db.models import F
 from django.test import Client
 from django.urls import reverse
@@ -140,6 +142,25 @@ def test_lockout_api_token_sign_in_locks_after_five_failures(manager, password):
     assert page_sign_in(Client(), "maria", password, here).status_code == 429
 
 
+def test_lockout_api_token_sign_in_is_logged_without_a_session(manager, password):
+    """A token sign-in is in the sign-in log, opens no session and sets no session cookie, and
+    forgets that account's earlier failures from that address."""
+    here = address()
+    for _ in range(4):
+        api_sign_in("maria", WRONG, here)
+    response = api_sign_in("maria", password, here)
+    assert response.status_code == 201
+    assert "sessionid" not in response.cookies
+    assert AccessLog.objects.filter(username="maria", ip_address=here, session_hash="").exists()
+    assert not AccessAttempt.objects.filter(username="maria").exists()
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    revoked = client.delete(f"{TOKENS}current/", REMOTE_ADDR=here)
+    assert revoked.status_code == 204
+    assert "sessionid" not in revoked.cookies
+
+
 def test_lockout_leaves_other_addresses_and_other_accounts_open(client, manager, member, password):
     """Five failures lock that account from that address only: the owner signs in from
     elsewhere, and a colleague signs in from the same address."""
@@ -228,6 +249,15 @@ def test_lockout_admin_lists_the_lockout_and_the_sign_ins(client, manager, passw
     client.logout()
     assert page_sign_in(client, "maria", password, here).status_code == 302
     assert admin.is_superuser
+
+
+def test_lockout_reset_command_unlocks_the_account(client, manager, password):
+    """`manage.py axes_reset_username maria` lifts her lockout, whatever name she was tried by."""
+    here = address()
+    fail_times(client, "MARIA@example.com", 5, here)
+    assert page_sign_in(client, "maria", password, here).status_code == 429
+    call_command("axes_reset_username", "maria", stdout=io.StringIO())
+    assert page_sign_in(client, "maria", password, here).status_code == 302
 
 
 @pytest.mark.parametrize("login_with", ["client_login", "force_login"])
