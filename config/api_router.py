@@ -80,6 +80,9 @@ router.register(
     "project-templates", projects_api.ProjectTemplateViewSet, basename="project-template"
 )
 router.register(f"{PROJECT}/members", projects_api.MembershipViewSet, basename="project-member")
+router.register(
+    f"{PROJECT}/invitations", projects_api.InvitationViewSet, basename="project-invitation"
+)
 router.register(f"{PROJECT}/charter", scope_api.CharterViewSet, basename="project-charter")
 router.register(f"{PROJECT}/objectives", scope_api.ObjectiveViewSet, basename="project-objective")
 router.register(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
@@ -19,6 +20,7 @@ from django.db.models import (
     F,
     Prefetch,
     Q,
+    QuerySet,
     Sum,
     Value,
     When,
@@ -201,3 +203,16 @@ def traceability(project: Project) -> dict:
             d for d in deliverables if d.pk not in traced_deliverables
         ],
     }
+
+
+def colleagues_of(user: AbstractBaseUser) -> QuerySet:
+    """Active people who share a project with ``user``: whom a manager may add by username or
+    e-mail. Anyone else is invited by e-mail, so the member picker is no user directory."""
+    return (
+        get_user_model()
+        ._default_manager.filter(
+            is_active=True,
+            memberships__project__in=Membership.objects.filter(user=user).values("project"),
+        )
+        .distinct()
+    )

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from projects.views import account, changes, deliverables, history, project, scope, wbs
+from projects.views import (
+    account,
+    changes,
+    deliverables,
+    history,
+    invitations,
+    project,
+    scope,
+    wbs,
+)
 
 app_name = "projects"
 
@@ -13,6 +22,14 @@ urlpatterns = [
     path("projects/<int:pk>/", project.project_overview, name="overview"),
     path("projects/<int:pk>/edit/", project.project_edit, name="edit"),
     path("projects/<int:pk>/members/", project.project_members, name="members"),
+    path("projects/<int:pk>/invitations/", invitations.invitation_new, name="invite"),
+    path(
+        "projects/<int:pk>/invitations/<int:invitation_pk>/revoke/",
+        invitations.invitation_cancel,
+        name="invitation_revoke",
+    ),
+    # The e-mailed link: no project id in it, the token says which invitation.
+    path("invitations/<str:token>/", invitations.invitation_open, name="invitation"),
     path(
         "projects/<int:pk>/members/<int:membership_pk>/role/",
         project.member_role,

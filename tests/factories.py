@@ -51,3 +51,13 @@ def project_with(**roles: object) -> Project:
         for user in users if isinstance(users, list | tuple) else [users]:
             MembershipFactory(project=project, user=user, role=role)
     return project
+
+
+def colleague_of(user, **fields):
+    """A new user who shares another project with ``user``: someone a manager may add by
+    username or e-mail (anyone else is invited by e-mail)."""
+    other = ProjectFactory()
+    colleague = UserFactory(**fields)
+    Membership.objects.create(project=other, user=user, role=Role.MEMBER)
+    Membership.objects.create(project=other, user=colleague, role=Role.MEMBER)
+    return colleague

@@ -13,9 +13,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from projects.api.base import ProjectScopedViewSet
-from projects.models import Membership, Project, ProjectTemplate, Role
-from projects.selectors import get_project_for, members_of, projects_for, templates_for
+from projects.models import Invitation, Membership, Project, ProjectTemplate, Role
+from projects.selectors import (
+    colleagues_of,
+    get_project_for,
+    members_of,
+    projects_for,
+    templates_for,
+)
 from projects.services import (
+    invitation_create,
+    invitation_revoke,
     membership_add,
     membership_change_role,
     membership_remove,
@@ -300,14 +308,29 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipCreateSerializer(serializers.Serializer):
-    """Who to add, by exactly one of ``user`` (id), ``username`` or ``email``, and their role."""
+    """Who to add, by exactly one of ``user`` (id), ``username`` or ``email``, and their role.
+
+    Only people who already share a project with the caller can be found this way, and the
+    answer is the same whether an unknown name exists or not: anyone else is invited by e-mail
+    (``…/invitations/``), so this endpoint is no directory of the installation's users."""
 
     user = serializers.PrimaryKeyRelatedField(
-        queryset=User._default_manager.filter(is_active=True), required=False
+        queryset=User._default_manager.none(),
+        required=False,
+        error_messages={
+            "does_not_exist": "None of the people you work with has the user id “{pk_value}”. "
+            "To add someone new, invite them by e-mail."
+        },
     )
     username = serializers.CharField(required=False)
     email = serializers.EmailField(required=False)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["user"].queryset = colleagues_of(request.user)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         given = [name for name in ("user", "username", "email") if attrs.get(name)]
@@ -321,16 +344,16 @@ class MembershipCreateSerializer(serializers.Serializer):
             attrs["user"] = self._one_user("email", attrs.pop("email"))
         return attrs
 
-    @staticmethod
-    def _one_user(field: str, value: str):
-        users = list(
-            User._default_manager.filter(is_active=True, **{f"{field}__iexact": value.strip()})[:2]
-        )
+    def _one_user(self, field: str, value: str):
+        users = list(self.fields["user"].queryset.filter(**{f"{field}__iexact": value.strip()})[:2])
         if len(users) == 1:
             return users[0]
         label = "username" if field == "username" else "e-mail address"
         if not users:
-            message = f"No active user has the {label} “{value}”."
+            message = (
+                f"None of the people you work with has the {label} “{value}”. To add someone "
+                "new, invite them by e-mail."
+            )
         else:
             message = f"More than one user has the {label} “{value}”; give their user id instead."
         raise serializers.ValidationError({field: message})
@@ -407,4 +430,85 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Projec
 
     def destroy(self, request, *args: Any, **kwargs: Any) -> Response:
         membership_remove(membership=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Invitations ---------------------------------------------------------------------------------
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField(help_text="pending, accepted, revoked or expired.")
+    invited_by = serializers.CharField(source="invited_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = Invitation
+        fields = (
+            "id",
+            "email",
+            "role",
+            "status",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "sent_at",
+            "accepted_at",
+            "revoked_at",
+        )
+        read_only_fields = fields
+
+    def get_status(self, invitation: Invitation) -> str:
+        return invitation.status()
+
+
+class InvitationCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The project's invitations, newest first"),
+    retrieve=extend_schema(summary="One invitation"),
+    create=extend_schema(
+        summary="Invite someone by e-mail (managers): they get a one-time link, valid 7 days",
+        request=InvitationCreateSerializer,
+        responses={201: InvitationSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Revoke an invitation (managers): its link stops working",
+        responses={204: OpenApiResponse(description="Revoked.")},
+    ),
+)
+@extend_schema(tags=["projects"])
+class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectScopedViewSet):
+    """Invitations to the project by e-mail address. Inviting an address again replaces its open
+    invitation; the link itself is only ever in the e-mail."""
+
+    queryset = Invitation.objects.select_related("invited_by")
+    serializer_class = InvitationSerializer
+    write_role = Role.MANAGER
+    filterset_fields = ("role",)
+    search_fields = ("email",)
+    ordering_fields = ("created_at", "email", "expires_at")
+
+    def scope_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(project=self.project)
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return InvitationCreateSerializer
+        return InvitationSerializer
+
+    def create(self, request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = invitation_create(
+            project=self.project, by=request.user, **serializer.validated_data
+        )
+        return Response(
+            InvitationSerializer(invitation, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def destroy(self, request, *args: Any, **kwargs: Any) -> Response:
+        invitation_revoke(invitation=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

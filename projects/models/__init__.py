@@ -1,5 +1,6 @@
 """The projects app's models, by domain: the project and its members, then its scope."""
 
+from projects.models.invitation import Invitation
 from projects.models.project import (
     Membership,
     MembershipQuerySet,
@@ -26,6 +27,7 @@ __all__ = [
     "ChangeRequest",
     "Charter",
     "Deliverable",
+    "Invitation",
     "Membership",
     "MembershipQuerySet",
     "Objective",

@@ -4,6 +4,14 @@
 tasks) calls the same functions.
 """
 
+from projects.services.invitations import (
+    invitation_accept,
+    invitation_create,
+    invitation_for_token,
+    invitation_revoke,
+    invitation_send,
+    invitation_sign_up,
+)
 from projects.services.project import (
     PROJECT_EDITABLE_FIELDS,
     membership_add,
@@ -62,6 +70,12 @@ __all__ = [
     "deliverable_set_criteria",
     "deliverable_transition",
     "deliverable_update",
+    "invitation_accept",
+    "invitation_create",
+    "invitation_for_token",
+    "invitation_revoke",
+    "invitation_send",
+    "invitation_sign_up",
     "membership_add",
     "membership_change_role",
     "membership_remove",

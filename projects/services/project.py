@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from projects.exceptions import StaleEdit
 from projects.models import Membership, Project, Role
+from projects.selectors import colleagues_of
 
 # Fields a manager may change after creation. ``key`` is included: it is unique and validated.
 PROJECT_EDITABLE_FIELDS = (
@@ -152,17 +152,15 @@ def project_update(
     return current
 
 
-def _find_user(identifier: str) -> AbstractBaseUser:
-    User = get_user_model()
+def _find_user(identifier: str, *, among: QuerySet) -> AbstractBaseUser:
     identifier = identifier.strip()
-    users = list(
-        User._default_manager.filter(
-            Q(username__iexact=identifier) | Q(email__iexact=identifier), is_active=True
-        )[:2]
-    )
+    users = list(among.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier))[:2])
     if not users:
         raise ValidationError(
-            {"user": f"No active user has the username or e-mail address “{identifier}”."}
+            {
+                "user": f"None of the people you work with has the username or e-mail address "
+                f"“{identifier}”. To add someone new, invite them by e-mail."
+            }
         )
     if len(users) > 1:
         raise ValidationError(
@@ -180,9 +178,10 @@ def membership_add(
     identifier: str = "",
     role: str = Role.MEMBER,
 ) -> Membership:
-    """Add an existing user (given, or found by username or e-mail) to the project."""
+    """Add an existing user (given, or found by username or e-mail among ``by``'s colleagues)
+    to the project."""
     if user is None:
-        user = _find_user(identifier)
+        user = _find_user(identifier, among=colleagues_of(by))
     if role not in Role.values:
         raise ValidationError({"role": f"“{role}” is not a role; use manager, member or viewer."})
     Project.objects.select_for_update().filter(pk=project.pk).first()

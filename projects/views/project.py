@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from projects.exceptions import StaleEdit
 from projects.forms import (
+    InvitationForm,
     MemberAddForm,
     MemberRoleForm,
     PortfolioFilterForm,
@@ -206,7 +207,7 @@ def project_members(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("projects:members", pk=project.pk)
     else:
         form = MemberAddForm()
-    return _render_members(request, project, add_form=form)
+    return render_members(request, project, add_form=form)
 
 
 @login_required
@@ -242,7 +243,7 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
             },
         )
     if error:
-        return _render_members(request, project, error_for=membership.pk, row_error=error)
+        return render_members(request, project, error_for=membership.pk, row_error=error)
     messages.success(
         request, f"{_display_name(membership.user)} is now {membership.get_role_display()}."
     )
@@ -258,21 +259,24 @@ def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
     try:
         membership_remove(membership=membership, by=request.user)
     except ValidationError as exc:
-        return _render_members(
+        return render_members(
             request, project, error_for=membership.pk, row_error=" ".join(exc.messages)
         )
     messages.success(request, f"{_display_name(membership.user)} removed from {project.key}.")
     return redirect("projects:members", pk=project.pk)
 
 
-def _render_members(
+def render_members(
     request: HttpRequest,
     project: Project,
     *,
     add_form: MemberAddForm | None = None,
+    invite_form: InvitationForm | None = None,
     error_for: int | None = None,
     row_error: str = "",
 ) -> HttpResponse:
+    """The members page: members, open invitations (pending or expired) and, for managers,
+    the forms to invite and to add a colleague."""
     return render(
         request,
         "projects/membership_list.html",
@@ -280,8 +284,12 @@ def _render_members(
             "project": project,
             "area": "members",
             "memberships": members_of(project),
+            "invitations": project.invitations.filter(
+                accepted_at__isnull=True, revoked_at__isnull=True
+            ).select_related("invited_by"),
             "can_manage": can(project, Role.MANAGER),
             "add_form": add_form or MemberAddForm(),
+            "invite_form": invite_form or InvitationForm(),
             "roles": Role.choices,
             "error_for": error_for,
             "row_error": row_error,

@@ -46,6 +46,12 @@ def _manager(project: Project):
     return project.memberships.filter(role=Role.MANAGER).order_by("pk").first().user
 
 
+def _invitation_of(project: Project) -> int:
+    return services.invitation_create(
+        project=project, by=_manager(project), email="newcomer@example.com"
+    ).pk
+
+
 def _objective_of(project: Project) -> int:
     return services.objective_create(
         project=project, by=_manager(project), description="Fewer tickets", measure="tickets"
@@ -262,6 +268,7 @@ def _lesson_of(project: Project) -> int:
 DETAIL_OBJECTS = {
     "project": lambda project: project.pk,
     "project-member": _member_of,
+    "project-invitation": _invitation_of,
     "project-objective": _objective_of,
     "project-work-package": _work_package_of,
     "project-deliverable": _deliverable_of,

@@ -3,7 +3,7 @@
 import pytest
 
 from projects.models import Membership, Role
-from tests.factories import UserFactory
+from tests.factories import UserFactory, colleague_of
 
 
 def members_url(project) -> str:
@@ -81,7 +81,7 @@ def test_members_retrieve_one(api_for, viewer, project, member):
 )
 def test_members_create_adds_a_person(api_for, manager, project, how):
     """A manager adds someone by user id, username or e-mail address, with a role."""
-    newcomer = UserFactory(username="nina", email="nina@example.com")
+    newcomer = colleague_of(manager, username="nina", email="nina@example.com")
     response = api_for(manager).post(members_url(project), {**how(newcomer), "role": "viewer"})
     assert response.status_code == 201, response.json()
     assert response.json()["username"] == "nina"
@@ -91,7 +91,7 @@ def test_members_create_adds_a_person(api_for, manager, project, how):
 
 def test_members_create_defaults_to_member(api_for, manager, project):
     """Without a role, the newcomer is a member."""
-    newcomer = UserFactory()
+    newcomer = colleague_of(manager)
     response = api_for(manager).post(members_url(project), {"user": newcomer.pk})
     assert response.status_code == 201
     assert membership_of(project, newcomer).role == Role.MEMBER
@@ -110,10 +110,10 @@ def test_members_create_refuses_a_duplicate(api_for, manager, project, member):
     [
         ({}, "non_field_errors", "exactly one of"),
         ({"username": "mo", "email": "mo@example.com"}, "non_field_errors", "exactly one of"),
-        ({"username": "nobody"}, "username", "No active user"),
-        ({"email": "nobody@example.com"}, "email", "No active user"),
+        ({"username": "nobody"}, "username", "None of the people you work with"),
+        ({"email": "nobody@example.com"}, "email", "None of the people you work with"),
         ({"email": "not-an-email"}, "email", "valid email"),
-        ({"user": 999999}, "user", "does not exist"),
+        ({"user": 999999}, "user", "None of the people you work with"),
         ({"username": "mo", "role": "boss"}, "role", "not a valid choice"),
     ],
 )
@@ -130,16 +130,34 @@ def test_members_create_refuses_bad_input_with_a_message(
 
 def test_members_create_refuses_an_inactive_user(api_for, manager, project):
     """An inactive account cannot be added."""
-    UserFactory(username="gone", is_active=False)
+    colleague_of(manager, username="gone", is_active=False)
     response = api_for(manager).post(members_url(project), {"username": "gone"})
     assert response.status_code == 400
-    assert "No active user" in response.json()["username"][0]
+    assert "None of the people you work with" in response.json()["username"][0]
+
+
+@pytest.mark.parametrize("field", ["user", "username", "email"])
+def test_members_create_does_not_reveal_who_has_an_account(api_for, manager, project, field):
+    """Someone with an account who shares no project with the manager gets the same answer as
+    no one: the member picker is not a directory of the installation's users."""
+    stranger = UserFactory(username="stranger", email="stranger@example.com")
+    ghost = {"user": 999999, "username": "ghost", "email": "ghost@example.com"}[field]
+    real = {"user": stranger.pk, "username": "stranger", "email": "stranger@example.com"}[field]
+    client = api_for(manager)
+    answers = [client.post(members_url(project), {field: value}) for value in (real, ghost)]
+    assert [a.status_code for a in answers] == [400, 400]
+    texts = [
+        a.json()[field][0].replace(str(v), "X") for a, v in zip(answers, (real, ghost), strict=True)
+    ]
+    assert texts[0] == texts[1]
+    assert "invite them by e-mail" in texts[0]
+    assert not Membership.objects.filter(user=stranger).exists()
 
 
 def test_members_create_refuses_an_ambiguous_email(api_for, manager, project):
     """An e-mail address two accounts share cannot say who is meant."""
-    UserFactory(username="twin1", email="twins@example.com")
-    UserFactory(username="twin2", email="twins@example.com")
+    colleague_of(manager, username="twin1", email="twins@example.com")
+    colleague_of(manager, username="twin2", email="twins@example.com")
     response = api_for(manager).post(members_url(project), {"email": "twins@example.com"})
     assert response.status_code == 400
     assert "More than one user" in response.json()["email"][0]

@@ -75,6 +75,9 @@ def scope(project, manager, member):
         objective=objective,
         change=change,
         membership=project.memberships.first(),
+        invitation=services.invitation_create(
+            project=project, by=manager, email="newcomer@example.com"
+        ),
     )
 
 
@@ -82,6 +85,7 @@ def _project_url_kwargs(project: Project, scope: SimpleNamespace) -> dict[str, i
     return {
         "pk": project.pk,
         "membership_pk": scope.membership.pk,
+        "invitation_pk": scope.invitation.pk,
         "objective_pk": scope.objective.pk,
         "deliverable_pk": scope.deliverable.pk,
         "criterion_pk": scope.criterion.pk,

@@ -9,7 +9,7 @@ from projects import services
 from projects.exceptions import StaleEdit
 from projects.models import Membership, Project, Role
 from projects.selectors import get_project_for, projects_for
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, colleague_of
 
 pytestmark = pytest.mark.django_db
 
@@ -93,8 +93,8 @@ def test_project_update_refuses_fields_outside_the_editable_set(project, manager
 
 def test_membership_add_finds_users_by_username_or_email(project, manager):
     """A manager adds an existing user by username or e-mail, case-insensitively."""
-    UserFactory(username="ann", email="Ann@Example.com")
-    bob = UserFactory(username="bob")
+    colleague_of(manager, username="ann", email="Ann@Example.com")
+    bob = colleague_of(manager, username="bob")
     services.membership_add(project=project, by=manager, identifier="ann@example.COM")
     services.membership_add(project=project, by=manager, identifier="BOB", role=Role.VIEWER)
     roles = dict(project.memberships.values_list("user__username", "role"))
@@ -104,8 +104,11 @@ def test_membership_add_finds_users_by_username_or_email(project, manager):
 
 def test_membership_add_refuses_unknown_and_duplicate_users(project, manager, member):
     """Unknown people and existing members are refused with a message on the user field."""
-    with pytest.raises(ValidationError, match="No active user"):
+    with pytest.raises(ValidationError, match="None of the people you work with"):
         services.membership_add(project=project, by=manager, identifier="nobody@example.com")
+    UserFactory(username="stranger")  # has an account, shares no project with the manager
+    with pytest.raises(ValidationError, match="None of the people you work with"):
+        services.membership_add(project=project, by=manager, identifier="stranger")
     with pytest.raises(ValidationError, match="already a member"):
         services.membership_add(project=project, by=manager, user=member)
 

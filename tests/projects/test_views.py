@@ -12,7 +12,13 @@ from knox.models import AuthToken
 from projects import services
 from projects.models import Membership, Project, Role
 from projects.views.project import timeline
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory, project_with
+from tests.factories import (
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+    colleague_of,
+    project_with,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -290,7 +296,7 @@ def test_members_page_lists_everyone_for_every_member(client_for, viewer, projec
 
 def test_members_add_by_email(client_for, manager, project):
     """A manager adds an existing user by e-mail address with a role."""
-    newcomer = UserFactory(username="nina", email="nina@example.com")
+    newcomer = colleague_of(manager, username="nina", email="nina@example.com")
     response = client_for(manager).post(
         reverse("projects:members", args=[project.pk]),
         {"identifier": "NINA@example.com", "role": Role.VIEWER},
@@ -301,7 +307,7 @@ def test_members_add_by_email(client_for, manager, project):
 
 @pytest.mark.parametrize(
     ("identifier", "message"),
-    [("nobody@example.com", "No active user"), ("mo", "already a member")],
+    [("nobody@example.com", "None of the people you work with"), ("mo", "already a member")],
 )
 def test_members_add_shows_service_errors_next_to_the_field(
     client_for, manager, project, identifier, message

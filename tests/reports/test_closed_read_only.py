@@ -135,6 +135,7 @@ def _closure_item_of(project: Project) -> int:
 # belong together, such as a resource and its day off).
 ARGUMENTS = {
     ("projects", "membership_pk"): api_probe._member_of,
+    ("projects", "invitation_pk"): api_probe._invitation_of,
     ("projects", "objective_pk"): api_probe._objective_of,
     ("projects", "deliverable_pk"): api_probe._deliverable_of,
     ("projects", "criterion_pk"): _criterion_of,
