@@ -18,7 +18,6 @@ from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from budgets import allocation, evm, reconciliation
@@ -37,6 +36,7 @@ from budgets.models import (
 )
 from projects.models import Project, WorkPackage
 from projects.money import money
+from projects.spreadsheets import csv_safe, xlsx_text
 from scheduling.models import Baseline, BaselineTask, Calendar, Holiday, Task
 from scheduling.workdays import WorkCalendar
 
@@ -549,16 +549,6 @@ def utilisation_grid(project: Project, *, start: datetime.date, weeks: int = 12)
 
 # --- export ---------------------------------------------------------------------------------------
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> str:
-    """A cell a spreadsheet shows as text: a leading formula character gets a quote before it."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 EXPORT_COLUMNS = (
     "date",
     "kind",
@@ -598,14 +588,6 @@ def cost_entries_csv(project: Project) -> str:
     return out.getvalue()
 
 
-def _xlsx_text(cell: Any, value: Any) -> None:
-    """Write ``value`` into ``cell`` as text, never as a formula: guarded like ``csv_safe`` and
-    stored with the string type (openpyxl would otherwise take a leading "=" for a formula)."""
-    # Control characters other than tab and newlines cannot be stored in the file at all.
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", csv_safe(value))
-    cell.data_type = "s"
-
-
 def cost_entries_xlsx(project: Project) -> bytes:
     """The project's cost entries as an Excel workbook with the CSV export's columns: dates as
     dates, amounts as numbers to two places, every text cell stored as text. One query."""
@@ -630,7 +612,7 @@ def cost_entries_xlsx(project: Project) -> bytes:
             (8, entry.invoice_reference),
             (9, entry.note),
         ):
-            _xlsx_text(sheet.cell(row=row, column=column), value)
+            xlsx_text(sheet.cell(row=row, column=column), value)
     sheet.column_dimensions["A"].width = 12
     out = io.BytesIO()
     workbook.save(out)

@@ -11,17 +11,9 @@ from django.utils import timezone
 
 from projects.models import Project
 from projects.site import site_url
+from projects.spreadsheets import csv_safe
 from stakeholders.models import Meeting
 from stakeholders.selectors import raci_matrix
-
-# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def csv_safe(value: object) -> str:
-    """A cell value a spreadsheet shows as text: formula-looking text gets a leading quote."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
 def raci_csv(project: Project) -> str:
