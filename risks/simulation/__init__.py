@@ -34,6 +34,9 @@ Semantics worth knowing
 * ``duration`` is the plan: the deterministic CPM (``deterministic_finish``) uses it and the
   cost of a task moves by ``cost_per_day`` times (sampled duration - ``duration``).
   ``most_likely`` defaults to ``duration`` when only optimistic and pessimistic are given.
+* The chance of meeting the target (``target_finish``) or the budget (``budget``) is the share
+  of iterations that meet it, counted on the same samples as the percentiles: finishing on the
+  target day meets it, and so does costing exactly the budget.
 * Percentiles are order statistics: P80 is the smallest finish index (exclusive: the shown
   finish date, ``scheduling.workdays.shown_finish_index``, is the working day at index - 1) that at
   least 80 % of iterations reach, likewise for cost.
@@ -84,7 +87,7 @@ from risks.simulation.inputs import (
     SimulationTask,
 )
 from risks.simulation.passes import schedule_samples
-from risks.simulation.results import Driver, SampledSchedules, SimulationResult
+from risks.simulation.results import Driver, SampledSchedules, SimulationResult, chance_percent
 from scheduling.engine import LinkInput
 
 __all__ = [
@@ -99,6 +102,7 @@ __all__ = [
     "SampledSchedules",
     "SimulationResult",
     "SimulationTask",
+    "chance_percent",
     "check_inputs",
     "schedule_samples",
     "simulate",

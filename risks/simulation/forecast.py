@@ -20,7 +20,7 @@ from risks.simulation.inputs import (
 from risks.simulation.network import _prepare
 from risks.simulation.passes import _passes, _scratch_size, _typed
 from risks.simulation.results import SimulationResult
-from risks.simulation.sampling import _Model, _PertSampler
+from risks.simulation.sampling import _cents, _Model, _PertSampler
 from risks.simulation.stats import _summarise
 from scheduling.engine import (
     LinkInput,
@@ -37,6 +37,8 @@ def simulate(
     iterations: int = 10_000,
     seed: int = 0,
     must_finish_by: int | None = None,
+    target_finish: int | None = None,
+    budget: Decimal | None = None,
     top_drivers: int = 20,
     cost_bins: int = 20,
     progress: Callable[[int, int], None] | None = None,
@@ -49,11 +51,17 @@ def simulate(
     fired. ``progress(done, total)`` is called after each chunk of iterations. Raises
     ``ValueError`` naming the task or risk for a bad estimate, probability or impact, and
     :class:`scheduling.engine.CycleError` for a cycle.
+
+    ``target_finish`` is the day index of the target date, inclusive like a deadline (the last
+    working day on or before it); ``budget`` the amount the cost is held to. The result's
+    ``p_target_finish`` and ``p_budget`` are the shares of iterations that meet them: a run
+    whose shown finish is on the target day, or whose cost is exactly the budget, meets it.
     """
     if distribution not in ("triangular", "pert"):
         raise ValueError(f"unknown distribution {distribution!r}; use 'triangular' or 'pert'")
     if iterations < 1:
         raise ValueError("iterations must be at least 1")
+    budget_cents = None if budget is None else _cents(budget, "budget")
     tasks = list(tasks)
     risks = list(risks)
     plan = _prepare(tasks, links, must_finish_by)
@@ -157,6 +165,8 @@ def simulate(
         unc_index=model.unc_index,
         top_drivers=top_drivers,
         cost_bins=cost_bins,
+        target_finish=target_finish,
+        budget_cents=budget_cents,
     )
 
 

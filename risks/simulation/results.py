@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -29,6 +30,10 @@ class SimulationResult:
     count and the S-curve (percent of iterations finished by then). Cost bins are
     ``[edges[i], edges[i + 1])`` with ``counts[i]`` iterations each. ``criticality`` is the
     share of iterations in which each task had total float <= 0.
+
+    ``p_target_finish`` is the share of iterations whose shown finish falls on or before the
+    target day (finishing on the target day meets it), ``p_budget`` the share whose cost is at
+    most the budget (exactly the budget meets it); None when no target or budget was given.
     """
 
     iterations: int
@@ -50,6 +55,16 @@ class SimulationResult:
     criticality: dict[int, float]
     drivers: tuple[Driver, ...]
     driver_iterations: int
+    p_target_finish: float | None = None
+    p_budget: float | None = None
+
+
+def chance_percent(share: float) -> int:
+    """A chance (0-1) in whole percent, rounded down, so a share just under a threshold never
+    reads as the threshold itself (0.4996 is "49 %", not "50 %"). The epsilon undoes float
+    error (0.57 x 100 is 56.999...); shares are counts over at most 100,000 iterations, so no
+    true share is that close below a whole percent."""
+    return math.floor(share * 100 + 1e-9)
 
 
 @dataclass(frozen=True)

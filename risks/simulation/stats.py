@@ -112,6 +112,8 @@ def _summarise(
     unc_index: list[int],
     top_drivers: int,
     cost_bins: int,
+    target_finish: int | None = None,
+    budget_cents: int | None = None,
 ) -> SimulationResult:
     finish_sorted = np.sort(finishes)
     cost_sorted = np.sort(costs)
@@ -171,4 +173,12 @@ def _summarise(
             for index in ranking
         ),
         driver_iterations=sample_size,
+        # Finishes are exclusive (the shown finish is the day before): one on the target day
+        # is target + 1. Costs are whole cents in float64, so the comparison is exact.
+        p_target_finish=None
+        if target_finish is None
+        else int(np.count_nonzero(finishes <= target_finish + 1)) / iterations,
+        p_budget=None
+        if budget_cents is None
+        else int(np.count_nonzero(costs <= budget_cents)) / iterations,
     )

@@ -19,6 +19,7 @@ from risks.simulation import (
     LinkInput,
     RiskEvent,
     SimulationTask,
+    chance_percent,
     schedule_samples,
     simulate,
 )
@@ -579,3 +580,63 @@ def test_simulate_plan_ending_with_a_milestone_finishes_on_the_milestone_day() -
     result = simulate(tasks, [LinkInput(1, 2, "FS", 0)], iterations=50)
     assert result.deterministic_finish == 4
     assert result.finish_percentiles == dict.fromkeys(PERCENTILES, 4)
+
+
+# --- the chance of meeting the target and the budget ---------------------------------------------
+#
+# One task from day 0 with a triangular (10, 10, 20) estimate: its CDF is
+# F(x) = 1 - ((20 - x) / 10)² on [10, 20]. A sampled x rounds half up to d = floor(x + 0.5)
+# working days; the task then finishes (shown) on day d - 1. It meets a target on day T when
+# d - 1 <= T, i.e. x < T + 1.5. At 10,000 iterations one standard error of a share is at most
+# 0.005; the seed is fixed, so 0.015 (three of them) is a tolerance the answer never drifts out of.
+
+
+def _right_triangle(cost_per_day: Decimal = Decimal(0)) -> list[SimulationTask]:
+    return [
+        SimulationTask(
+            1, 10, optimistic=10, most_likely=10, pessimistic=20, cost_per_day=cost_per_day
+        )
+    ]
+
+
+@pytest.mark.parametrize("target", [10, 13, 16, 18])
+def test_simulate_chance_of_target_is_the_cdf_before_the_target(target: int) -> None:
+    """P(finish <= target day T) is F(T + 1.5) of the task's triangular estimate."""
+    result = simulate(_right_triangle(), [], seed=17, target_finish=target)
+    expected = 1 - ((20 - (target + 1.5)) / 10) ** 2
+    assert result.p_target_finish == pytest.approx(expected, abs=0.015)
+    # The S-curve says the same: the share finished by the day after the target (exclusive).
+    curve = dict(zip(result.finish_indexes, result.finish_cumulative, strict=True))
+    assert result.p_target_finish * 100 == pytest.approx(curve[target + 1])
+
+
+def test_simulate_finishing_on_the_target_day_meets_it() -> None:
+    """A fixed 10-day task finishes on day 9: a target of day 9 is met in every run, day 8 in
+    none; a budget of exactly its cost is met, a cent less is not."""
+    tasks = [SimulationTask(1, 10, cost_per_day=Decimal("100"))]
+    on_time = simulate(tasks, [], base_cost=Decimal("1000"), target_finish=9, budget=Decimal(1000))
+    late = simulate(tasks, [], base_cost=Decimal("1000"), target_finish=8, budget=Decimal(999.99))
+    assert (on_time.p_target_finish, on_time.p_budget) == (1.0, 1.0)
+    assert (late.p_target_finish, late.p_budget) == (0.0, 0.0)
+
+
+def test_simulate_chance_of_budget_counts_the_runs_within_it() -> None:
+    """At 100 a day and 1,000 planned for 10 days, a run costs 100 x d: within 1,200 when
+    d <= 12, i.e. x < 12.5, so P = F(12.5) = 1 - 0.75² = 0.4375."""
+    result = simulate(
+        _right_triangle(Decimal("100")), [], base_cost=Decimal("1000"), seed=3, budget=Decimal(1200)
+    )
+    assert result.p_budget == pytest.approx(0.4375, abs=0.015)
+    assert result.p_target_finish is None
+
+
+def test_simulate_without_target_or_budget_gives_no_chance() -> None:
+    """No target, no budget: no chance is claimed."""
+    result = simulate(_right_triangle(), [], iterations=500)
+    assert (result.p_target_finish, result.p_budget) == (None, None)
+
+
+@pytest.mark.parametrize(("share", "percent"), [(0.6312, 63), (0.57, 57), (0.4996, 49), (1.0, 100)])
+def test_chance_percent_rounds_down_to_whole_percent(share: float, percent: int) -> None:
+    """A chance reads in whole percent, never rounded up across a threshold."""
+    assert chance_percent(share) == percent
