@@ -210,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "projects.tasks.purge_expired_api_tokens",
         "schedule": 60 * 60,  # hourly
     },
+    "purge-sign-in-logs": {
+        "task": "projects.tasks.purge_sign_in_logs",
+        "schedule": crontab(hour=3, minute=45),  # nightly
+    },
     "refresh-kpi-snapshots": {
         "task": "reports.tasks.kpi.refresh_all_kpi_snapshots",
         "schedule": crontab(hour=2, minute=15),  # nightly, after the day's work is in
@@ -298,6 +302,9 @@ LOCKOUT_COOLOFF_MAX = timedelta(minutes=env.int("LOCKOUT_COOLOFF_MAX_MINUTES", d
 # failure log marked "locked out", which the back-off counts.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Sign-ins and failures stay readable in the admin this long (a nightly task deletes older ones;
+# the back-off reads only the last day).
+SIGN_IN_LOG_DAYS = env.int("SIGN_IN_LOG_DAYS", default=90)
 # A successful sign-in forgets that account's failures from that address (a typo or two is not
 # held against the next day's sign-in).
 AXES_RESET_ON_SUCCESS = True

@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from projects.tasks import purge_sign_in_logs
 from tests.factories import UserFactory
 
 TOKENS = "/api/v1/auth/tokens/"
@@ -258,6 +259,24 @@ def test_lockout_reset_command_unlocks_the_account(client, manager, password):
     assert page_sign_in(client, "maria", password, here).status_code == 429
     call_command("axes_reset_username", "maria", stdout=io.StringIO())
     assert page_sign_in(client, "maria", password, here).status_code == 302
+
+
+def test_lockout_nightly_purge_keeps_recent_logs(client, manager, password):
+    """The nightly purge deletes sign-in and failure logs past SIGN_IN_LOG_DAYS and attempts
+    past the longest cool-off; recent ones stay."""
+    fail_times(client, "mo", 1, address())
+    fail_times(client, "maria", 2, address())
+    page_sign_in(client, "maria", password, address())
+    long_ago = F("attempt_time") - datetime.timedelta(days=91)
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username="maria").update(attempt_time=long_ago)
+
+    purged = purge_sign_in_logs()
+    assert purged == 2 + 1 + 1  # maria's failure logs, her sign-in and her attempt
+    assert list(AccessFailureLog.objects.values_list("username", flat=True)) == ["mo"]
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["mo"]
+    assert not AccessLog.objects.exists()
+    assert purge_sign_in_logs() == 0
 
 
 @pytest.mark.parametrize("login_with", ["client_login", "force_login"])
