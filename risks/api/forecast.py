@@ -141,9 +141,32 @@ class ForecastRunSerializer(serializers.ModelSerializer):
             "created_at",
             "started_at",
             "finished_at",
+            "plan_finish",
+            "target_finish",
+            "budget",
+            "p_target_finish",
+            "p_budget",
             "results",
         )
         read_only_fields = fields
+        extra_kwargs = {
+            "plan_finish": {"help_text": "The plan's finish without uncertainty, as simulated."},
+            "target_finish": {
+                "help_text": "The project's target finish when the run was computed (null: none)."
+            },
+            "budget": {
+                "help_text": "The budget the run's cost was held to: the BAC, else the approved "
+                "budget (null: none)."
+            },
+            "p_target_finish": {
+                "help_text": "Share of iterations (0–1) finishing on or before `target_finish`; "
+                "null without a target."
+            },
+            "p_budget": {
+                "help_text": "Share of iterations (0–1) costing at most `budget`; null without a "
+                "budget."
+            },
+        }
 
 
 class ForecastRunSummarySerializer(ForecastRunSerializer):
@@ -178,6 +201,21 @@ class ForecastSerializer(serializers.Serializer):
     )
     pending = ForecastRunSerializer(
         allow_null=True, help_text="The newest run still queued or running, or null."
+    )
+    p_target_finish = serializers.FloatField(
+        allow_null=True,
+        min_value=0,
+        max_value=1,
+        help_text="The latest run's chance (0–1) of finishing on or before the target finish "
+        "(its `target_finish`; finishing on the target day meets it); null without a target or "
+        "a run.",
+    )
+    p_budget = serializers.FloatField(
+        allow_null=True,
+        min_value=0,
+        max_value=1,
+        help_text="The latest run's chance (0–1) of costing at most the budget (its `budget`: "
+        "the BAC, else the approved budget); null without a budget or a run.",
     )
 
 
@@ -263,6 +301,8 @@ class ForecastViewSet(ProjectScopedViewSet):
                 ),
                 "latest": latest and ForecastRunSerializer(latest, context=context).data,
                 "pending": pending and ForecastRunSerializer(pending, context=context).data,
+                "p_target_finish": latest.p_target_finish if latest else None,
+                "p_budget": latest.p_budget if latest else None,
             }
         )
 

@@ -46,6 +46,29 @@ class ForecastRun(PythonChecksMixin, models.Model):
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of iterations done.")
     error = models.TextField(blank=True)
     results = models.JSONField(null=True, blank=True)
+    # What the run measured the plan against, read when it was computed, and the share of its
+    # iterations that met each (the engine's count; finishing on the target day meets it).
+    # Columns, not only JSON: the dashboard, health and the refresh read them without loading
+    # results, which hold every task's criticality.
+    plan_finish = models.DateField(
+        null=True, blank=True, help_text="The plan's finish without uncertainty, as simulated."
+    )
+    target_finish = models.DateField(
+        null=True, blank=True, help_text="The project's target finish the run measured against."
+    )
+    budget = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The budget the cost was held to: the BAC, else the approved budget.",
+    )
+    p_target_finish = models.FloatField(
+        null=True, blank=True, help_text="Share of iterations finishing by the target finish."
+    )
+    p_budget = models.FloatField(
+        null=True, blank=True, help_text="Share of iterations costing at most the budget."
+    )
 
     class Meta:
         ordering = ["project", "-created_at", "-id"]
@@ -70,6 +93,23 @@ class ForecastRun(PythonChecksMixin, models.Model):
                 condition=Q(default_optimistic_percent__isnull=True)
                 | Q(default_optimistic_percent__lte=100),
                 name="forecast_default_optimistic_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(p_target_finish__isnull=True)
+                | Q(p_target_finish__gte=0, p_target_finish__lte=1),
+                name="forecast_p_target_finish_is_a_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(p_budget__isnull=True) | Q(p_budget__gte=0, p_budget__lte=1),
+                name="forecast_p_budget_is_a_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(p_target_finish__isnull=True) | Q(target_finish__isnull=False),
+                name="forecast_p_target_finish_has_its_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(p_budget__isnull=True) | Q(budget__isnull=False),
+                name="forecast_p_budget_has_its_budget",
             ),
         ]
 

@@ -17,10 +17,16 @@ tasks. The results say how many tasks had estimates and warn when none had any.
 Cost: the base is the BAC (``budgets`` earned value: baselined task costs, or budget lines when
 tasks carry none), or the approved budget, or the plan's task costs, the first that is not
 zero; a task's sampled days move the cost by its planned cost per planned working day.
+
+The chance of meeting the target: each run is measured against the project's target finish and
+its budget (the BAC, else the approved budget: the base cost when that is a budget, never the
+plan's own task costs) as they are when it is computed; both, and the share of iterations that
+met each, are stored on the run. No target or no budget: no chance (null).
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 import secrets
 from dataclasses import dataclass
@@ -77,14 +83,23 @@ class ForecastInputs:
     estimated_tasks: int = 0
     defaulted_tasks: int = 0
     default_uncertainty: tuple[int, int] | None = None
+    # The target finish and the budget the runs are measured against (None: not set), and the
+    # target as the engine takes it: the last working day on or before it, inclusive.
+    target_finish: datetime.date | None = None
+    target_index: int | None = None
+    budget: Decimal | None = None
 
 
-def _base_cost(project: Project, planned: Decimal) -> Decimal:
+def _base_cost(project: Project, planned: Decimal) -> tuple[Decimal, Decimal | None]:
+    """The cost the simulation starts from, and the budget it is held to (None when the
+    project has neither a BAC nor an approved budget: its own task costs are no budget)."""
     bac = budget_selectors.evm_for(project, project.today()).bac
     if bac:
-        return bac
+        return bac, bac
     approved = budget_selectors.approved_budget(project)["total"]
-    return approved or planned
+    if approved:
+        return approved, approved
+    return planned, None
 
 
 def _has_estimate(row: dict[str, Any]) -> bool:
@@ -195,12 +210,17 @@ def forecast_inputs(
                 cost_impact=sign * r["cost_impact"],
             )
         )
+    base_cost, budget = _base_cost(project, planned)
+    target = project.target_finish
     return ForecastInputs(
         calendar=calendar,
         tasks=tasks,
         links=links,
         risks=risks,
-        base_cost=_base_cost(project, planned),
+        base_cost=base_cost,
+        target_finish=target,
+        target_index=None if target is None else calendar.last_index_on_or_before(target),
+        budget=budget,
         task_names={row["id"]: row["name"] for row in rows},
         risk_names={r["id"]: f"R-{r['number']} {r['title']}" for r in live},
         open_tasks=open_tasks,
@@ -384,6 +404,8 @@ def forecast_run_compute(*, run_id: int) -> ForecastRun | None:
             distribution=run.distribution,
             iterations=run.iterations,
             seed=run.seed,
+            target_finish=inputs.target_index,
+            budget=inputs.budget,
             progress=_Progress(run.pk),
         )
     except ValueError as error:
@@ -411,6 +433,11 @@ def forecast_run_compute(*, run_id: int) -> ForecastRun | None:
                 results=results,
                 error="",
                 finished_at=timezone.now(),
+                plan_finish=finish_date(inputs.calendar, result.deterministic_finish),
+                target_finish=inputs.target_finish,
+                budget=inputs.budget,
+                p_target_finish=result.p_target_finish,
+                p_budget=result.p_budget,
             )
     run.refresh_from_db()
     return run

@@ -24,6 +24,7 @@ from risks.forms import (
     ForecastForm,
 )
 from risks.models import ForecastRun
+from risks.simulation import chance_percent
 from risks.views.base import _page
 from scheduling.models import Task
 
@@ -56,6 +57,11 @@ def _forecast_context(project: Project, run: ForecastRun | None) -> dict[str, An
         "tornado": charts.tornado(results["drivers"]),
         "criticality": criticality,
         "base_cost": money(Decimal(results["base_cost"]), project.currency),
+        "target_chance": None
+        if run.p_target_finish is None
+        else chance_percent(run.p_target_finish),
+        "budget_chance": None if run.p_budget is None else chance_percent(run.p_budget),
+        "budget": None if run.budget is None else money(run.budget, project.currency),
     }
 
 

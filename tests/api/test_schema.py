@@ -192,7 +192,10 @@ def test_schema_declares_the_forecast_and_backlog_reorder_shapes(client):
         "estimates",
         "default_uncertainty",
         "warning",
+        "p_target_finish",
+        "p_budget",
     }
+    assert components["Forecast"]["properties"]["p_target_finish"]["nullable"] is True
     results = components["ForecastRun"]["properties"]["results"]
     assert results["nullable"] is True
     assert {"finish", "cost", "criticality", "drivers"} <= set(results["properties"])
