@@ -14,6 +14,7 @@ from budgets.api import costs as costs_api
 from budgets.api import levelling as levelling_api
 from budgets.api import resources as resources_api
 from interchange import api as interchange_api
+from interchange import registers_api
 from projects.api import auth as auth_api
 from projects.api import changes as changes_api
 from projects.api import deliverables as deliverables_api
@@ -76,6 +77,13 @@ router.register("auth/tokens", auth_api.AuthTokenViewSet, basename="auth-token")
 
 # projects
 router.register("projects", projects_api.ProjectViewSet, basename="project")
+# Registers as CSV/Excel files (interchange): before the registers themselves, so that
+# "risks/export/" is not read as the risk with id "export".
+router.register(
+    f"{PROJECT}/(?P<register>{registers_api.REGISTER_PATTERN})",
+    registers_api.RegisterFileViewSet,
+    basename="project-register",
+)
 router.register(
     "project-templates", projects_api.ProjectTemplateViewSet, basename="project-template"
 )

@@ -300,6 +300,8 @@ DETAIL_OBJECTS = {
     "project-status-report": _status_report_of,
     "project-lesson-learned": _lesson_of,
     "project-closure-item": _closure_item_of,
+    # Not a record: the register a file route serves (risks/export/, risks/import/).
+    "project-register": lambda project: "risks",
 }
 
 
