@@ -214,6 +214,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "projects.tasks.purge_sign_in_logs",
         "schedule": crontab(hour=3, minute=45),  # nightly
     },
+    # Every project whose forecast is over a day old (or missing) is forecast again, before the
+    # KPI refresh so that the night's health reads the fresh chance of meeting the target.
+    "refresh-stale-forecasts": {
+        "task": "risks.tasks.refresh_stale_forecasts",
+        "schedule": crontab(hour=1, minute=30),  # nightly
+    },
     "refresh-kpi-snapshots": {
         "task": "reports.tasks.kpi.refresh_all_kpi_snapshots",
         "schedule": crontab(hour=2, minute=15),  # nightly, after the day's work is in

@@ -6,7 +6,8 @@ after the commit and at most one per project per ``KPI_REFRESH_DEBOUNCE`` second
 bypass model signals are announced by the lower apps' own signals (DESIGN §1: they cannot import
 reports): ``scheduling.signals.schedule_recomputed`` for the engine's bulk date writes (and the
 holidays a calendar edit bulk-creates before it), ``budgets.signals.cost_entries_imported`` for
-a CSV import of costs.
+a CSV import of costs, ``risks.signals.forecast_finished`` for a forecast run stored by a worker
+(health reads its chance of meeting the target).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from budgets.models import (
 from projects.models import ChangeRequest, Deliverable, Project
 from reports.models import HealthThresholds
 from reports.services.kpi import kpi_refresh_soon
+from risks import signals as risk_signals
 from risks.models import Issue, Risk, RiskScale
 from scheduling import signals as schedule_signals
 from scheduling.models import Baseline, Calendar, Dependency, Task
@@ -81,3 +83,4 @@ for model in FOLLOWED:
 post_save.connect(project_changed, sender=Project, dispatch_uid="reports.kpi.project")
 schedule_signals.schedule_recomputed.connect(bulk_changed, dispatch_uid="reports.kpi.schedule")
 budget_signals.cost_entries_imported.connect(bulk_changed, dispatch_uid="reports.kpi.costs")
+risk_signals.forecast_finished.connect(bulk_changed, dispatch_uid="reports.kpi.forecast")

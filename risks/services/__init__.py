@@ -16,6 +16,13 @@ from risks.services.forecast import (
     forecast_run_now,
 )
 from risks.services.issues import ISSUE_FIELDS, issue_create, issue_update
+from risks.services.refresh import (
+    REFRESH_TASK,
+    Reason,
+    forecast_refresh,
+    forecast_refresh_soon,
+    projects_due_a_forecast,
+)
 from risks.services.register import (
     ACTION_FIELDS,
     RISK_FIELDS,
@@ -34,18 +41,23 @@ from risks.services.register import (
 __all__ = [
     "ACTION_FIELDS",
     "ISSUE_FIELDS",
+    "REFRESH_TASK",
     "RISK_FIELDS",
     "SCALE_FIELDS",
     "ForecastInputs",
+    "Reason",
     "default_uncertainty_of",
     "estimates_warning",
     "forecast_inputs",
+    "forecast_refresh",
+    "forecast_refresh_soon",
     "forecast_request",
     "forecast_results",
     "forecast_run_compute",
     "forecast_run_now",
     "issue_create",
     "issue_update",
+    "projects_due_a_forecast",
     "risk_action_create",
     "risk_action_set_done",
     "risk_action_update",

@@ -46,6 +46,7 @@ from projects.queue import enqueue_on_commit
 from projects.services.common import lock_project
 from risks.models import ForecastRun, Kind, Risk, RiskScale, RiskTaskImpact
 from risks.models.forecasts import MAX_ITERATIONS, MIN_ITERATIONS
+from risks.signals import forecast_finished
 from risks.simulation import (
     PERCENTILES,
     LinkInput,
@@ -276,6 +277,35 @@ def _validated_run(
     distribution: str,
     default_uncertainty: bool = False,
 ) -> ForecastRun:
+    uncertainty = _checked_request(
+        project=project,
+        iterations=iterations,
+        seed=seed,
+        distribution=distribution,
+        default_uncertainty=default_uncertainty,
+    )
+    # Numbered per project under the project's row lock: two requests never take one number.
+    lock_project(project)
+    return _numbered_run(
+        project=project,
+        by=by,
+        iterations=iterations,
+        seed=seed,
+        distribution=distribution,
+        uncertainty=uncertainty,
+    )
+
+
+def _checked_request(
+    *,
+    project: Project,
+    iterations: int,
+    seed: int | None,
+    distribution: str,
+    default_uncertainty: bool,
+) -> tuple[int, int] | None:
+    """Refuse bad parameters, or a plan the simulation cannot take (naming what to fix); the
+    default uncertainty the run will apply, or None."""
     errors: dict[str, str] = {}
     if not isinstance(iterations, int) or not MIN_ITERATIONS <= iterations <= MAX_ITERATIONS:
         errors["iterations"] = f"Give between {MIN_ITERATIONS:,} and {MAX_ITERATIONS:,} iterations."
@@ -293,8 +323,19 @@ def _validated_run(
         check_inputs(inputs.tasks, inputs.links, inputs.risks, base_cost=inputs.base_cost)
     except ValueError as error:
         raise _explain(error, inputs) from None
-    # Numbered per project under the project's row lock: two requests never take one number.
-    lock_project(project)
+    return uncertainty
+
+
+def _numbered_run(
+    *,
+    project: Project,
+    by: AbstractBaseUser | None,
+    iterations: int,
+    seed: int | None,
+    distribution: str,
+    uncertainty: tuple[int, int] | None,
+) -> ForecastRun:
+    """Create the next run of the project; call with the project's row lock held."""
     last = ForecastRun.objects.filter(project=project).aggregate(last=Max("number"))["last"]
     return ForecastRun.objects.create(
         project=project,
@@ -427,7 +468,7 @@ def forecast_run_compute(*, run_id: int) -> ForecastRun | None:
                 finished_at=timezone.now(),
             )
         else:
-            finished.update(
+            stored = finished.update(
                 status=ForecastRun.Status.DONE,
                 progress=100,
                 results=results,
@@ -439,6 +480,10 @@ def forecast_run_compute(*, run_id: int) -> ForecastRun | None:
                 p_target_finish=result.p_target_finish,
                 p_budget=result.p_budget,
             )
+            if stored:
+                run.refresh_from_db()
+                forecast_finished.send(sender=ForecastRun, project=run.project, run=run)
+                return run
     run.refresh_from_db()
     return run
 
