@@ -9,7 +9,6 @@ member exports, members and managers import, everyone else gets 404.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpResponse
@@ -41,15 +40,13 @@ REGISTER = OpenApiParameter(
 
 class _FileRenderer(BaseRenderer):
     """Lets ``?format=csv`` / ``?format=xlsx`` through DRF's content negotiation (which reads
-    ``format`` as a renderer choice); the export answers with the file itself, and an error
-    before it (the door's 404) is written as JSON."""
+    ``format`` as a renderer choice); the export answers with the file itself, and errors are
+    rendered as JSON (``RegisterFileViewSet.handle_exception``)."""
 
     charset = None
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data).encode()
+        return data
 
 
 class CsvRenderer(_FileRenderer):
@@ -139,6 +136,13 @@ class RegisterFileViewSet(ProjectScopedViewSet):
         # An unknown ?format= falls back to JSON, so the export can say what is wrong (400)
         # rather than DRF's bare 404.
         return super().perform_content_negotiation(request, force=True)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # An error is JSON, whatever ?format= asked the file in.
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
     @extend_schema(
         summary="The register as a CSV or Excel file (members)",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from interchange import views
+from interchange import registers_views, views
 
 app_name = "interchange"
 
@@ -19,4 +19,14 @@ urlpatterns = [
     path("account/calendar-feed/", views.calendar_feed_page, name="calendar_feed_page"),
     path("account/calendar-feed/new/", views.calendar_feed_create, name="calendar_feed_create"),
     path("account/calendar-feed/revoke/", views.calendar_feed_revoke, name="calendar_feed_revoke"),
+    path(
+        "projects/<int:pk>/registers/<str:register>/export/",
+        registers_views.register_export,
+        name="register_export",
+    ),
+    path(
+        "projects/<int:pk>/registers/<str:register>/import/",
+        registers_views.register_import,
+        name="register_import",
+    ),
 ]

@@ -434,3 +434,77 @@ def test_registers_viewer_exports_but_cannot_import(api_for, project, viewer):
     response = _import(client, project, "stakeholders", b"Name\nSam\n")
     assert response.status_code == 403
     assert not Stakeholder.objects.filter(project=project).exists()
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "page, register",
+    [
+        ("/projects/{pk}/risks/", "risks"),
+        ("/projects/{pk}/risks/issues/", "issues"),
+        ("/projects/{pk}/stakeholders/", "stakeholders"),
+        ("/projects/{pk}/requirements/", "requirements"),
+        ("/projects/{pk}/deliverables/", "deliverables"),
+        ("/projects/{pk}/schedule/", "tasks"),
+        ("/projects/{pk}/budget/", "budget-lines"),
+    ],
+)
+def test_registers_list_pages_offer_export_links_and_an_import_form(
+    page, register, client_for, project, member
+):
+    """Each register's list page links its CSV and Excel exports and has an import form."""
+    body = client_for(member).get(page.format(pk=project.pk)).content.decode()
+    export = f"/projects/{project.pk}/registers/{register}/export/"
+    assert f'href="{export}?format=csv"' in body and f'href="{export}?format=xlsx"' in body
+    assert f'action="/projects/{project.pk}/registers/{register}/import/"' in body
+    assert 'type="file"' in body
+
+
+def test_registers_viewer_sees_export_links_but_no_import_form(client_for, project, viewer):
+    """A viewer may download the register, not upload into it."""
+    body = client_for(viewer).get(f"/projects/{project.pk}/risks/").content.decode()
+    assert f"/projects/{project.pk}/registers/risks/export/?format=xlsx" in body
+    assert "/registers/risks/import/" not in body
+
+
+def test_registers_page_import_lists_the_problems_or_goes_back_with_a_message(
+    client_for, project, member
+):
+    """A bad file shows the import page with each problem by row (nothing imported); a good one
+    goes back to the list page, which says how many rows came in."""
+    client = client_for(member)
+    url = f"/projects/{project.pk}/registers/risks/import/"
+    back = f"/projects/{project.pk}/risks/"
+    bad = SimpleUploadedFile("r.csv", b"Title,Impact\nA,3\nB,7\n")
+    response = client.post(url, {"file": bad, "next": back})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Nothing was imported" in body and "Give a whole number from 1 to 5" in body
+    assert not Risk.objects.filter(project=project).exists()
+    good = SimpleUploadedFile("r.csv", b"Title,Impact\nA,3\nB,4\n")
+    response = client.post(url, {"file": good, "next": back}, follow=True)
+    assert response.redirect_chain[-1][0] == back
+    assert "2 rows imported." in response.content.decode()
+    assert Risk.objects.filter(project=project).count() == 2
+
+
+def test_registers_page_export_and_import_keep_the_door(client_for, project, outsider, viewer):
+    """A non-member gets 404 on the page routes too; a viewer's import is refused."""
+    client = client_for(outsider)
+    assert client.get(f"/projects/{project.pk}/registers/risks/export/").status_code == 404
+    upload = SimpleUploadedFile("r.csv", b"Title\nSneaky\n")
+    url = f"/projects/{project.pk}/registers/risks/import/"
+    assert client.post(url, {"file": upload}).status_code == 404
+    response = client_for(viewer).post(url, {"file": SimpleUploadedFile("r.csv", b"Title\nX\n")})
+    assert response.status_code == 403
+    assert not Risk.objects.filter(project=project).exists()
+
+
+def test_registers_export_errors_are_json_whatever_the_format(api_for, project, outsider):
+    """The door's 404 on ?format=xlsx is a JSON body, not a broken workbook."""
+    response = _export(api_for(outsider), project, "risks", "format=xlsx")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
