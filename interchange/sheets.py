@@ -25,6 +25,8 @@ from projects.spreadsheets import csv_safe, xlsx_text
 # not a register, and reading it would hold a web process for seconds.
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
+# What the workbook's XML may unpack to: 5,000 rows of 20 long cells is a few tens of MB.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 # An .xlsx is a zip file; a "CSV" starting like one was saved as Excel under the wrong name.
 _ZIP_MAGIC = b"PK\x03\x04"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -96,28 +98,47 @@ def _read_csv(data: bytes) -> Table:
 
 def _read_xlsx(data: bytes) -> Table:
     try:
+        unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise SheetError(f"The Excel file cannot be read ({error}); save it as .xlsx.") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        # A few MB that unpack to gigabytes (a zip bomb) would hold the process's memory.
+        raise SheetError(
+            f"The Excel file unpacks to {unpacked // 1024 // 1024} MB; a register is at most "
+            f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB. Save it as CSV or split it."
+        )
+    try:
         # read_only streams the rows; data_only reads a formula's last value, never the formula.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+    except Exception as error:  # whatever breaks in an uploaded file is its fault
         raise SheetError(f"The Excel file cannot be read ({error}); save it as .xlsx.") from None
     try:
-        sheet = workbook.worksheets[0]
-        rows_in = sheet.iter_rows(values_only=True)
-        header_row = next(rows_in, None)
-        if header_row is None:
-            raise SheetError("The first sheet is empty.")
-        header = ["" if h is None else str(h).strip() for h in header_row]
-        while header and not header[-1]:
-            header.pop()
-        rows = []
-        for number, cells in enumerate(rows_in, start=2):
-            if _blank(cells):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise _too_many()
-            rows.append((number, list(cells)))
+        return _read_sheet(workbook)
+    except SheetError:
+        raise
+    except Exception as error:  # rows are parsed lazily, as they are read
+        raise SheetError(f"The Excel file cannot be read ({error}); save it as .xlsx.") from None
     finally:
         workbook.close()
+
+
+def _read_sheet(workbook: Any) -> Table:
+    """The first sheet's header and rows (the header is row 1)."""
+    sheet = workbook.worksheets[0]
+    rows_in = sheet.iter_rows(values_only=True)
+    header_row = next(rows_in, None)
+    if header_row is None:
+        raise SheetError("The first sheet is empty.")
+    header = ["" if h is None else str(h).strip() for h in header_row]
+    while header and not header[-1]:
+        header.pop()
+    rows = []
+    for number, cells in enumerate(rows_in, start=2):
+        if _blank(cells):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise _too_many()
+        rows.append((number, list(cells)))
     return Table(header=header, rows=rows, format="xlsx")
 
 

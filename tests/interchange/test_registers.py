@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -508,3 +509,14 @@ def test_registers_export_errors_are_json_whatever_the_format(api_for, project, 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert "detail" in response.json()
+
+
+def test_registers_xlsx_that_unpacks_too_big_is_refused(api_for, project, manager):
+    """A small workbook that would unpack past the limit (a zip bomb) is refused unread."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("xl/sharedStrings.xml", b"\0" * (sheets.MAX_UNPACKED_BYTES + 1))
+    assert len(out.getvalue()) < sheets.MAX_BYTES
+    response = _import(api_for(manager), project, "risks", out.getvalue(), "bomb.xlsx")
+    assert response.status_code == 400
+    assert "unpacks to" in response.json()["errors"][0]["message"]
