@@ -450,6 +450,7 @@ def test_registers_viewer_exports_but_cannot_import(api_for, project, viewer):
         ("/projects/{pk}/deliverables/", "deliverables"),
         ("/projects/{pk}/schedule/", "tasks"),
         ("/projects/{pk}/budget/", "budget-lines"),
+        ("/projects/{pk}/budget/resources/", "time-entries"),
     ],
 )
 def test_registers_list_pages_offer_export_links_and_an_import_form(
