@@ -366,8 +366,10 @@ def _tasks_create_all(
         created, _ = plan_load(project=project, by=by, tasks=tasks, links=links)
     except ValidationError as error:
         match = re.match(r"Task (\d+) “", " ".join(error.messages))
-        number = rows[int(match[1]) - 1][0] if match else None
-        return [], _row_errors(number, error, default="predecessors")
+        # A bad row names itself ("Task 3 “Build”: …"); a loop names its tasks, not a row.
+        if match:
+            return [], _row_errors(rows[int(match[1]) - 1][0], error)
+        return [], _row_errors(None, error, default="predecessors")
     for index, owner in owners.items():
         number = rows[index][0]
         try:
