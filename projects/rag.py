@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
 
-__all__ = ["Rag", "Thresholds", "band", "rate_cpi", "rate_slip", "rate_spi", "rate_tcpi"]
+__all__ = [
+    "Rag",
+    "Thresholds",
+    "band",
+    "rate_cpi",
+    "rate_slip",
+    "rate_spi",
+    "rate_target_chance",
+    "rate_tcpi",
+]
 
 
 class Rag(IntEnum):
@@ -44,6 +53,10 @@ class Thresholds:
     # project need only keep its planned rate; up to 10 % above it is a stretch; beyond, red.
     tcpi_green: Decimal = Decimal("1.00")
     tcpi_amber: Decimal = Decimal("1.10")
+    # The chance of finishing by the target finish (the share of the latest forecast's runs
+    # that do) below which the schedule is not green: under half, the target is more likely
+    # missed than met.
+    target_chance_green: Decimal = Decimal("0.50")
 
 
 def band(value: Decimal, green: Decimal, amber: Decimal) -> Rag:
@@ -70,6 +83,12 @@ def rate_tcpi(tcpi: Decimal, limits: Thresholds) -> Rag:
     if tcpi <= limits.tcpi_amber:
         return Rag.AMBER
     return Rag.RED
+
+
+def rate_target_chance(chance: float, limits: Thresholds) -> Rag:
+    """The chance (0-1) of meeting the target finish: below ``target_chance_green`` amber (a
+    forecast is odds, not a measured slip: the slip itself rates red)."""
+    return Rag.GREEN if Decimal(str(chance)) >= limits.target_chance_green else Rag.AMBER
 
 
 def rate_slip(days: int, limits: Thresholds) -> Rag:

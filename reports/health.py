@@ -4,6 +4,13 @@ cost, scope, risk — and overall (the worst), each with a sentence that says wh
 Pure: no Django, no clock. The KPI snapshot task feeds it plain numbers; the bands and the
 thresholds (the project's settings, with the DESIGN defaults) are ``projects.rag``'s, which the
 earned-value page colours its tiles with too.
+
+Schedule is the worst of: SPI; the forecast finish against the target finish and against the
+baseline (working days of slip); missed milestones; and the chance of meeting the target — the
+share of the latest Monte Carlo forecast's runs that finish by the target finish. Under
+``target_chance_green`` (default 0.50: the target is more likely missed than met) it is amber,
+so such a project is never green on schedule; it is odds, not a measured slip, so on its own it
+never makes the schedule red (the slip does).
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from projects.money import money
-from projects.rag import Rag, Thresholds, rate_cpi, rate_slip, rate_spi
+from projects.rag import Rag, Thresholds, rate_cpi, rate_slip, rate_spi, rate_target_chance
+from risks.simulation import chance_percent
 
 __all__ = [
     "Dimension",
@@ -47,6 +55,8 @@ class HealthInput:
     forecast_finish: datetime.date | None = None
     target_finish: datetime.date | None = None
     target_slip_days: int | None = None
+    # The share (0-1) of the latest forecast's runs that finish by the target finish.
+    p_target_finish: float | None = None
     milestones_missed: int = 0
     open_risks_by_level: Mapping[str, int] = field(default_factory=dict)
     overdue_deliverables: int = 0
@@ -89,6 +99,8 @@ def _schedule(data: HealthInput, limits: Thresholds) -> Rating:
         )
     if data.target_slip_days is not None and data.target_finish is not None:
         ratings.append(_target(data, limits))
+    if data.p_target_finish is not None and data.target_finish is not None:
+        ratings.append(_target_chance(data.p_target_finish, data.target_finish, limits))
     if data.finish_slip_days is not None:
         slip = data.finish_slip_days
         rag = rate_slip(slip, limits)
@@ -130,6 +142,16 @@ def _target(data: HealthInput, limits: Thresholds) -> Rating:
     else:
         text = f"Forecast finish {forecast} is on the target finish."
     return Rating(rate_slip(slip, limits), text)
+
+
+def _target_chance(chance: float, target: datetime.date, limits: Thresholds) -> Rating:
+    """The odds of the target finish: amber below ``target_chance_green`` of the runs."""
+    rag = rate_target_chance(chance, limits)
+    runs = f"{chance_percent(chance)} % of the forecast's runs finish by the target {_day(target)}"
+    if rag == Rag.GREEN:
+        return Rating(rag, f"{runs}.")
+    threshold = chance_percent(float(limits.target_chance_green))
+    return Rating(rag, f"Only {runs}, under the {threshold} % the project holds to.")
 
 
 def _cost(data: HealthInput, limits: Thresholds) -> Rating:

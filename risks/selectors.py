@@ -270,3 +270,23 @@ def latest_forecast(project: Project) -> ForecastRun | None:
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def forecast_chances(project: Project) -> dict[str, Any]:
+    """The newest finished forecast's chances of meeting the target finish and the budget
+    (0-1), counted only while they still measure the project's target: a run measured against
+    another target finish gives no target chance (null) until the next run (one query, without
+    the run's results)."""
+    latest = (
+        ForecastRun.objects.filter(project=project, status=ForecastRun.Status.DONE)
+        .order_by("-created_at", "-id")
+        .values("target_finish", "p_target_finish", "p_budget")
+        .first()
+    )
+    if latest is None:
+        return {"p_target_finish": None, "p_budget": None}
+    current = latest["target_finish"] == project.target_finish
+    return {
+        "p_target_finish": latest["p_target_finish"] if current else None,
+        "p_budget": latest["p_budget"],
+    }

@@ -62,6 +62,8 @@ class KpisSerializer(serializers.ModelSerializer):
             "forecast_finish",
             "baseline_finish",
             "finish_slip_days",
+            "p_target_finish",
+            "p_budget",
             "milestones_missed",
             "milestones_due_14d",
             "overdue_tasks",

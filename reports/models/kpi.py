@@ -36,6 +36,13 @@ class HealthThresholds(PythonChecksMixin, models.Model):
     slip_red_days = models.PositiveIntegerField(
         default=10, validators=[MaxValueValidator(1000)], help_text="Working days of finish slip."
     )
+    target_chance_green = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.50"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Below this chance (0–1) of meeting the target, the schedule is amber.",
+    )
 
     history = HistoricalRecords()
 
@@ -51,6 +58,11 @@ class HealthThresholds(PythonChecksMixin, models.Model):
                 condition=Q(slip_amber_days__lte=F("slip_red_days")),
                 name="health_slip_amber_before_red",
                 violation_error_message="Amber slip must not be more days than red slip.",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_chance_green__gte=0, target_chance_green__lte=1),
+                name="health_target_chance_is_a_share",
+                violation_error_message="The chance of the target is a share from 0 to 1.",
             ),
         ]
 
@@ -71,6 +83,7 @@ class HealthThresholds(PythonChecksMixin, models.Model):
             cpi_amber=self.cpi_amber,
             slip_amber_days=self.slip_amber_days,
             slip_red_days=self.slip_red_days,
+            target_chance_green=self.target_chance_green,
         )
 
 
@@ -95,6 +108,10 @@ class KpiSnapshot(models.Model):
     forecast_finish = models.DateField(null=True)
     baseline_finish = models.DateField(null=True)
     finish_slip_days = models.IntegerField(null=True, help_text="Working days; > 0 is late.")
+    # The latest forecast's chances (0-1) of finishing by the target finish and of costing at
+    # most the budget; null without a forecast, or with one measured against another target.
+    p_target_finish = models.FloatField(null=True)
+    p_budget = models.FloatField(null=True)
     milestones_missed = models.PositiveIntegerField(default=0)
     milestones_due_14d = models.PositiveIntegerField(default=0)
     overdue_tasks = models.PositiveIntegerField(default=0)

@@ -37,6 +37,7 @@ from projects.selectors import User, projects_for
 from reports.models import HealthThresholds, KpiSnapshot, Rag
 from reports.services.kpi import kpi_snapshot_refresh
 from risks.models import Risk
+from risks.simulation import chance_percent
 from scheduling.models import Task
 from stakeholders import selectors as stakeholder_selectors
 
@@ -57,6 +58,8 @@ DASHBOARD_SORTS = {
     "cpi": "kpi_cpi",
     "finish": "kpi_forecast",
     "slip": "kpi_slip",
+    "target": "kpi_p_target",
+    "budget": "kpi_p_budget",
     "milestone": "next_milestone_date",
     "risk": "top_risk_score",
 }
@@ -108,7 +111,8 @@ class DashboardRow:
     def fragment_key(self, today: datetime.date) -> str:
         """A digest of everything the row's HTML shows, for the cached row fragment: the
         project's own fields and annotations, every field of its snapshot, its history, the
-        red flags of its thresholds, today (missed milestones, the sparklines' span), the
+        red flags of its thresholds (SPI, CPI, the chance of the target), today (missed
+        milestones, the sparklines' span), the
         language and the template's source. Any change to any of them is another key."""
         project = self.project
         snapshot = self.snapshot
@@ -122,6 +126,7 @@ class DashboardRow:
             else tuple(getattr(snapshot, f.attname) for f in snapshot._meta.concrete_fields),
             self.spi_is_red,
             self.cpi_is_red,
+            self.target_chance_is_low,
             tuple(
                 (day, values["percent_complete"], values["spi"], values["cpi"])
                 for day, values in self.history
@@ -139,6 +144,26 @@ class DashboardRow:
     def cpi_is_red(self) -> bool:
         cpi = self.snapshot.cpi if self.snapshot else None
         return cpi is not None and rag.rate_cpi(cpi, self._thresholds()) == rag.Rag.RED
+
+    @property
+    def target_chance(self) -> int | None:
+        """The chance of finishing by the target, in whole percent (rounded down), or None."""
+        chance = self.snapshot.p_target_finish if self.snapshot else None
+        return None if chance is None else chance_percent(chance)
+
+    @property
+    def budget_chance(self) -> int | None:
+        chance = self.snapshot.p_budget if self.snapshot else None
+        return None if chance is None else chance_percent(chance)
+
+    @property
+    def target_chance_is_low(self) -> bool:
+        """Under the project's threshold: what turns its schedule amber (the health rule's)."""
+        chance = self.snapshot.p_target_finish if self.snapshot else None
+        return (
+            chance is not None
+            and rag.rate_target_chance(chance, self._thresholds()) != rag.Rag.GREEN
+        )
 
     def _thresholds(self) -> rag.Thresholds:
         # Fetched with the page (select_related); a project without settings has the defaults.
@@ -202,6 +227,8 @@ def dashboard_rows(
             kpi_cpi=F("latest__cpi"),
             kpi_forecast=F("latest__forecast_finish"),
             kpi_slip=F("latest__finish_slip_days"),
+            kpi_p_target=F("latest__p_target_finish"),
+            kpi_p_budget=F("latest__p_budget"),
             next_milestone_name=unless_closed(Subquery(milestones.values("name")[:1])),
             next_milestone_date=unless_closed(Subquery(milestones.values("finish_date")[:1])),
             top_risk_title=unless_closed(Subquery(risks.values("title")[:1])),

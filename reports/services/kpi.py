@@ -14,7 +14,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -32,6 +32,7 @@ from projects.models import ChangeRequest, Deliverable, Project
 from projects.queue import enqueue
 from reports import health
 from reports.models import HealthThresholds, KpiSnapshot
+from risks import selectors as risk_selectors
 from risks.models import LIVE_STATUSES, Issue, Kind, Level, Risk
 from scheduling import engine
 from scheduling import services as schedule_services
@@ -210,6 +211,7 @@ def kpi_snapshot_refresh(*, project: Project, as_of: datetime.date) -> KpiSnapsh
             project=project, status=ChangeRequest.Status.SUBMITTED
         ).count(),
         scope=scope,
+        chances=risk_selectors.forecast_chances(project),
     )
     return _store(project, as_of, numbers, thresholds_for(project))
 
@@ -240,6 +242,8 @@ class _Numbers:
     open_issues: int
     pending: int
     scope: dict[str, int]  # total, accepted, rejected, overdue
+    # The latest forecast's p_target_finish and p_budget (None: none, or not measured then).
+    chances: dict[str, float | None] = field(default_factory=dict)
 
 
 def _target_slip(
@@ -272,6 +276,7 @@ def _store(
             forecast_finish=forecast,
             target_finish=project.target_finish,
             target_slip_days=_target_slip(project, forecast, calendar),
+            p_target_finish=numbers.chances.get("p_target_finish"),
             milestones_missed=schedule["milestones_missed"],
             open_risks_by_level=numbers.risks,
             overdue_deliverables=scope["overdue"],
@@ -293,6 +298,8 @@ def _store(
         "cpi": value.cpi,
         "eac": value.eac,
         "vac": value.vac,
+        "p_target_finish": numbers.chances.get("p_target_finish"),
+        "p_budget": numbers.chances.get("p_budget"),
         "open_risks_by_level": numbers.risks,
         "risk_exposure": numbers.exposure,
         "open_issues": numbers.open_issues,

@@ -137,3 +137,62 @@ def test_assess_schedule_target_slip_uses_the_slip_thresholds(slip, rag):
         )
     ).dimensions["schedule"]
     assert rating.rag == rag
+
+
+# --- the chance of meeting the target ------------------------------------------------------------
+
+TARGET = datetime.date(2027, 3, 12)
+
+
+@pytest.mark.parametrize(
+    ("chance", "rag"),
+    [(1.0, Rag.GREEN), (0.63, Rag.GREEN), (0.5, Rag.GREEN), (0.4999, Rag.AMBER), (0.0, Rag.AMBER)],
+)
+def test_assess_schedule_is_not_green_when_the_target_is_met_in_under_half_the_runs(chance, rag):
+    """On time by every other measure (SPI 1, on the target), a project whose forecast meets
+    the target in under 50 % of its runs is amber on schedule; at 50 % or more it stays green."""
+    data = HealthInput(
+        spi=D("1.00"),
+        forecast_finish=TARGET,
+        target_finish=TARGET,
+        target_slip_days=0,
+        p_target_finish=chance,
+    )
+    assert assess(data).dimensions["schedule"].rag == rag
+
+
+def test_assess_target_chance_explains_itself_in_whole_percent():
+    """The sentence gives the share of runs (rounded down, so 49.96 % reads 49 %) and the
+    target date; an amber one names the threshold and leads the schedule's reason."""
+    amber = assess(
+        HealthInput(spi=D("1.00"), target_finish=TARGET, p_target_finish=0.4996)
+    ).dimensions["schedule"]
+    assert amber.reason.startswith(
+        "Only 49 % of the forecast's runs finish by the target 12 Mar 2027, under the 50 % "
+        "the project holds to."
+    )
+    green = assess(HealthInput(target_finish=TARGET, p_target_finish=0.63)).dimensions["schedule"]
+    assert (green.rag, green.reason) == (
+        Rag.GREEN,
+        "63 % of the forecast's runs finish by the target 12 Mar 2027.",
+    )
+
+
+def test_assess_target_chance_follows_the_projects_threshold_and_never_turns_red():
+    """A project holding its target to 80 % is amber at 70 %; a 1 % chance is amber, not red
+    (odds, not a measured slip); a measured slip still makes it red."""
+    strict = Thresholds(target_chance_green=D("0.80"))
+    data = HealthInput(target_finish=TARGET, p_target_finish=0.7)
+    assert assess(data, strict).dimensions["schedule"].rag == Rag.AMBER
+    assert assess(data).dimensions["schedule"].rag == Rag.GREEN
+    hopeless = HealthInput(target_finish=TARGET, p_target_finish=0.01)
+    assert assess(hopeless).dimensions["schedule"].rag == Rag.AMBER
+    late = HealthInput(
+        forecast_finish=TARGET, target_finish=TARGET, target_slip_days=12, p_target_finish=0.01
+    )
+    assert assess(late).dimensions["schedule"].rag == Rag.RED
+
+
+def test_assess_without_a_forecast_ignores_the_chance():
+    """No forecast (no chance) leaves the schedule to the other measures."""
+    assert assess(HealthInput(spi=D("1.00"))).dimensions["schedule"].rag == Rag.GREEN
