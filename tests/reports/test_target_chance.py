@@ -6,13 +6,14 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from projects import clock
 from projects.models import Membership, Role
 from reports.models import HealthThresholds, KpiSnapshot
-from reports.services.kpi import kpi_snapshot_refresh
+from reports.services.kpi import kpi_snapshot_refresh, refresh_key
 from risks import services as risk_services
 from risks.models import ForecastRun
 from scheduling import services as schedule_services
@@ -88,6 +89,7 @@ def test_a_finished_forecast_refreshes_the_kpis(
             pessimistic_duration=15,
         )
     KpiSnapshot.objects.all().delete()
+    cache.delete(refresh_key(project.pk))  # the set-up's window closed, as its timeout would
     with django_capture_on_commit_callbacks(execute=True):
         run = risk_services.forecast_run_now(project=project, by=manager, iterations=200, seed=2)
     snapshot = KpiSnapshot.objects.get(project=project)
