@@ -9,12 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_safe
 
 from interchange import registers, sheets
 from interchange.registers_api import export_response
 from projects.models import Role
-from projects.selectors import get_project_for
+from projects.views.base import READ, READ_WRITE, door
 
 
 def _register(name: str) -> registers.Register:
@@ -25,21 +24,25 @@ def _register(name: str) -> registers.Register:
 
 
 @login_required
-@require_safe
 def register_export(request: HttpRequest, pk: int, register: str) -> HttpResponse:
     """The register as CSV or Excel (``?format=xlsx``), or its template (``&template=1``)."""
-    project = get_project_for(request.user, pk)
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
     format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
     template = request.GET.get("template") in ("1", "true", "yes")
     return export_response(project, _register(register), format, template)
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
 def register_import(request: HttpRequest, pk: int, register: str) -> HttpResponse:
     """Upload a file into the register: back to the list page on success, else this page with
     every problem listed (nothing imported)."""
-    project = get_project_for(request.user, pk, need=Role.MEMBER)
+    # The access door: 404 for a non-member first, then 405, then the member role (the form
+    # page too), and a closed project refuses the import.
+    project, refused = door(request, pk, READ_WRITE, Role.MEMBER, form=True)
+    if refused:
+        return refused
     definition = _register(register)
     back = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

@@ -21,7 +21,7 @@ from tests.reports import test_closed_read_only as closed_sweep
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("projects", "scheduling", "stakeholders", "budgets", "risks", "reports")
+APPS = ("projects", "scheduling", "stakeholders", "budgets", "risks", "reports", "interchange")
 PROBED = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 PAGES = closed_sweep._page_patterns()
 PAGE_IDS = [name for name, _ in PAGES]

@@ -170,6 +170,8 @@ ARGUMENTS = {
     ("risks", "run_pk"): api_probe._forecast_run_of,
     ("reports", "item_pk"): _closure_item_of,
     ("reports", "report_pk"): _status_report_of,
+    # A register's file: the name of the register (risks), not a record.
+    ("interchange", "register"): lambda p: "risks",
 }
 
 
