@@ -192,22 +192,11 @@ class RegisterFileViewSet(ProjectScopedViewSet):
     def import_rows(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = RegisterImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        upload = body.validated_data["file"]
-        if upload.size > sheets.MAX_BYTES:
-            result = registers.ImportResult(
-                errors=[
-                    registers.RowError(
-                        None,
-                        "file",
-                        f"The file is {upload.size / 1024 / 1024:.1f} MB; import at most "
-                        f"{sheets.MAX_BYTES // 1024 // 1024} MB ({sheets.MAX_ROWS:,} rows) at "
-                        "a time.",
-                    )
-                ]
-            )
-        else:
-            result = registers.register_import(
-                register=self.register, project=self.project, by=request.user, data=upload.read()
-            )
+        result = registers.register_import_upload(
+            register=self.register,
+            project=self.project,
+            by=request.user,
+            upload=body.validated_data["file"],
+        )
         data, code = import_answer(result)
         return Response(data, status=code)

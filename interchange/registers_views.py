@@ -49,26 +49,9 @@ def register_import(request: HttpRequest, pk: int, register: str) -> HttpRespons
         back = ""
     result = None
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            result = registers.ImportResult(
-                errors=[registers.RowError(None, "file", "Choose a CSV or Excel file.")]
-            )
-        elif upload.size > sheets.MAX_BYTES:
-            result = registers.ImportResult(
-                errors=[
-                    registers.RowError(
-                        None,
-                        "file",
-                        f"The file is {upload.size / 1024 / 1024:.1f} MB; import at most "
-                        f"{sheets.MAX_BYTES // 1024 // 1024} MB ({sheets.MAX_ROWS:,} rows).",
-                    )
-                ]
-            )
-        else:
-            result = registers.register_import(
-                register=definition, project=project, by=request.user, data=upload.read()
-            )
+        result = registers.register_import_upload(
+            register=definition, project=project, by=request.user, upload=request.FILES.get("file")
+        )
         if result.ok:
             text = f"{result.created} row{'s' if result.created != 1 else ''} imported."
             if result.ignored_columns:

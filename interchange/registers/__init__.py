@@ -40,6 +40,7 @@ __all__ = [
     "RowError",
     "register_export",
     "register_import",
+    "register_import_upload",
 ]
 
 REGISTERS: dict[str, Register] = {
@@ -126,6 +127,27 @@ def _map_header(
         found.append((index, column))
     missing = [c for c in register.importable if c.required and c.field not in seen]
     return found, unknown, missing
+
+
+def register_import_upload(
+    *, register: Register, project: Project, by: AbstractBaseUser, upload: Any
+) -> ImportResult:
+    """Import an uploaded file (the page's and the API's), refusing a missing or oversized one
+    with the reason before reading it."""
+    if upload is None:
+        return ImportResult(errors=[RowError(None, "file", "Choose a CSV or Excel file.")])
+    if upload.size > sheets.MAX_BYTES:
+        return ImportResult(
+            errors=[
+                RowError(
+                    None,
+                    "file",
+                    f"The file is {upload.size / 1024 / 1024:.1f} MB; import at most "
+                    f"{sheets.MAX_BYTES // 1024 // 1024} MB ({sheets.MAX_ROWS:,} rows) at a time.",
+                )
+            ]
+        )
+    return register_import(register=register, project=project, by=by, data=upload.read())
 
 
 def register_import(
