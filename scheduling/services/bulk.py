@@ -21,11 +21,13 @@ from django.db.models import Max
 
 from projects.models import Project, WorkPackage
 from projects.services.common import check_not_after_today, lock_project
-from scheduling.models import MAX_WORKING_DAYS, Baseline, BaselineTask, Dependency, Task
+from scheduling.models import MAX_WORKING_DAYS, Baseline, Dependency, Task
 from scheduling.services.schedule import (
     TASK_FIELDS,
     ScheduleChange,
     _derive_status,
+    baseline_name_checked,
+    baseline_store,
     schedule_recompute,
     work_calendar,
 )
@@ -159,11 +161,7 @@ def baseline_import(
     baseline 0), rather than a copy of the current plan (``baseline_create``). ``rows``:
     ``task`` (of the project), ``start_date``, ``finish_date``, ``duration``, ``cost``."""
     lock_project(project)
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": "Give the baseline a name."})
-    if Baseline.objects.filter(project=project, name=name).exists():
-        raise ValidationError({"name": f"{project.key} already has a baseline “{name}”."})
+    name = baseline_name_checked(project, name)
     if any(row["task"].project_id != project.pk for row in rows):
         raise ValidationError({"task": f"That belongs to another project, not {project.key}."})
     calendar = work_calendar(project)
@@ -173,39 +171,21 @@ def baseline_import(
             return None
         return calendar.last_index_on_or_before(day) + 1 if end else calendar.date_to_index(day)
 
-    if is_performance:
-        Baseline.objects.filter(project=project, is_performance=True).update(is_performance=False)
-    starts = [row["start_date"] for row in rows if row.get("start_date")]
-    finishes = [row["finish_date"] for row in rows if row.get("finish_date")]
-    baseline = Baseline(
-        project=project,
-        name=name,
-        note=note,
-        is_performance=is_performance,
-        start_date=min(starts, default=None),
-        finish_date=max(finishes, default=None),
-        total_cost=sum((Decimal(row.get("cost") or 0) for row in rows), Decimal("0.00")),
-        created_by=by,
+    tasks = [
+        {
+            "task_id": row["task"].pk,
+            "name": row["task"].name,
+            "duration": max(int(row.get("duration") or 0), 0),
+            "start_date": row.get("start_date"),
+            "finish_date": row.get("finish_date"),
+            "early_start": index(row.get("start_date")),
+            "early_finish": index(row.get("finish_date"), end=True)
+            if row.get("duration")
+            else index(row.get("start_date")),
+            "cost": Decimal(row.get("cost") or 0).quantize(Decimal("0.01")),
+        }
+        for row in rows
+    ]
+    return baseline_store(
+        project=project, by=by, name=name, note=note, is_performance=is_performance, tasks=tasks
     )
-    baseline._history_user = by
-    baseline.save()
-    BaselineTask.objects.bulk_create(
-        [
-            BaselineTask(
-                baseline=baseline,
-                task=row["task"],
-                name=row["task"].name,
-                duration=max(int(row.get("duration") or 0), 0),
-                start_date=row.get("start_date"),
-                finish_date=row.get("finish_date"),
-                early_start=index(row.get("start_date")),
-                early_finish=index(row.get("finish_date"), end=True)
-                if row.get("duration")
-                else index(row.get("start_date")),
-                cost=Decimal(row.get("cost") or 0).quantize(Decimal("0.01")),
-            )
-            for row in rows
-        ],
-        batch_size=_BATCH,
-    )
-    return baseline

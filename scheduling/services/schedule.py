@@ -855,14 +855,9 @@ def baseline_create(
 ) -> Baseline:
     """Freeze the current plan (dates, durations, costs of every task) under ``name``."""
     lock_project(project)
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": "Give the baseline a name, e.g. “Approved plan”."})
-    if Baseline.objects.filter(project=project, name=name).exists():
-        raise ValidationError({"name": f"{project.key} already has a baseline “{name}”."})
+    name = baseline_name_checked(project, name)
     tasks = list(
         Task.objects.filter(project=project).values(
-            "id",
             "name",
             "duration",
             "start_date",
@@ -871,11 +866,39 @@ def baseline_create(
             "early_finish",
             "fixed_cost",
             "labour_cost",
+            task_id=F("id"),
         )
     )
     # A task's budget is its planned cost: fixed cost plus labour from assignments.
     for t in tasks:
-        t["cost"] = t["fixed_cost"] + t["labour_cost"]
+        t["cost"] = t.pop("fixed_cost") + t.pop("labour_cost")
+    return baseline_store(
+        project=project, by=by, name=name, note=note, is_performance=is_performance, tasks=tasks
+    )
+
+
+def baseline_name_checked(project: Project, name: str) -> str:
+    """The baseline's name, stripped; refused when empty or taken in the project."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the baseline a name, e.g. “Approved plan”."})
+    if Baseline.objects.filter(project=project, name=name).exists():
+        raise ValidationError({"name": f"{project.key} already has a baseline “{name}”."})
+    return name
+
+
+def baseline_store(
+    *,
+    project: Project,
+    by: AbstractBaseUser,
+    name: str,
+    note: str,
+    is_performance: bool,
+    tasks: list[dict[str, Any]],
+) -> Baseline:
+    """Write a baseline and its task rows (``task_id``, ``name``, ``duration``, ``start_date``,
+    ``finish_date``, ``early_start``, ``early_finish``, ``cost``), the only performance baseline
+    if ``is_performance``: for a copy of the plan and for one another tool recorded alike."""
     if is_performance:
         Baseline.objects.filter(project=project, is_performance=True).update(is_performance=False)
     baseline = Baseline(
@@ -891,21 +914,7 @@ def baseline_create(
     baseline._history_user = by
     baseline.save()
     BaselineTask.objects.bulk_create(
-        [
-            BaselineTask(
-                baseline=baseline,
-                task_id=t["id"],
-                name=t["name"],
-                duration=t["duration"],
-                start_date=t["start_date"],
-                finish_date=t["finish_date"],
-                early_start=t["early_start"],
-                early_finish=t["early_finish"],
-                cost=t["cost"],
-            )
-            for t in tasks
-        ],
-        batch_size=1000,
+        [BaselineTask(baseline=baseline, **t) for t in tasks], batch_size=1000
     )
     return baseline
 
