@@ -63,6 +63,7 @@ def test_gantt_journey_scroll_loads_more_rows_and_a_branch_folds(
     page.locator("#gantt-more a").scroll_into_view_if_needed()
     expect(rows).to_have_count(60)
     expect(page.locator("svg.gantt-body")).to_have_count(2)
+    expect(page.locator("#gantt-summary")).to_contain_text("rows 1–60 of")
     expect(
         page.locator(".gantt-grid").get_by_role("link", name="Step 55", exact=True)
     ).to_be_visible()

@@ -129,8 +129,8 @@ def test_gantt_window_draws_the_arrows_the_whole_plan_draws_there(
 
 def test_gantt_next_window_is_appended_with_htmx(client_for, viewer, manager, project, monkeypatch):
     """An htmx request aimed at #gantt-bodies answers page 2's chart (without the shared
-    <defs>), its rows for the table out of band, and the row asking for page 3; the last page
-    asks for nothing more."""
+    <defs>), its rows for the table and the new end of the rows shown out of band, and the row
+    asking for page 3; the last page asks for nothing more."""
     monkeypatch.setattr(schedule_views, "PAGE_SIZE", 10)
     _plan(project, manager, 35)
     client = client_for(viewer)
@@ -144,6 +144,8 @@ def test_gantt_next_window_is_appended_with_htmx(client_for, viewer, manager, pr
     assert '<tbody hx-swap-oob="beforeend:#gantt-rows">' in html
     assert html.count("<tr") == 11  # ten rows and the one asking for the next ten
     assert 'id="gantt-more" hx-swap-oob="true"' in html and "page=3" in html
+    # The summary line's "rows 1–10 of 41" now ends at the appended window's last row.
+    assert '<span id="gantt-shown-end" hx-swap-oob="true">20</span>' in html
     assert "<!doctype" not in html.lower() and 'id="gantt"' not in html
     last = client.get(url, {"page": 5}, **APPEND).content.decode()
     assert 'id="gantt-more" hx-swap-oob="true"' in last and "page=6" not in last
