@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from projects.models import (
     AcceptanceCriterion,
@@ -279,19 +280,31 @@ def _add_tree(
     parent: WorkPackage | None,
     first_position: int = 1,
 ) -> int:
+    """Create the subtree ``nodes`` under ``parent`` level by level: one INSERT of the packages
+    and one of their history per depth, not a save per package (an imported plan's WBS has
+    hundreds). Each package is validated first; its project and parent are known good."""
+    level = [(parent, position, spec) for position, spec in enumerate(nodes, start=first_position)]
     created = 0
-    for position, spec in enumerate(nodes, start=first_position):
-        package = save(
+    while level:
+        packages = [
             WorkPackage(
                 project=project,
-                parent=parent,
+                parent=above,
                 position=position,
                 name=spec["name"],
                 description=spec.get("description", ""),
-            ),
-            by,
-        )
-        created += 1 + _add_tree(project, by, spec.get("children", []), package)
+            )
+            for above, position, spec in level
+        ]
+        for package in packages:
+            package.full_clean(exclude=["project", "parent"])
+        packages = bulk_create_with_history(packages, WorkPackage, batch_size=500, default_user=by)
+        created += len(packages)
+        level = [
+            (package, position, child)
+            for package, (_, _, spec) in zip(packages, level, strict=True)
+            for position, child in enumerate(spec.get("children", []), start=1)
+        ]
     return created
 
 
