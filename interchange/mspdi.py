@@ -607,14 +607,6 @@ class OutLink:
 
 
 @dataclass(frozen=True)
-class OutResource:
-    uid: int
-    name: str
-    kind: str  # work, material, cost
-    standard_rate: Decimal  # per hour
-
-
-@dataclass(frozen=True)
 class OutAssignment:
     uid: int
     task_uid: int
@@ -635,7 +627,7 @@ class OutPlan:
     holidays: tuple[tuple[datetime.date, str], ...]
     tasks: tuple[OutTask, ...]
     links: tuple[OutLink, ...]
-    resources: tuple[OutResource, ...] = ()
+    resources: tuple[Resource, ...] = ()  # a resource reads and writes alike
     assignments: tuple[OutAssignment, ...] = ()
     created: datetime.datetime | None = None
     hours_per_day: int = 8

@@ -511,7 +511,7 @@ def project_export_mspdi(*, project: Project) -> bytes:
             if p in uids and s in uids
         ),
         resources=tuple(
-            mspdi.OutResource(
+            mspdi.Resource(
                 uid=resource_uids[r.pk],
                 name=r.name,
                 kind="work" if r.is_person else "material",

@@ -13,7 +13,7 @@ from projects.models import Invitation, Membership, Role
 from tests.factories import UserFactory
 
 
-def invite(project, manager, email="nina@example.com", role=Role.MEMBER, capture=None):
+def invite(project, manager, email="nina@example.com", role=Role.MEMBER):
     return services.invitation_create(project=project, by=manager, email=email, role=role)
 
 
