@@ -7,10 +7,12 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from projects.approval_subjects import register_approval_subject
         from projects.demo import register_demo_seeder
+        from projects.records import register_record_kind
         from scheduling import demo
-        from scheduling.models import Phase
+        from scheduling.models import Phase, Task
 
         register_demo_seeder("scheduling", demo.seed, order=1)
+        register_record_kind(resource="tasks", model=Task)
         # A stage gate is approved in stakeholders, which stands beside scheduling and may not
         # import it: the phase is registered on the ground floor instead.
         register_approval_subject(

@@ -9,11 +9,16 @@ class StakeholdersConfig(AppConfig):
         from projects.approval_subjects import when_registered
         from projects.demo import register_demo_seeder
         from projects.models import ChangeRequest, Deliverable
+        from projects.records import register_record_kind
         from projects.signals import decision_gate
         from stakeholders import demo, receivers
+        from stakeholders.models import ActionItem, Decision, Meeting
 
         decision_gate.connect(receivers.hold_decision, dispatch_uid="stakeholders.hold_decision")
         register_demo_seeder("stakeholders", demo.seed, order=2)
+        register_record_kind(resource="meetings", model=Meeting)
+        register_record_kind(resource="decisions", model=Decision)
+        register_record_kind(resource="action-items", model=ActionItem)
 
         def forget_approvals_of(model) -> None:
             post_delete.connect(
