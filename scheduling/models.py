@@ -20,7 +20,7 @@ from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce, Least
 from simple_history.models import HistoricalRecords
 
-from projects.models import Project, WorkPackage
+from projects.models import CommentsRelation, Project, WorkPackage
 from projects.models.checks import PythonChecksMixin
 from scheduling import predecessors
 
@@ -323,6 +323,9 @@ class Task(PythonChecksMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    comments = CommentsRelation(
+        resource="tasks", listing="scheduling:tasks", page="scheduling:task_detail"
+    )
     # Computed columns change on every recompute; history keeps what people changed.
     history = HistoricalRecords(
         excluded_fields=[

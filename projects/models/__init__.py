@@ -1,5 +1,7 @@
 """The projects app's models, by domain: the project and its members, then its scope."""
 
+from projects.models.comments import Comment, CommentsRelation
+from projects.models.attachment import Attachment
 from projects.models.invitation import Invitation
 from projects.models.project import (
     Membership,
@@ -24,8 +26,11 @@ from projects.models.scope import (
 
 __all__ = [
     "AcceptanceCriterion",
+    "Attachment",
     "ChangeRequest",
     "Charter",
+    "Comment",
+    "CommentsRelation",
     "Deliverable",
     "Invitation",
     "Membership",

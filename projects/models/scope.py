@@ -11,6 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from projects.models.checks import PythonChecksMixin
+from projects.models.comments import CommentsRelation
 from projects.models.project import Project
 
 SECTIONS = (
@@ -226,6 +227,9 @@ class Deliverable(PythonChecksMixin, models.Model):
     rejection_reason = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    comments = CommentsRelation(
+        resource="deliverables", listing="projects:deliverables", page="projects:deliverable"
+    )
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
@@ -286,6 +290,7 @@ class Requirement(models.Model):
     deliverables = models.ManyToManyField(Deliverable, blank=True, related_name="requirements")
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    comments = CommentsRelation(resource="requirements", listing="projects:requirements")
     history = HistoricalRecords(excluded_fields=["version"], m2m_fields=[deliverables])
 
     class Meta:
@@ -350,6 +355,9 @@ class ChangeRequest(models.Model):
     implemented_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    comments = CommentsRelation(
+        resource="change-requests", listing="projects:changes", page="projects:change"
+    )
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:

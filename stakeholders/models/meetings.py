@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from projects.display import human_timestamp
-from projects.models import Project
+from projects.models import CommentsRelation, Project
 from projects.models.checks import PythonChecksMixin
 from stakeholders.models.register import Stakeholder
 
@@ -99,6 +99,7 @@ class Decision(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    comments = CommentsRelation(resource="decisions", listing="stakeholders:decisions")
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
@@ -146,6 +147,7 @@ class ActionItem(PythonChecksMixin, models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    comments = CommentsRelation(resource="action-items", listing="stakeholders:actions")
     history = HistoricalRecords(excluded_fields=["version"])
     objects = ActionItemQuerySet.as_manager()
 
