@@ -20,7 +20,7 @@ from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce, Least
 from simple_history.models import HistoricalRecords
 
-from projects.models import CommentsRelation, Project, WorkPackage
+from projects.models import AttachmentsRelation, CommentsRelation, Project, WorkPackage
 from projects.models.checks import PythonChecksMixin
 from scheduling import predecessors
 
@@ -327,6 +327,7 @@ class Task(PythonChecksMixin, models.Model):
         resource="tasks", listing="scheduling:tasks", page="scheduling:task_detail"
     )
     # Computed columns change on every recompute; history keeps what people changed.
+    attachments = AttachmentsRelation()
     history = HistoricalRecords(
         excluded_fields=[
             "early_start",

@@ -1,7 +1,7 @@
 """The projects app's models, by domain: the project and its members, then its scope."""
 
+from projects.models.attachment import Attachment, AttachmentsRelation
 from projects.models.comments import Comment, CommentsRelation
-from projects.models.attachment import Attachment
 from projects.models.invitation import Invitation
 from projects.models.project import (
     Membership,
@@ -27,6 +27,7 @@ from projects.models.scope import (
 __all__ = [
     "AcceptanceCriterion",
     "Attachment",
+    "AttachmentsRelation",
     "ChangeRequest",
     "Charter",
     "Comment",

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from projects.models.attachment import AttachmentsRelation
 from projects.models.checks import PythonChecksMixin
 from projects.models.comments import CommentsRelation
 from projects.models.project import Project
@@ -230,6 +231,7 @@ class Deliverable(PythonChecksMixin, models.Model):
     comments = CommentsRelation(
         resource="deliverables", listing="projects:deliverables", page="projects:deliverable"
     )
+    attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
@@ -291,6 +293,7 @@ class Requirement(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     comments = CommentsRelation(resource="requirements", listing="projects:requirements")
+    attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version"], m2m_fields=[deliverables])
 
     class Meta:
@@ -358,6 +361,7 @@ class ChangeRequest(models.Model):
     comments = CommentsRelation(
         resource="change-requests", listing="projects:changes", page="projects:change"
     )
+    attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from projects.models import Objective, Project
+from projects.models import AttachmentsRelation, Objective, Project
 from projects.models.checks import PythonChecksMixin
 
 
@@ -54,6 +54,7 @@ class Closure(PythonChecksMixin, models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["report", "version"])
 
     class Meta:

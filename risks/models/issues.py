@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from projects.models import CommentsRelation, Project
+from projects.models import AttachmentsRelation, CommentsRelation, Project
 from projects.models.checks import PythonChecksMixin
 from risks.models.register import Risk
 
@@ -78,6 +78,7 @@ class Issue(PythonChecksMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     comments = CommentsRelation(resource="issues", listing="risks:issues")
+    attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version", "updated_at"])
     objects = IssueQuerySet.as_manager()
 

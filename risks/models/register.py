@@ -24,7 +24,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from projects.models import CommentsRelation, Project
+from projects.models import AttachmentsRelation, CommentsRelation, Project
 from projects.models.checks import PythonChecksMixin
 from scheduling.models import Task
 
@@ -369,6 +369,7 @@ class Risk(PythonChecksMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     comments = CommentsRelation(resource="risks", listing="risks:register", page="risks:risk")
+    attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version", "updated_at"])
     objects = RiskQuerySet.as_manager()
 

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from projects.display import human_timestamp
-from projects.models import CommentsRelation, Project
+from projects.models import AttachmentsRelation, CommentsRelation, Project
 from projects.models.checks import PythonChecksMixin
 from stakeholders.models.register import Stakeholder
 
@@ -58,6 +58,7 @@ class Meeting(PythonChecksMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    attachments = AttachmentsRelation()
     history = HistoricalRecords(
         excluded_fields=["updated_at", "version"], m2m_fields=[stakeholders, attendees]
     )
@@ -100,6 +101,7 @@ class Decision(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     comments = CommentsRelation(resource="decisions", listing="stakeholders:decisions")
+    attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
@@ -148,6 +150,7 @@ class ActionItem(PythonChecksMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     comments = CommentsRelation(resource="action-items", listing="stakeholders:actions")
+    attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version"])
     objects = ActionItemQuerySet.as_manager()
 
