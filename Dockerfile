@@ -7,10 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-# Pango for WeasyPrint (the status report and closure report PDFs).
+# Pango for WeasyPrint (the PDFs) and Poppler's pdftoppm (the Gantt as PNG).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
-    libharfbuzz-subset0 fonts-dejavu-core \
+    libharfbuzz-subset0 fonts-dejavu-core poppler-utils \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 1000 charter
 
@@ -22,6 +22,7 @@ COPY budgets ./budgets
 COPY risks ./risks
 COPY stakeholders ./stakeholders
 COPY reports ./reports
+COPY interchange ./interchange
 COPY templates ./templates
 COPY static ./static
 RUN pip install . \

@@ -33,10 +33,10 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from projects.money import money
+from projects.pdf import html_to_pdf
 from projects.site import absolute_url
 from reports import mail_charts, status_charts
 from reports.models import StatusReport
-from reports.pdf import html_to_pdf
 
 __all__ = [
     "RenderedReport",

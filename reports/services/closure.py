@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from projects import clock
 from projects.models import Membership, Objective, Project, ProjectTemplate, Role
+from projects.pdf import PdfUnavailable, html_to_pdf
 from projects.queue import enqueue_on_commit
 from projects.services.common import (
     check_manager,
@@ -40,7 +41,6 @@ from reports.models import (
     ClosureItem,
     PostImplementationReview,
 )
-from reports.pdf import PdfUnavailable, html_to_pdf
 from reports.selectors import closure as closure_selectors
 from reports.services.kpi import kpi_snapshot_freeze, kpi_snapshot_thaw
 from stakeholders.models import Approval, Stakeholder

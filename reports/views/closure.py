@@ -19,10 +19,10 @@ from django.urls import reverse
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Objective, Project, Role
+from projects.pdf import PdfUnavailable, html_to_pdf
 from projects.views.base import READ, WRITE, door, error_text
 from reports.forms import ClosureForm, ReopenForm, ReviewForm, SubmitForm, TickForm
 from reports.models import Closure, ClosureItem
-from reports.pdf import PdfUnavailable, html_to_pdf
 from reports.selectors import closure as selectors
 from reports.services import closure as services
 

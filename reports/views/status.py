@@ -23,11 +23,11 @@ from projects import clock
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role
+from projects.pdf import PdfUnavailable
 from projects.views.base import READ, WRITE, can, door, error_text
 from reports import rendering
 from reports.forms import SummaryForm
 from reports.models import StatusReport
-from reports.pdf import PdfUnavailable
 from reports.selectors import status as selectors
 from reports.services import delivery as delivery_services
 from reports.services import status as services
