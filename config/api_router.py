@@ -17,6 +17,7 @@ from interchange import api as interchange_api
 from interchange import registers_api
 from projects.api import auth as auth_api
 from projects.api import changes as changes_api
+from projects.api import comments as comments_api
 from projects.api import deliverables as deliverables_api
 from projects.api import history as history_api
 from projects.api import projects as projects_api
@@ -113,6 +114,12 @@ router.register(
     basename="project-change-request",
 )
 router.register(f"{PROJECT}/history", history_api.HistoryViewSet, basename="project-history")
+# Comments on a record of any app: projects/{id}/<resource>/{record_pk}/comments/.
+router.register(
+    f"{PROJECT}/(?P<resource>{comments_api.resource_pattern()})/(?P<record_pk>[0-9]+)/comments",
+    comments_api.CommentViewSet,
+    basename="project-comment",
+)
 
 # scheduling
 router.register(f"{PROJECT}/tasks", tasks_api.TaskViewSet, basename="project-task")
@@ -217,6 +224,17 @@ router.register("lessons-learned", lessons_api.LessonSearchViewSet, basename="le
 router.register("imports", interchange_api.ImportViewSet, basename="import")
 router.register(
     f"{PROJECT}/export/mspdi", interchange_api.MspdiExportViewSet, basename="project-export-mspdi"
+)
+router.register(
+    f"{PROJECT}/export/gantt", interchange_api.GanttExportViewSet, basename="project-export-gantt"
+)
+router.register(
+    f"{PROJECT}/export/risk-register",
+    interchange_api.RiskRegisterExportViewSet,
+    basename="project-export-risk-register",
+)
+router.register(
+    f"{PROJECT}/export/raci", interchange_api.RaciExportViewSet, basename="project-export-raci"
 )
 
 urlpatterns = [

@@ -1,4 +1,5 @@
-"""Imports (``/api/v1/imports/``), the MS Project export of a project, and my calendar feed
+"""Imports (``/api/v1/imports/``), the exports of a project (MS Project XML; the Gantt as PDF or
+PNG, the risk register and the RACI matrix as PDF), and my calendar feed
 (``/api/v1/calendar-feed/``).
 
 An import is the uploader's alone: anyone else's is a 404. Uploading answers 202 at once; the
@@ -11,25 +12,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from interchange import services
+from interchange import printing, services
 from interchange.models import CalendarFeed, Import
+from interchange.printing_views import printable_response
 from interchange.selectors import calendar_feed_of, imports_for
 from projects.api.base import NoBodySerializer, ProjectSingletonViewSet
 from projects.api.projects import ProjectSerializer
 from projects.models import Role
+from projects.pdf import PdfUnavailable
 from projects.selectors import get_project_for
 
 TAGS = ["interchange"]
@@ -167,6 +177,156 @@ class MspdiExportViewSet(ProjectSingletonViewSet):
         response = HttpResponse(data, content_type="application/xml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.project.key}.xml"'
         return response
+
+
+class _FileRenderer(BaseRenderer):
+    """Lets ``?format=pdf`` / ``?format=png`` through DRF's content negotiation (which reads
+    ``format`` as a renderer choice); the export answers with the file itself, and errors are
+    JSON (``PrintableExportViewSet.handle_exception``)."""
+
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context=None):
+        return data
+
+
+class PdfRenderer(_FileRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+
+
+class PngRenderer(_FileRenderer):
+    media_type = "image/png"
+    format = "png"
+
+
+PAPER = OpenApiParameter(
+    "paper",
+    OpenApiTypes.STR,
+    enum=list(printing.PAPERS),
+    default=printing.DEFAULT_PAPER,
+    description="The paper, landscape.",
+)
+
+
+class PrintableExportViewSet(ProjectSingletonViewSet):
+    """A printable of the project (``interchange.printing``): any member may download it, on a
+    closed project too. A bad parameter is a 400 naming it; errors are JSON whatever
+    ``?format=`` asked for."""
+
+    formats: tuple[str, ...] = ("pdf",)
+    kind = ""
+    renderer_classes = [JSONRenderer, PdfRenderer, PngRenderer]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        # An unknown ?format= falls back to JSON, so the export can say what is wrong (400)
+        # rather than DRF's bare 404.
+        return super().perform_content_negotiation(request, force=True)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    def make(self, format: str) -> bytes:
+        raise NotImplementedError
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        format = request.query_params.get("format") or self.formats[0]
+        if format not in self.formats:
+            raise serializers.ValidationError(
+                {"format": [f"Export as {' or '.join(self.formats)}."]}
+            )
+        try:
+            return printable_response(
+                self.project, self.kind, lambda: self.make(format), extension=format
+            )
+        except ValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        except PdfUnavailable as error:
+            return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="The Gantt chart as a PDF (the whole plan) or a PNG (one page)",
+        description="Landscape A4 or A3; the time scale fitted to the page's width, the rows "
+        "split into pages, each with the header, the legend and its number. Baseline bars, the "
+        "critical path (red, hatched), milestones as diamonds, today's line.",
+        parameters=[
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["pdf", "png"], default="pdf"),
+            PAPER,
+            OpenApiParameter(
+                "baseline",
+                OpenApiTypes.STR,
+                description="A baseline's id, or `none`; by default the performance baseline, "
+                "else the latest.",
+            ),
+            OpenApiParameter(
+                "page", OpenApiTypes.INT, description="PNG: the page, from 1 (default 1)."
+            ),
+            OpenApiParameter(
+                "dpi",
+                OpenApiTypes.INT,
+                description=f"PNG: dots per inch, {printing.DPI_RANGE[0]}–{printing.DPI_RANGE[1]} "
+                f"(default {printing.DEFAULT_DPI}).",
+            ),
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+    )
+)
+@extend_schema(tags=TAGS)
+class GanttExportViewSet(PrintableExportViewSet):
+    """``GET /api/v1/projects/{id}/export/gantt/?format=pdf|png&paper=A4|A3``."""
+
+    formats = ("pdf", "png")
+    kind = "gantt"
+
+    def make(self, format: str) -> bytes:
+        options = printing.GanttOptions.of(self.request.query_params)
+        if format == "png":
+            return printing.gantt_png(self.project, options)
+        return printing.gantt_pdf(self.project, options)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="The risk register as a PDF",
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["pdf"]), PAPER],
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+)
+@extend_schema(tags=TAGS)
+class RiskRegisterExportViewSet(PrintableExportViewSet):
+    """``GET /api/v1/projects/{id}/export/risk-register/?format=pdf&paper=A4|A3``."""
+
+    kind = "risk-register"
+
+    def make(self, format: str) -> bytes:
+        paper = printing.paper_of(self.request.query_params.get("paper"))
+        return printing.risk_register_pdf(self.project, paper)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="The RACI matrix as a PDF",
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["pdf"]), PAPER],
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+)
+@extend_schema(tags=TAGS)
+class RaciExportViewSet(PrintableExportViewSet):
+    """``GET /api/v1/projects/{id}/export/raci/?format=pdf&paper=A4|A3``."""
+
+    kind = "raci"
+
+    def make(self, format: str) -> bytes:
+        paper = printing.paper_of(self.request.query_params.get("paper"))
+        return printing.raci_pdf(self.project, paper)
 
 
 class CalendarFeedSerializer(serializers.ModelSerializer):

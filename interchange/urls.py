@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from interchange import registers_views, views
+from interchange import printing_views, registers_views, views
 
 app_name = "interchange"
 
@@ -29,4 +29,13 @@ urlpatterns = [
         registers_views.register_import,
         name="register_import",
     ),
+    # Printables beside the pages they print (interchange/printing_views.py).
+    path("projects/<int:pk>/schedule/gantt.pdf", printing_views.gantt_pdf, name="gantt_pdf"),
+    path("projects/<int:pk>/schedule/gantt.png", printing_views.gantt_png, name="gantt_png"),
+    path(
+        "projects/<int:pk>/risks/register.pdf",
+        printing_views.risk_register_pdf,
+        name="risk_register_pdf",
+    ),
+    path("projects/<int:pk>/raci/matrix.pdf", printing_views.raci_pdf, name="raci_pdf"),
 ]

@@ -22,6 +22,7 @@ from projects.models import (
     Role,
     WorkPackage,
 )
+from projects.models.comments import MAX_BODY as MAX_COMMENT
 from projects.selectors import templates_for
 
 
@@ -514,3 +515,16 @@ class HistoryFilterForm(forms.Form):
             ("", "All records"),
             *((area, sorted(choices, key=lambda c: c[1])) for area, choices in grouped.items()),
         ]
+
+
+class CommentForm(forms.Form):
+    """A comment, or an edit of one with the version it was read at (a stale edit is refused)."""
+
+    body = forms.CharField(
+        label="Comment",
+        max_length=MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Markdown: **bold**, *italic*, `code`, lists, links. Mention a member of the "
+        "project with @username.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)

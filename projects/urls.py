@@ -5,6 +5,7 @@ from django.urls import path
 from projects.views import (
     account,
     changes,
+    comments,
     deliverables,
     history,
     invitations,
@@ -45,6 +46,22 @@ urlpatterns = [
         "projects/<int:pk>/history/<str:model>/<int:object_pk>/",
         history.record_history,
         name="record_history",
+    ),
+    # Comments on a record of any app (projects/views/comments.py): the thread, an edit, a deletion.
+    path(
+        "projects/<int:pk>/comments/<slug:resource>/<int:record_pk>/",
+        comments.comment_thread,
+        name="comments",
+    ),
+    path(
+        "projects/<int:pk>/comments/<slug:resource>/<int:record_pk>/<int:comment_pk>/edit/",
+        comments.comment_edit,
+        name="comment_edit",
+    ),
+    path(
+        "projects/<int:pk>/comments/<slug:resource>/<int:record_pk>/<int:comment_pk>/delete/",
+        comments.comment_delete,
+        name="comment_delete",
     ),
     path("projects/<int:pk>/save-as-template/", scope.template_save, name="template_save"),
     # --- Scope (projects/views/scope.py, deliverables.py, wbs.py, changes.py) ---

@@ -34,6 +34,8 @@ FIT_WIDTH = 560
 FIT_WIDTH_RANGE = (200, 4000)
 # Below this many pixels a day the axis names months, not weekdays.
 _DAY_LETTERS_FROM = 12
+# Below this many pixels a month the axis names quarters (or years), not every month.
+_MONTH_LABEL_PX = 24
 # Room after the last date for a milestone's date label ("22 Jun" beside its diamond), so the
 # chart never ends in the middle of it.
 LABEL_ROOM = 50  # px
@@ -338,14 +340,15 @@ class Axis:
     start: datetime.date
     end: datetime.date  # exclusive
     zoom: str
-    px_per_day: int
+    px_per_day: int | float  # whole pixels on screen; a fraction on paper (axis_fitted)
 
     @property
-    def width(self) -> int:
-        return (self.end - self.start).days * self.px_per_day
+    def width(self) -> int | float:
+        return self.x(self.end)
 
-    def x(self, day: datetime.date) -> int:
-        return (day - self.start).days * self.px_per_day
+    def x(self, day: datetime.date) -> int | float:
+        # Rounded so that a fractional scale writes short SVG numbers; whole pixels stay ints.
+        return round((day - self.start).days * self.px_per_day, 2)
 
 
 def axis_for(
@@ -390,6 +393,24 @@ def axis_for(
     return Axis(start=start, end=end, zoom=zoom, px_per_day=ZOOMS[zoom])
 
 
+def axis_fitted(
+    dates: Iterable[datetime.date | None], *, width: float, default: datetime.date
+) -> Axis:
+    """The whole plan stretched across ``width`` (a printed page's chart): from the Monday
+    of the first date to the last one, with room for a milestone's label after it, at as many
+    pixels a day as fill the width (a fraction); drawn as weeks when there is room for the
+    weekday letters, else as months. Unlike :func:`axis_for` at ``"fit"``, the scale is not
+    rounded to whole pixels, which on paper would leave up to half the width empty."""
+    known = [d for d in dates if d is not None] or [default]
+    first, last = min(known), max(known)
+    start = first - datetime.timedelta(days=first.weekday())
+    days = (last - start).days + 1
+    px = round(max(width - LABEL_ROOM, days * 0.05) / days, 4)
+    style = "week" if px >= _DAY_LETTERS_FROM else "month"
+    end = start + datetime.timedelta(days=max(int(width // px), days))
+    return Axis(start=start, end=end, zoom=style, px_per_day=px)
+
+
 def opening_day(rows: Sequence[PlanRow]) -> datetime.date | None:
     """Where the chart opens: the start of the first unfinished task among ``rows`` (the rows
     on screen), so the bars that still matter are in view whatever today is; the first start
@@ -411,12 +432,16 @@ def _months(axis: Axis) -> list[datetime.date]:
     return months
 
 
-def axis_svg(axis: Axis, today: datetime.date, calendar: WorkCalendar) -> str:
-    """The two-tier time scale above the chart: weeks over days, or years over months."""
+def axis_svg(axis: Axis, today: datetime.date, calendar: WorkCalendar, *, style: str = "") -> str:
+    """The two-tier time scale above the chart: weeks over days, or years over months.
+
+    ``style`` is CSS to carry inside the SVG, for renderers that do not apply the page's
+    stylesheet to inline SVG (WeasyPrint draws each one as an image of its own)."""
     width, half = axis.width, HEADER_HEIGHT // 2
     out = [
         f'<svg class="gantt-axis" xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{HEADER_HEIGHT}" viewBox="0 0 {width} {HEADER_HEIGHT}" aria-hidden="true">',
+        f"<style>{style}</style>" if style else "",
         f'<rect class="axis-bg" width="{width}" height="{HEADER_HEIGHT}"/>',
     ]
     ppd = axis.px_per_day
@@ -444,6 +469,9 @@ def axis_svg(axis: Axis, today: datetime.date, calendar: WorkCalendar) -> str:
         # month's name comes too close to leave room for it.
         if len(months) > 1 and axis.x(months[1]) < 30:
             months = months[1:]
+        # Too narrow a month for its name (a long plan on paper): name quarters, or years.
+        month_px = 30 * ppd
+        every = 1 if month_px >= _MONTH_LABEL_PX else 3 if 3 * month_px >= _MONTH_LABEL_PX else 12
         for n, month in enumerate(months):
             x = max(axis.x(month), 0)
             label = _MONTHS[month.month - 1]
@@ -452,10 +480,9 @@ def axis_svg(axis: Axis, today: datetime.date, calendar: WorkCalendar) -> str:
                     f'<line class="tick" x1="{x}" y1="0" x2="{x}" y2="{half}"/>'
                     f'<text class="tier1" x="{x + 5}" y="14">{month.year}</text>'
                 )
-            out.append(
-                f'<line class="tick" x1="{x}" y1="{half}" x2="{x}" y2="{HEADER_HEIGHT}"/>'
-                f'<text class="tier2" x="{x + 5}" y="{half + 14}">{label}</text>'
-            )
+            out.append(f'<line class="tick" x1="{x}" y1="{half}" x2="{x}" y2="{HEADER_HEIGHT}"/>')
+            if (month.month - 1) % every == 0:
+                out.append(f'<text class="tier2" x="{x + 5}" y="{half + 14}">{label}</text>')
     out.append(
         f'<line class="rule" x1="0" y1="{half}" x2="{width}" y2="{half}"/>'
         f'<line class="rule" x1="0" y1="{HEADER_HEIGHT - 0.5}" x2="{width}" '
@@ -513,6 +540,7 @@ def chart_svg(
     above: Sequence[PlanRow] = (),
     below: Sequence[PlanRow] = (),
     defs: bool = True,
+    style: str = "",
 ) -> str:
     """The bars of ``rows[first:last]`` on ``axis``: task bars (critical ones hatched), progress,
     milestones as diamonds, summaries as brackets, baseline bars beneath, the dependency
@@ -521,7 +549,8 @@ def chart_svg(
     (the linked tasks of a window read without the rest of the plan).
 
     ``defs`` False leaves out the hatching pattern and arrow heads, for a chart appended
-    under one that has them (an id is defined once per page)."""
+    under one that has them (an id is defined once per page). ``style``: CSS carried inside
+    the SVG (see :func:`axis_svg`)."""
     page = rows[first:last]
     width, height = axis.width, max(len(page), 1) * ROW_HEIGHT
     bar_top, bar_height = (4, 12) if baseline_name else (7, 12)
@@ -530,6 +559,7 @@ def chart_svg(
             f'<svg class="gantt-body" xmlns="http://www.w3.org/2000/svg" width="{width}" '
             f'height="{height}" viewBox="0 0 {width} {height}" role="group" '
             f'aria-label="{escape(title)}">',
+            f"<style>{style}</style>" if style else "",
             _DEFS if defs else "",
             *_background(page, axis, calendar, today, height),
             *_arrows(

@@ -323,9 +323,7 @@ class Task(PythonChecksMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    comments = CommentsRelation(
-        resource="tasks", listing="scheduling:tasks", page="scheduling:task_detail"
-    )
+    comments = CommentsRelation(listing="scheduling:tasks", page="scheduling:task_detail")
     # Computed columns change on every recompute; history keeps what people changed.
     attachments = AttachmentsRelation()
     history = HistoricalRecords(

@@ -279,6 +279,24 @@ def performance_baseline(project: Project) -> Baseline | None:
     return Baseline.objects.filter(project=project, is_performance=True).first()
 
 
+def baselines_of(project: Project) -> list[Baseline]:
+    """The project's baselines, the latest first: one query."""
+    return list(Baseline.objects.filter(project=project).order_by("-created_at", "-id"))
+
+
+def baseline_task_dates(
+    baseline: Baseline,
+) -> dict[int, tuple[datetime.date | None, datetime.date | None]]:
+    """The (start, finish) frozen in ``baseline`` by task id, of the tasks that still exist:
+    one query."""
+    return {
+        task_id: (start, finish)
+        for task_id, start, finish in BaselineTask.objects.filter(
+            baseline=baseline, task__isnull=False
+        ).values_list("task_id", "start_date", "finish_date")
+    }
+
+
 def baseline_variance(project: Project, baseline: Baseline) -> dict[str, Any]:
     """Current plan against ``baseline``: per task start and finish variance in working days
     (positive = later than the baseline) and the project's finish slip."""

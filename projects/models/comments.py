@@ -1,10 +1,11 @@
 """Comments on a project's records (tasks, deliverables, risks, …), with ``@username`` mentions.
 
 A comment points at its record by content type and id, so the ground floor holds the comments of
-every app without importing any. A model becomes commentable with one line,
-``comments = CommentsRelation(resource="tasks", listing="scheduling:tasks")``: the relation
-deletes a record's comments with it, and ``projects.comments`` finds the commentable models
-through it (as ``projects.history`` finds the ones with history).
+every app without importing any. A kind of record registered in
+``projects.records`` becomes commentable with one line,
+``comments = CommentsRelation(listing="scheduling:tasks", page="scheduling:task_detail")``: the
+relation deletes a record's comments with it, and ``projects.comments`` finds the commentable
+kinds through it.
 """
 
 from __future__ import annotations
@@ -22,19 +23,18 @@ MAX_BODY = 10_000
 
 
 class CommentsRelation(GenericRelation):
-    """The comments of a record, and how the record is named in URLs.
+    """The comments of a record: the relation deletes them with it, and marks the model as one
+    people comment on (among the kinds registered in ``projects.records``).
 
-    ``resource`` is the record's API resource ("tasks", "change-requests"), also used in the
-    comment pages' URLs; ``listing`` the URL name of the record's register page (taking the
-    project's id) and ``page`` that of the record's own page (the project's id and the record's),
-    where it has one: the thread sits there, and the comment pages link back to it.
+    ``listing`` is the URL name of the record's register page (taking the project's id) and
+    ``page`` that of the record's own page (the project's id and the record's), where it has
+    one: the thread sits there, and the comment pages link back to it.
     """
 
-    def __init__(self, *, resource: str, listing: str, page: str | None = None) -> None:
-        self.resource = resource
+    def __init__(self, *, listing: str, page: str | None = None) -> None:
         self.listing = listing
         self.page = page
-        super().__init__("projects.Comment", related_query_name=resource.replace("-", "_"))
+        super().__init__("projects.Comment")
 
 
 class CommentQuerySet(models.QuerySet):

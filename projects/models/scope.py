@@ -228,9 +228,7 @@ class Deliverable(PythonChecksMixin, models.Model):
     rejection_reason = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    comments = CommentsRelation(
-        resource="deliverables", listing="projects:deliverables", page="projects:deliverable"
-    )
+    comments = CommentsRelation(listing="projects:deliverables", page="projects:deliverable")
     attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version"])
 
@@ -292,7 +290,7 @@ class Requirement(models.Model):
     deliverables = models.ManyToManyField(Deliverable, blank=True, related_name="requirements")
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    comments = CommentsRelation(resource="requirements", listing="projects:requirements")
+    comments = CommentsRelation(listing="projects:requirements")
     attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version"], m2m_fields=[deliverables])
 
@@ -358,9 +356,7 @@ class ChangeRequest(models.Model):
     implemented_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    comments = CommentsRelation(
-        resource="change-requests", listing="projects:changes", page="projects:change"
-    )
+    comments = CommentsRelation(listing="projects:changes", page="projects:change")
     attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version"])
 

@@ -4,6 +4,7 @@
 tasks) calls the same functions.
 """
 
+from projects.services.comments import comment_create, comment_delete, comment_update
 from projects.services.invitations import (
     invitation_accept,
     invitation_create,
@@ -65,6 +66,9 @@ __all__ = [
     "change_request_update",
     "charter_for",
     "charter_update",
+    "comment_create",
+    "comment_delete",
+    "comment_update",
     "criterion_set_met",
     "deliverable_create",
     "deliverable_set_criteria",

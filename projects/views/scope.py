@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from projects import services
+from projects.comments import with_comment_counts
 from projects.forms import (
     CharterForm,
     ObjectiveForm,
@@ -204,7 +205,7 @@ def requirements(request: HttpRequest, pk: int) -> HttpResponse:
     filters = form.filters()
     sort = form.current_sort
     rows = list(
-        requirements_of(project)
+        with_comment_counts(requirements_of(project))
         .filter(**filters)
         .annotate(
             priority_rank=_rank("priority", Requirement.Priority),

@@ -77,7 +77,7 @@ class Issue(PythonChecksMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    comments = CommentsRelation(resource="issues", listing="risks:issues")
+    comments = CommentsRelation(listing="risks:issues")
     attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version", "updated_at"])
     objects = IssueQuerySet.as_manager()

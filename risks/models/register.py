@@ -368,7 +368,7 @@ class Risk(PythonChecksMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    comments = CommentsRelation(resource="risks", listing="risks:register", page="risks:risk")
+    comments = CommentsRelation(listing="risks:register", page="risks:risk")
     attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version", "updated_at"])
     objects = RiskQuerySet.as_manager()

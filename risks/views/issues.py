@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 
+from projects.comments import with_comment_counts
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.views.base import READ_WRITE, can, door
@@ -43,10 +44,12 @@ def issues(request: HttpRequest, pk: int) -> HttpResponse:
         form = IssueForm(project=project, prefix="new")
     status = request.GET.get("status", "")
     rows = list(
-        selectors.issues_of(
-            project,
-            unresolved=True if status == "unresolved" else None,
-            status=status if status in Issue.Status.values else None,
+        with_comment_counts(
+            selectors.issues_of(
+                project,
+                unresolved=True if status == "unresolved" else None,
+                status=status if status in Issue.Status.values else None,
+            )
         )
     )
     return _page(

@@ -100,7 +100,7 @@ class Decision(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    comments = CommentsRelation(resource="decisions", listing="stakeholders:decisions")
+    comments = CommentsRelation(listing="stakeholders:decisions")
     attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version"])
 
@@ -149,7 +149,7 @@ class ActionItem(PythonChecksMixin, models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    comments = CommentsRelation(resource="action-items", listing="stakeholders:actions")
+    comments = CommentsRelation(listing="stakeholders:actions")
     attachments = AttachmentsRelation()
     history = HistoricalRecords(excluded_fields=["version"])
     objects = ActionItemQuerySet.as_manager()

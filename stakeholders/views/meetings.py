@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from projects import clock
+from projects.comments import with_comment_counts
 from projects.models import Role
 from projects.views.base import READ, READ_WRITE, WRITE, can, door, error_text
 from projects.views.editing import form_page, form_write
@@ -189,7 +190,7 @@ def decision_list(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "project": project,
             "area": "decisions",
-            "decisions": list(selectors.decisions_of(project)),
+            "decisions": list(with_comment_counts(selectors.decisions_of(project))),
             "form": form,
             "can_edit": can(project),
         },
@@ -231,7 +232,7 @@ def action_list(request: HttpRequest, pk: int) -> HttpResponse:
     if status not in ActionItem.Status.values:
         status = ""
     today = project.today()
-    actions = list(selectors.action_items_of(project, status=status))
+    actions = list(with_comment_counts(selectors.action_items_of(project, status=status)))
     for action in actions:
         action.overdue = action.is_overdue(today)
     return render(

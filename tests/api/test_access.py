@@ -222,6 +222,14 @@ def _action_item_of(project: Project) -> int:
     ).pk
 
 
+def _comment_of(project: Project) -> dict:
+    """A comment on a requirement: the record's kind and id, and the comment's id."""
+    by = _manager(project)
+    requirement = services.requirement_create(project=project, by=by, text="Audit log")
+    comment = services.comment_create(project=project, record=requirement, by=by, body="Agreed")
+    return {"resource": "requirements", "record_pk": requirement.pk, "pk": comment.pk}
+
+
 def _approval_of(project: Project) -> int:
     viewer = project.memberships.filter(role=Role.VIEWER).order_by("pk").first().user
     return stakeholder_services.approval_request(
@@ -302,6 +310,8 @@ DETAIL_OBJECTS = {
     "project-closure-item": _closure_item_of,
     # Not a record: the register a file route serves (risks/export/, risks/import/).
     "project-register": lambda project: "risks",
+    # A record's comments: a dict of the arguments that belong together (kind, record, comment).
+    "project-comment": _comment_of,
 }
 
 
@@ -323,11 +333,14 @@ ROUTE_IDS = [pattern.name for pattern in SCOPED_ROUTES]
 def url_for(pattern, project: Project) -> str:
     basename = pattern.callback.initkwargs["basename"]
     kwargs = {}
+    made = None
     for group in pattern.pattern.regex.groupindex:
         if group == "project_pk":
             kwargs[group] = project.pk
         elif basename in DETAIL_OBJECTS:
-            kwargs[group] = DETAIL_OBJECTS[basename](project)
+            if made is None:
+                made = DETAIL_OBJECTS[basename](project)
+            kwargs[group] = made[group] if isinstance(made, dict) else made
         else:
             pytest.fail(f"No record to probe {pattern.name}: add {basename!r} to DETAIL_OBJECTS.")
     return reverse(f"api:{pattern.name}", kwargs=kwargs)

@@ -95,6 +95,12 @@ def _project_url_kwargs(project: Project, scope: SimpleNamespace) -> dict[str, i
         # A record's own history: /history/<model>/<object_pk>/.
         "model": "projects.changerequest",
         "object_pk": scope.change.pk,
+        # A record's comments: /comments/<resource>/<record_pk>/[<comment_pk>/…].
+        "resource": "change-requests",
+        "record_pk": scope.change.pk,
+        "comment_pk": services.comment_create(
+            project=project, record=scope.change, by=scope.change.created_by, body="Yes"
+        ).pk,
     }
 
 

@@ -172,6 +172,12 @@ ARGUMENTS = {
     ("reports", "report_pk"): _status_report_of,
     # A register's file: the name of the register (risks), not a record.
     ("interchange", "register"): lambda p: "risks",
+    # A record's comments: its kind and id, and one comment's id.
+    ("projects", "resource"): lambda p: {
+        "resource": "requirements",
+        "record_pk": (made := api_probe._comment_of(p))["record_pk"],
+        "comment_pk": made["pk"],
+    },
 }
 
 

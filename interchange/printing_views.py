@@ -1,0 +1,98 @@
+"""The printables as pages: the Gantt as PDF or PNG, the risk register and the RACI matrix as
+PDF (``interchange.printing``). Any member may download them, on a closed project too; anyone
+else gets 404 from the door. A bad parameter is a 400 that says what to ask for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+
+from interchange import printing
+from projects.models import Project
+from projects.pdf import PdfUnavailable
+from projects.views.base import READ, door
+
+
+def printable_response(
+    project: Project, kind: str, make: Callable[[], bytes], *, extension: str = "pdf"
+) -> HttpResponse:
+    """The file ``make`` makes, downloaded as ``<KEY>-<kind>-<date>.<extension>``."""
+    content = make()
+    types = {"pdf": "application/pdf", "png": "image/png"}
+    response = HttpResponse(content, content_type=types[extension])
+    filename = f"{project.key}-{kind}-{project.today().isoformat()}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _refusal(error: ValidationError | PdfUnavailable) -> HttpResponse:
+    if isinstance(error, PdfUnavailable):
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    text = " ".join(message for messages in error.message_dict.values() for message in messages)
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+
+
+def _print(
+    request: HttpRequest, pk: int, kind: str, make: Callable[[Project], bytes], extension: str
+) -> HttpResponse:
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
+    try:
+        return printable_response(project, kind, lambda: make(project), extension=extension)
+    except (ValidationError, PdfUnavailable) as error:
+        return _refusal(error)
+
+
+@login_required
+def gantt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole plan as a PDF: ``?paper=A4|A3`` (landscape), ``?baseline=<id>|none``."""
+    return _print(
+        request,
+        pk,
+        "gantt",
+        lambda project: printing.gantt_pdf(project, printing.GanttOptions.of(request.GET)),
+        "pdf",
+    )
+
+
+@login_required
+def gantt_png(request: HttpRequest, pk: int) -> HttpResponse:
+    """One page of the printed Gantt as a PNG: ``?page=<n>`` (the first by default),
+    ``?dpi=`` (150 by default), and the PDF's ``paper`` and ``baseline``."""
+    return _print(
+        request,
+        pk,
+        "gantt",
+        lambda project: printing.gantt_png(project, printing.GanttOptions.of(request.GET)),
+        "png",
+    )
+
+
+@login_required
+def risk_register_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The risk register as a PDF: ``?paper=A4|A3`` (landscape)."""
+    return _print(
+        request,
+        pk,
+        "risk-register",
+        lambda project: printing.risk_register_pdf(
+            project, printing.paper_of(request.GET.get("paper"))
+        ),
+        "pdf",
+    )
+
+
+@login_required
+def raci_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The RACI matrix as a PDF: ``?paper=A4|A3`` (landscape)."""
+    return _print(
+        request,
+        pk,
+        "raci",
+        lambda project: printing.raci_pdf(project, printing.paper_of(request.GET.get("paper"))),
+        "pdf",
+    )
