@@ -15,6 +15,7 @@ from budgets.api import levelling as levelling_api
 from budgets.api import resources as resources_api
 from interchange import api as interchange_api
 from interchange import registers_api
+from projects.api import attachments as attachments_api
 from projects.api import auth as auth_api
 from projects.api import changes as changes_api
 from projects.api import comments as comments_api
@@ -114,6 +115,17 @@ router.register(
     basename="project-change-request",
 )
 router.register(f"{PROJECT}/history", history_api.HistoryViewSet, basename="project-history")
+# Attachments of a record of any app (projects.records), and of the project's closure review.
+router.register(
+    f"{PROJECT}/(?P<resource>{attachments_api.resource_pattern()})/(?P<record_pk>[^/.]+)/attachments",
+    attachments_api.RecordAttachmentViewSet,
+    basename="project-attachment",
+)
+router.register(
+    f"{PROJECT}/(?P<resource>{attachments_api.singleton_pattern()})/attachments",
+    attachments_api.SingletonAttachmentViewSet,
+    basename="project-closure-attachment",
+)
 # Comments on a record of any app: projects/{id}/<resource>/{record_pk}/comments/.
 router.register(
     f"{PROJECT}/(?P<resource>{comments_api.resource_pattern()})/(?P<record_pk>[0-9]+)/comments",

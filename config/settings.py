@@ -336,6 +336,44 @@ USE_TZ = True
 # the test suite does; unset, the clock is the system's.
 CHARTER_NOW = env.str("CHARTER_NOW", default="") or None
 
+# --- Uploaded files (attachments) ----------------------------------------------------------------
+# Attachments live in Django's default storage: files under var/media on the embedded default,
+# an S3-compatible bucket (AWS S3, MinIO, Ceph, Wasabi, ...) when STORAGE_URL or
+# AWS_STORAGE_BUCKET_NAME is set. STORAGE_URL=s3://<bucket>[/<prefix>] names the bucket (and a key
+# prefix); AWS_S3_ENDPOINT_URL points at a server other than AWS; AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY (or boto3's own chain: instance roles, ~/.aws) sign the requests. Files
+# are never served from a public URL (there is no MEDIA_URL route): downloads stream through the
+# access door, so the bucket stays private.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+STORAGE_URL = env.str("STORAGE_URL", default="")
+if STORAGE_URL and not STORAGE_URL.startswith("s3://"):
+    raise ImproperlyConfigured("STORAGE_URL must look like s3://<bucket>[/<prefix>].")
+_bucket, _, _prefix = STORAGE_URL.removeprefix("s3://").partition("/")
+AWS_STORAGE_BUCKET_NAME = _bucket or env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "location": _prefix.strip("/") or env.str("AWS_LOCATION", default=""),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            # "path" for servers without virtual-host buckets (MinIO on one host name).
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            # Private objects; a key never overwritten (each attachment has a random one).
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
+else:
+    # Under MEDIA_ROOT, read when used (so tests may point it elsewhere).
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# The largest attachment accepted, in bytes (25 MB); a bigger one is refused with 413 before a
+# byte of it is stored.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
+
 # --- Static files --------------------------------------------------------------------------------
 
 STATIC_URL = "static/"
@@ -346,7 +384,7 @@ if DEBUG:
     # collects static files; production does, at build time).
     Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         # Hashed, compressed files in production (after collectstatic); plain files in
         # development and tests, which never run collectstatic.

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 
 
 class ProjectsConfig(AppConfig):
@@ -6,8 +7,9 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from projects import demo, receivers, signals
-        from projects.models import ChangeRequest, Deliverable, Requirement
+        from projects.models import Attachment, ChangeRequest, Deliverable, Requirement
         from projects.records import register_record_kind
+        from projects.services.attachments import delete_stored_file
 
         demo.register_demo_seeder("projects", demo.seed, order=0)
         register_record_kind(resource="deliverables", model=Deliverable)
@@ -17,4 +19,9 @@ class ProjectsConfig(AppConfig):
         # An approval decided in a higher app (stakeholders) moves the subject it approves.
         signals.approval_decided.connect(
             receivers.move_subject_on_approval, dispatch_uid="projects.move_subject_on_approval"
+        )
+        # An attachment's stored file goes once its deletion commits (alone, with its record or
+        # with its project).
+        post_delete.connect(
+            delete_stored_file, sender=Attachment, dispatch_uid="projects.delete_stored_file"
         )

@@ -4,6 +4,7 @@ from django.urls import path
 
 from projects.views import (
     account,
+    attachments,
     changes,
     comments,
     deliverables,
@@ -62,6 +63,22 @@ urlpatterns = [
         "projects/<int:pk>/comments/<slug:resource>/<int:record_pk>/<int:comment_pk>/delete/",
         comments.comment_delete,
         name="comment_delete",
+    ),
+    # Attachments on a record of any app (projects/views/attachments.py): upload, download, delete.
+    path(
+        "projects/<int:pk>/attachments/<int:attachment_pk>/download/",
+        attachments.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "projects/<int:pk>/attachments/<int:attachment_pk>/delete/",
+        attachments.attachment_remove,
+        name="attachment_delete",
+    ),
+    path(
+        "projects/<int:pk>/attachments/<slug:resource>/<int:record_pk>/",
+        attachments.attachment_upload,
+        name="attachment_upload",
     ),
     path("projects/<int:pk>/save-as-template/", scope.template_save, name="template_save"),
     # --- Scope (projects/views/scope.py, deliverables.py, wbs.py, changes.py) ---

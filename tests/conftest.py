@@ -8,6 +8,7 @@ import datetime
 import email
 import os
 import socket
+import tempfile
 import uuid
 from email import policy
 
@@ -77,6 +78,8 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     shift = datetime.timedelta(days=config.getoption("--clock-shift-days"))
     settings.CHARTER_NOW = FROZEN_NOW + shift
+    # Uploaded files (attachments) go to a folder of the run's own, never var/media.
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="charter-media-")
 
 
 @pytest.fixture

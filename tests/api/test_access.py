@@ -9,13 +9,16 @@ import datetime
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from budgets import services as budget_services
 from config.api_router import router
 from projects import services
-from projects.models import Membership, Project, Role
+from projects.models import Attachment, Deliverable, Membership, Project, Role
+from reports.models import Closure
 from reports.services import lessons as lesson_services
+from reports.services.closure import closure_start
 from reports.services.status import status_report_build
 from risks import services as risk_services
 from risks.models import ForecastRun
@@ -230,6 +233,36 @@ def _comment_of(project: Project) -> dict:
     return {"resource": "requirements", "record_pk": requirement.pk, "pk": comment.pk}
 
 
+def attachment_on(project: Project, record) -> Attachment:
+    """A stored file on ``record``, written directly (a closed project's sweep needs one too,
+    and the service refuses to attach to a closed project)."""
+    attachment = Attachment(
+        project=project,
+        record=record,
+        name="minutes.pdf",
+        media_type="application/pdf",
+        size=9,
+        uploaded_by=_manager(project),
+    )
+    attachment.file.save("minutes.pdf", ContentFile(b"%PDF-1.7\n"), save=True)
+    return attachment
+
+
+def _attachment_of(project: Project) -> dict:
+    """A file on a deliverable: the record's kind and id, and the attachment's id."""
+    deliverable = Deliverable.objects.get(pk=_deliverable_of(project))
+    attachment = attachment_on(project, deliverable)
+    return {"resource": "deliverables", "record_pk": deliverable.pk, "pk": attachment.pk}
+
+
+def _closure_attachment_of(project: Project) -> dict:
+    """A file on the project's closure review (started here if it is not yet)."""
+    closure = Closure.objects.filter(project=project).first() or closure_start(
+        project=project, by=_manager(project)
+    )
+    return {"resource": "closure", "pk": attachment_on(project, closure).pk}
+
+
 def _approval_of(project: Project) -> int:
     viewer = project.memberships.filter(role=Role.VIEWER).order_by("pk").first().user
     return stakeholder_services.approval_request(
@@ -312,6 +345,9 @@ DETAIL_OBJECTS = {
     "project-register": lambda project: "risks",
     # A record's comments: a dict of the arguments that belong together (kind, record, comment).
     "project-comment": _comment_of,
+    # A record's files: the record's kind and id, and the attachment's id.
+    "project-attachment": _attachment_of,
+    "project-closure-attachment": _closure_attachment_of,
 }
 
 

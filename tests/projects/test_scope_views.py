@@ -22,6 +22,7 @@ from projects.models import (
     WorkPackage,
 )
 from projects.urls import urlpatterns
+from tests.api import test_access as api_probe
 from tests.factories import UserFactory, project_with
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +102,8 @@ def _project_url_kwargs(project: Project, scope: SimpleNamespace) -> dict[str, i
         "comment_pk": services.comment_create(
             project=project, record=scope.change, by=scope.change.created_by, body="Yes"
         ).pk,
+        # A file on a record: /attachments/<attachment_pk>/download/ and …/delete/.
+        "attachment_pk": api_probe.attachment_on(project, scope.change).pk,
     }
 
 

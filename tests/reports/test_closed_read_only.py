@@ -172,6 +172,8 @@ ARGUMENTS = {
     ("reports", "report_pk"): _status_report_of,
     # A register's file: the name of the register (risks), not a record.
     ("interchange", "register"): lambda p: "risks",
+    # A file on a record (projects/<pk>/attachments/<attachment_pk>/…).
+    ("projects", "attachment_pk"): lambda p: api_probe._attachment_of(p)["pk"],
     # A record's comments: its kind and id, and one comment's id.
     ("projects", "resource"): lambda p: {
         "resource": "requirements",
