@@ -21,6 +21,7 @@ from projects.api import changes as changes_api
 from projects.api import comments as comments_api
 from projects.api import deliverables as deliverables_api
 from projects.api import history as history_api
+from projects.api import notifications as notifications_api
 from projects.api import projects as projects_api
 from projects.api import scope as scope_api
 from reports import api as reports_api
@@ -79,6 +80,7 @@ router.register("auth/tokens", auth_api.AuthTokenViewSet, basename="auth-token")
 
 # projects
 router.register("projects", projects_api.ProjectViewSet, basename="project")
+router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 # Registers as CSV/Excel files (interchange): before the registers themselves, so that
 # "risks/export/" is not read as the risk with id "export".
 router.register(

@@ -234,6 +234,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.status.send_due_status_reports",
         "schedule": crontab(minute=5),
     },
+    # Each person's daily digest goes out at 08:00 in their own time zone: the finder runs on
+    # the hour and picks those for whom it is 08:00 (projects.services.notifications).
+    "send-notification-digests": {
+        "task": "projects.tasks.send_notification_digests",
+        "schedule": crontab(minute=0),
+    },
+    # Due tomorrow / overdue reminders, per project time zone; hourly so that every zone's day
+    # is caught, each record told once per state (projects.events.due_reminders_record).
+    "record-task-due-reminders": {
+        "task": "scheduling.tasks.record_task_due_reminders",
+        "schedule": crontab(minute=20),
+    },
+    "record-action-item-due-reminders": {
+        "task": "stakeholders.tasks.record_action_item_due_reminders",
+        "schedule": crontab(minute=25),
+    },
     # Work a broker outage or a dead worker left waiting goes back in the queue within minutes.
     "requeue-waiting-work": {
         "task": "reports.tasks.queue.requeue_waiting_work",

@@ -15,6 +15,8 @@ from projects.models import (
     ChangeRequest,
     Charter,
     Deliverable,
+    Notification,
+    NotificationPreference,
     Objective,
     Project,
     ProjectTemplate,
@@ -23,6 +25,7 @@ from projects.models import (
     WorkPackage,
 )
 from projects.models.comments import MAX_BODY as MAX_COMMENT
+from projects.models.project import _time_zones
 from projects.selectors import templates_for
 
 
@@ -515,6 +518,25 @@ class HistoryFilterForm(forms.Form):
             ("", "All records"),
             *((area, sorted(choices, key=lambda c: c[1])) for area, choices in grouped.items()),
         ]
+
+
+class NotificationSettingsForm(forms.Form):
+    """A channel per kind of notification, and the person's time zone."""
+
+    time_zone = forms.ChoiceField(
+        required=False,
+        help_text="Your daily digest comes at 08:00 here. Empty: the site's time zone.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [("", "The site's time zone")] + [
+            (zone, zone) for zone in sorted(_time_zones())
+        ]
+        for reason, label in Notification.Reason.choices:
+            self.fields[reason] = forms.ChoiceField(
+                label=label, choices=NotificationPreference.Channel.choices
+            )
 
 
 class CommentForm(forms.Form):

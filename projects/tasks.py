@@ -8,7 +8,9 @@ from django.conf import settings
 from django.utils import timezone
 from knox.models import AuthToken
 
+from projects.mail import MAX_RETRIES, mail_attempt, retry_delay
 from projects.services.invitations import invitation_send
+from projects.services.notifications import digests_send, fan_out
 
 
 @shared_task
@@ -39,3 +41,38 @@ def purge_sign_in_logs() -> int:
 def send_invitation(invitation_id: int, token: str) -> bool:
     """E-mail an invitee their link (once per invitation)."""
     return invitation_send(invitation_id=invitation_id, token=token)
+
+
+# --- events, notifications, e-mail ---------------------------------------------------------------
+
+
+@shared_task
+def dispatch_event(event_id: int) -> dict[str, int]:
+    """Fan one event out to the people it concerns (idempotent)."""
+    run = fan_out([event_id])
+    return {"notifications": run.notifications, "emails": run.emails}
+
+
+@shared_task
+def dispatch_events(event_ids: list[int]) -> dict[str, int]:
+    """Fan many events out at once (one recompute's slipped milestones, the sweeper's batch)."""
+    run = fan_out(event_ids)
+    return {"notifications": run.notifications, "emails": run.emails}
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def send_outgoing_mail(self, mail_id: int) -> str:
+    """One try at one kept e-mail; transient failures retry with back-off (projects.mail)."""
+    try:
+        return mail_attempt(mail_id, final=self.request.retries >= MAX_RETRIES)
+    except (SMTPException, OSError) as error:
+        raise self.retry(
+            exc=error, countdown=retry_delay(self.request.retries).total_seconds()
+        ) from error
+
+
+@shared_task
+def send_notification_digests() -> dict[str, int]:
+    """Hourly (beat): the daily digest of everyone for whom it is 08:00 where they are."""
+    run = digests_send()
+    return {"people": run.people, "notifications": run.notifications}

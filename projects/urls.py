@@ -10,6 +10,7 @@ from projects.views import (
     deliverables,
     history,
     invitations,
+    notifications,
     project,
     scope,
     wbs,
@@ -153,5 +154,28 @@ urlpatterns = [
         "account/tokens/<str:token_key>/revoke/",
         account.account_token_revoke,
         name="account_token_revoke",
+    ),
+    # --- Notifications (projects/views/notifications.py) ---
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/bell/", notifications.notification_bell, name="notification_bell"),
+    path(
+        "notifications/<int:notification_pk>/open/",
+        notifications.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "notifications/<int:notification_pk>/read/",
+        notifications.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "account/notifications/",
+        notifications.notification_settings,
+        name="notification_settings",
+    ),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notifications.notifications_unsubscribe,
+        name="notifications_unsubscribe",
     ),
 ]

@@ -16,3 +16,9 @@ from stakeholders import services
 def send_approval_request(approval_id: int) -> bool:
     """E-mail an approver the link to what they are asked to approve (once per request)."""
     return services.approval_notify(approval_id=approval_id)
+
+
+@shared_task
+def record_action_item_due_reminders() -> int:
+    """Daily (beat): tell owners of their open action items due tomorrow or overdue."""
+    return services.action_item_due_reminders_record()

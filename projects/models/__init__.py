@@ -2,7 +2,9 @@
 
 from projects.models.attachment import Attachment, AttachmentsRelation
 from projects.models.comments import Comment, CommentsRelation
+from projects.models.event import Event, Notification, NotificationPreference, Profile, Watch
 from projects.models.invitation import Invitation
+from projects.models.mail import OutgoingMail
 from projects.models.project import (
     Membership,
     MembershipQuerySet,
@@ -33,16 +35,22 @@ __all__ = [
     "Comment",
     "CommentsRelation",
     "Deliverable",
+    "Event",
     "Invitation",
     "Membership",
     "MembershipQuerySet",
+    "Notification",
+    "NotificationPreference",
     "Objective",
+    "OutgoingMail",
+    "Profile",
     "Project",
     "ProjectQuerySet",
     "ProjectTemplate",
     "Requirement",
     "Role",
     "UnsentTask",
+    "Watch",
     "WorkPackage",
     "key_validator",
     "validate_time_zone",

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from projects.events import record_event
 from projects.models import Invitation, Membership, Project, Role
 from projects.models.invitation import INVITATION_LIFETIME, token_digest
 from projects.queue import enqueue_on_commit
@@ -169,6 +170,16 @@ def invitation_accept(*, token: str, user: AbstractBaseUser) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    record_event(
+        "invitation.accepted",
+        project=invitation.project,
+        target=user,
+        actor=user,
+        data={
+            "invited_by": invitation.invited_by_id,
+            "url": reverse("projects:members", kwargs={"pk": invitation.project_id}),
+        },
+    )
     return membership
 
 

@@ -42,9 +42,11 @@ from django.core.mail import get_connection
 from django.core.mail.utils import DNS_NAME
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from projects import clock
+from projects.events import record_event
 from projects.models import Project
 from projects.queue import enqueue_on_commit
 from projects.services.common import check_manager, lock_project
@@ -157,6 +159,18 @@ def status_report_send(
             report._history_user = by
             report.save(update_fields=["status", "sent_at", "sent_by", "version"])
             report.refresh_from_db(fields=["version"])
+            record_event(
+                "status_report.sent",
+                project=project,
+                target=report,
+                actor=by,
+                data={
+                    "url": reverse(
+                        "reports:status_report",
+                        kwargs={"pk": project.pk, "report_pk": report.pk},
+                    )
+                },
+            )
         for delivery in deliveries.values():
             if not _needs_queueing(delivery, now):
                 continue

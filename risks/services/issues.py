@@ -8,7 +8,9 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.urls import reverse
 
+from projects.events import record_assignment
 from projects.models import Project
 from risks.models import Issue
 from risks.services.common import (
@@ -47,7 +49,11 @@ def issue_create(
         due_date=due_date,
         raised_by=by,
     )
-    return save(issue, by)
+    save(issue, by)
+    record_assignment(
+        "issue", issue, project=project, before=None, actor=by, url=_issues_url(issue)
+    )
+    return issue
 
 
 @transaction.atomic
@@ -62,6 +68,7 @@ def issue_update(
     """Edit an issue; resolving or closing it needs a resolution and records the day."""
     refuse_unknown(changes, ISSUE_FIELDS)
     current = locked_current(issue, version)
+    before = current.owner_id
     if "owner" in changes:
         check_member(current.project, changes["owner"], "owner")
     was_unresolved = current.status in Issue.UNRESOLVED
@@ -71,4 +78,17 @@ def issue_update(
         current.resolved_on = None
     elif was_unresolved:
         current.resolved_on = today or current.project.today()
-    return save_versioned(current, by)
+    current = save_versioned(current, by)
+    record_assignment(
+        "issue",
+        current,
+        project=current.project_id,
+        before=before,
+        actor=by,
+        url=_issues_url(current),
+    )
+    return current
+
+
+def _issues_url(issue: Issue) -> str:
+    return reverse("risks:issues", kwargs={"pk": issue.project_id})

@@ -10,7 +10,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 
+from projects.events import record_assignment
 from projects.models import Project
 from risks.models import Issue, Risk, RiskAction, RiskScale, RiskTaskImpact, Status
 from risks.services.common import (
@@ -138,6 +140,7 @@ def risk_create(
     risk.number = next_number(Risk.objects.filter(project=project))
     save(risk, by)
     _set_impacts(risk, schedule_impacts)
+    record_assignment("risk", risk, project=project, before=None, actor=by, url=_risk_url(risk))
     return risk
 
 
@@ -154,12 +157,20 @@ def risk_update(
     the impacts on tasks."""
     refuse_unknown(changes, RISK_FIELDS)
     current = locked_current(risk, version)
+    before = current.owner_id
     _check_refs(current.project, changes)
     for field, value in changes.items():
         setattr(current, field, value)
     current = save_versioned(current, by)
     _set_impacts(current, schedule_impacts)
+    record_assignment(
+        "risk", current, project=current.project_id, before=before, actor=by, url=_risk_url(current)
+    )
     return current
+
+
+def _risk_url(risk: Risk) -> str:
+    return reverse("risks:risk", kwargs={"pk": risk.project_id, "risk_pk": risk.pk})
 
 
 @transaction.atomic
@@ -232,7 +243,11 @@ def risk_action_create(
 ) -> RiskAction:
     _check_action_refs(risk, {"owner": owner, "task": task})
     action = RiskAction(risk=risk, title=title.strip(), owner=owner, due_date=due_date, task=task)
-    return save(action, by)
+    save(action, by)
+    record_assignment(
+        "risk_action", action, project=risk.project_id, before=None, actor=by, url=_risk_url(risk)
+    )
+    return action
 
 
 @transaction.atomic
@@ -241,10 +256,20 @@ def risk_action_update(
 ) -> RiskAction:
     refuse_unknown(changes, ACTION_FIELDS)
     current = locked_current(action, version)
+    before = current.owner_id
     _check_action_refs(current.risk, changes)
     for field, value in changes.items():
         setattr(current, field, value)
-    return save_versioned(current, by)
+    current = save_versioned(current, by)
+    record_assignment(
+        "risk_action",
+        current,
+        project=current.risk.project_id,
+        before=before,
+        actor=by,
+        url=_risk_url(current.risk),
+    )
+    return current
 
 
 @transaction.atomic

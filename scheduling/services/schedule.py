@@ -17,7 +17,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Q, Subquery
+from django.urls import reverse
 
+from projects.events import build_event, record_assignment, record_events
 from projects.exceptions import StaleEdit
 from projects.models import Project
 from projects.services.common import (
@@ -341,6 +343,7 @@ def schedule_recompute(project: Project) -> ScheduleChange:
     values["finish_date"] = finishes[where].astype(object).tolist()
     _write_computed(ids[where].tolist(), values)
     before = _store_finish(project, result.finish)
+    _record_slips(project, calendar, columns, ids, finishes, before, result.finish)
     # A moved finish moves the late dates and floats of rows that kept their distance to it.
     moves |= _read_floats_changed(columns, before, result)
     where = np.flatnonzero(moves)
@@ -355,6 +358,52 @@ def schedule_recompute(project: Project) -> ScheduleChange:
         starts=starts[where].astype(object).tolist(),
         finishes=finishes[where].astype(object).tolist(),
     )
+
+
+def _record_slips(
+    project: Project,
+    calendar: engine.WorkCalendar,
+    columns: dict[str, tuple[Any, ...]],
+    ids: npt.NDArray[np.int64],
+    finishes: npt.NDArray[np.datetime64],
+    before: int | None,
+    after: int,
+) -> None:
+    """Tell the event source of milestones that moved later (``milestone.slipped``) and of a
+    plan finish that moved (``schedule.recomputed``): nothing is read or written otherwise."""
+    old = _day_column(columns["finish_date"])
+    milestones = np.array(columns["duration"], np.int64) == 0
+    slipped = np.flatnonzero(milestones & ~np.isnat(old) & (finishes > old))
+    events = []
+    if slipped.size:
+        names = dict(Task.objects.filter(pk__in=ids[slipped].tolist()).values_list("pk", "name"))
+        for index in slipped.tolist():
+            task = Task(pk=int(ids[index]), project=project, name=names.get(int(ids[index]), ""))
+            event = build_event(
+                "milestone.slipped",
+                project=project,
+                target=task,
+                data={
+                    "from": old[index].astype(object).isoformat(),
+                    "to": finishes[index].astype(object).isoformat(),
+                    "url": _task_url(task),
+                },
+            )
+            event.object_label = f"Milestone '{task.name}'"
+            events.append(event)
+    if before is not None and before != after:
+        events.append(
+            build_event(
+                "schedule.recomputed",
+                project=project,
+                data={
+                    "from": calendar.index_to_date(before - 1).isoformat() if before else None,
+                    "to": calendar.index_to_date(after - 1).isoformat() if after else None,
+                },
+            )
+        )
+    if events:
+        record_events(events)
 
 
 def _read_floats_changed(
@@ -439,6 +488,10 @@ def _schedule_unlinked(project: Project, task: Task) -> ScheduleChange | None:
 # --- helpers --------------------------------------------------------------------------------------
 
 
+def _task_url(task: Task) -> str:
+    return reverse("scheduling:task_detail", kwargs={"pk": task.project_id, "task_pk": task.pk})
+
+
 def _reread(task: Task) -> Task:
     """The task as stored after its recompute, with its late dates and floats."""
     return Task.objects.with_floats().get(pk=task.pk)
@@ -499,6 +552,7 @@ def task_create(
     task.full_clean()
     task._history_user = by
     task.save()
+    record_assignment("task", task, project=project, before=None, actor=by, url=_task_url(task))
     if predecessors:
         change = _replace_predecessors(project=project, task=task, text=predecessors, by=by)
     else:
@@ -534,6 +588,7 @@ def task_update(
     if predecessors is not None and predecessors_expected is not None:
         _check_predecessors_unchanged(current, predecessors_expected)
     _check_task_refs(project, changes)
+    before = current.owner_id
     for field, value in changes.items():
         setattr(current, field, value)
     _derive_status(current)
@@ -541,6 +596,9 @@ def task_update(
     current.version = F("version") + 1
     current._history_user = by
     current.save()
+    record_assignment(
+        "task", current, project=project, before=before, actor=by, url=_task_url(current)
+    )
     if predecessors is not None:
         current.schedule_change = _replace_predecessors(
             project=project, task=current, text=predecessors, by=by

@@ -16,13 +16,14 @@ import re
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from projects.approval_subjects import approval_subjects
+from projects.events import record_event
+from projects.mail import mail_queue
 from projects.models import ChangeRequest, Deliverable, Membership, Project, Role
 from projects.queue import enqueue_on_commit
 from projects.signals import approval_decided
@@ -290,6 +291,13 @@ def approval_request(
             {"approver": f"{display_name(approver)} already has this approval waiting."}
         ) from None
     enqueue_on_commit("stakeholders.tasks.send_approval_request", approval.pk)
+    record_event(
+        "approval.requested",
+        project=project,
+        target=approval,
+        actor=by,
+        data={"approver": approver.pk, "url": _approval_path(approval)},
+    )
     return approval
 
 
@@ -336,6 +344,18 @@ def approval_decide(
         live = live_approvals(subject)
         done = all(a.decision == Approval.Decision.APPROVED for a in live)
         outcome = "approved" if done else None
+    record_event(
+        "approval.decided",
+        project=current.project_id,
+        target=current,
+        actor=by,
+        data={
+            "requested_by": current.requested_by_id,
+            "decision": decision,
+            "outcome": outcome,
+            "url": _approval_path(current),
+        },
+    )
     approval_decided.send(
         sender=Approval,
         approval=current,
@@ -373,19 +393,23 @@ def approval_withdraw(*, approval: Approval, by: AbstractBaseUser) -> Approval:
 # --- e-mail ---------------------------------------------------------------------------------------
 
 
-def approval_url(approval: Approval) -> str:
-    """The absolute link to the approval's page, for e-mails."""
+def _approval_path(approval: Approval) -> str:
     try:
-        path = reverse(
+        return reverse(
             "stakeholders:approval", kwargs={"pk": approval.project_id, "approval_pk": approval.pk}
         )
     except NoReverseMatch:  # the pages are not routed yet: the path they will have
-        path = f"/projects/{approval.project_id}/approvals/{approval.pk}/"
-    return absolute_url(path)
+        return f"/projects/{approval.project_id}/approvals/{approval.pk}/"
+
+
+def approval_url(approval: Approval) -> str:
+    """The absolute link to the approval's page, for e-mails."""
+    return absolute_url(_approval_path(approval))
 
 
 def approval_notify(*, approval_id: int) -> bool:
-    """E-mail the approver a link (HTML and plain text); True when a message went out.
+    """E-mail the approver a link (HTML and plain text) through the exactly-once outbox
+    (``projects.mail``); True when a message was queued.
 
     Safe to run twice: a request already notified, or no longer pending, sends nothing."""
     with transaction.atomic():
@@ -412,12 +436,12 @@ def approval_notify(*, approval_id: int) -> bool:
             "requested_by_name": display_name(approval.requested_by),
             "url": approval_url(approval),
         }
-        send_mail(
+        mail_queue(
+            key=f"approval:{approval.pk}",
+            to=recipient,
             subject=f"[{approval.project.key}] Approval requested: {context['subject_label']}",
-            message=render_to_string("stakeholders/email/approval_request.txt", context),
-            html_message=render_to_string("stakeholders/email/approval_request.html", context),
-            from_email=None,
-            recipient_list=[recipient],
+            text=render_to_string("stakeholders/email/approval_request.txt", context),
+            html=render_to_string("stakeholders/email/approval_request.html", context),
         )
         approval.notified_at = timezone.now()
         approval.save(update_fields=["notified_at"])

@@ -10,8 +10,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
+from projects import clock
+from projects.events import Due, due_reminders_record, record_assignment
 from projects.exceptions import StaleEdit
 from projects.models import Project
 from stakeholders.models import ActionItem, Decision, Meeting, Stakeholder
@@ -200,7 +203,7 @@ def action_item_create(
         raise ValidationError({"owner": "An action needs an owner."})
     check_member(project, owner, "owner")
     check_same_project(project, meeting, "meeting")
-    return save(
+    action = save(
         ActionItem(
             project=project,
             title=title.strip(),
@@ -211,6 +214,10 @@ def action_item_create(
         ),
         by,
     )
+    record_assignment(
+        "action_item", action, project=project, before=None, actor=by, url=_actions_url(project.pk)
+    )
+    return action
 
 
 @transaction.atomic
@@ -223,8 +230,54 @@ def action_item_update(
         check_member(action.project, changes["owner"], "owner")
     if "meeting" in changes:
         check_same_project(action.project, changes["meeting"], "meeting")
-    return versioned_update(
+    before = ActionItem.objects.filter(pk=action.pk).values_list("owner_id", flat=True).first()
+    action = versioned_update(
         action, by=by, version=version, allowed=ACTION_ITEM_FIELDS, changes=changes
+    )
+    record_assignment(
+        "action_item",
+        action,
+        project=action.project_id,
+        before=before,
+        actor=by,
+        url=_actions_url(action.project_id),
+    )
+    return action
+
+
+def _actions_url(project_id: int) -> str:
+    return reverse("stakeholders:actions", kwargs={"pk": project_id})
+
+
+def action_item_due_reminders_record() -> int:
+    """Record ``action_item.due`` for every open action item due tomorrow or overdue since
+    yesterday in its project's time zone; how many were recorded."""
+    today = clock.today(datetime.UTC)
+    rows = (
+        ActionItem.objects.filter(
+            status=ActionItem.Status.OPEN,
+            owner__isnull=False,
+            due_date__range=(
+                today - datetime.timedelta(days=2),
+                today + datetime.timedelta(days=2),
+            ),
+        )
+        .exclude(project__stage=Project.Stage.CLOSED)
+        .select_related("project")
+    )
+    return due_reminders_record(
+        "action_item",
+        (
+            Due(
+                target=action,
+                project_id=action.project_id,
+                time_zone=action.project.time_zone,
+                assignee=action.owner_id,
+                due=action.due_date,
+                url=_actions_url(action.project_id),
+            )
+            for action in rows
+        ),
     )
 
 

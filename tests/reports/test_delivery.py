@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from budgets import services as budget_services
 from config.celery import app
+from projects.models import Event
 from reports.models import CLAIM_TIMEOUT, DeliveryAttempt, StatusReport, StatusReportDelivery
 from reports.services.delivery import (
     MAX_RETRIES,
@@ -244,10 +245,12 @@ def test_status_report_send_is_a_managers(report, member):
 def test_status_report_send_queues_deliveries_only_after_commit(
     report, manager, django_capture_on_commit_callbacks
 ):
-    """The deliveries are queued when the transaction commits, one task per recipient."""
+    """The deliveries are queued when the transaction commits, one task per recipient (and
+    the "status report sent" event is handed to its consumers)."""
     with django_capture_on_commit_callbacks() as callbacks:
         status_report_send(report=report, by=manager)
-    assert len(callbacks) == 2
+    assert len(callbacks) == 3
+    assert list(Event.objects.values_list("type", flat=True)) == ["status_report.sent"]
     assert set(StatusReportDelivery.objects.values_list("status", flat=True)) == {Status.PENDING}
 
 
