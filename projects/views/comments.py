@@ -63,7 +63,9 @@ def comment_edit(
     if comment.author_id != request.user.pk or comment.is_deleted:
         raise PermissionDenied("Only its author can edit a comment, and not once it is deleted.")
     form = CommentForm(
-        request.POST or None, initial={"body": comment.body, "version": comment.version}
+        request.POST or None,
+        initial={"body": comment.body, "version": comment.version},
+        auto_id="edit_%s",  # beside the new comment's form on the thread: ids of its own
     )
     if request.method == "POST" and form.is_valid():
         saved = form_write(
