@@ -124,8 +124,8 @@ router.register(
     basename="project-attachment",
 )
 router.register(
-    f"{PROJECT}/(?P<resource>{attachments_api.singleton_pattern()})/attachments",
-    attachments_api.SingletonAttachmentViewSet,
+    f"{PROJECT}/closure/attachments",
+    attachments_api.ClosureAttachmentViewSet,
     basename="project-closure-attachment",
 )
 # Comments on a record of any app: projects/{id}/<resource>/{record_pk}/comments/.

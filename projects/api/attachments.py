@@ -1,5 +1,5 @@
 """Attachments under a record: ``/api/v1/projects/{id}/<resource>/{pk}/attachments/`` (and
-``…/closure/attachments/`` for the project's closure review).
+``…/closure/attachments/`` for the project's closure review, which has no id).
 
 List, upload (multipart ``file``) → 201, ``{attachment_pk}/`` to read or delete, and
 ``{attachment_pk}/download/`` for the file itself, streamed through the access door as an
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -50,18 +50,12 @@ def resource_pattern() -> str:
     return "|".join(sorted(kinds))
 
 
-def singleton_pattern() -> str:
-    """The path segments of the one-per-project kinds that take attachments (the closure)."""
-    kinds = [k.resource for k in attachments.attachable_kinds().values() if k.singleton]
-    return "|".join(sorted(kinds))
-
-
 RESOURCE = OpenApiParameter(
     "resource",
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     description="The kind of record: tasks, deliverables, requirements, change-requests, risks, "
-    "issues, meetings, decisions, action-items (closure has no id).",
+    "issues, meetings, decisions or action-items.",
 )
 RECORD_PK = OpenApiParameter(
     "record_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The record's id."
@@ -123,7 +117,7 @@ class AttachmentUploadSerializer(serializers.Serializer):
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
     ),
 )
-@extend_schema(tags=TAGS, parameters=[RESOURCE])
+@extend_schema(tags=TAGS)
 class AttachmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -139,14 +133,26 @@ class AttachmentViewSet(
     parser_classes = [MultiPartParser, FormParser]
     pagination_class = None  # a record's files are few; the list is the whole set
     filter_backends: list = []
+    # The kind of record, where the URL does not name it (the closure's attachments).
+    resource: str = ""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # the door: 404 for a non-member
-        self.kind, self.record = attachments.attached_record(
-            self.project, self.kwargs["resource"], self.kwargs.get("record_pk")
-        )
+        resource = self.kwargs.get("resource", self.resource)
+        try:
+            self.kind, self.record = attachments.attached_record(
+                self.project, resource, self.kwargs.get("record_pk")
+            )
+        except Http404:
+            if not (self.resource and self.action == "list"):
+                raise
+            # A closure not started yet has no files (as the closure itself answers with no
+            # status); attaching one is a 404 naming what is missing.
+            self.kind, self.record = attachments.attachable_kinds()[resource], None
 
     def scope_queryset(self, queryset):
+        if self.record is None:
+            return queryset.none()
         return queryset.filter(project=self.project).of(self.record)
 
     def perform_content_negotiation(self, request: Request, force: bool = False):
@@ -198,10 +204,14 @@ class AttachmentViewSet(
         return download_response(self.get_object())
 
 
-@extend_schema(parameters=[RECORD_PK])
+@extend_schema(parameters=[RESOURCE, RECORD_PK])
 class RecordAttachmentViewSet(AttachmentViewSet):
     """The attachments of a record with an id: ``<resource>/{record_pk}/attachments/``."""
 
 
-class SingletonAttachmentViewSet(AttachmentViewSet):
-    """The attachments of the project's one record of a kind: ``closure/attachments/``."""
+class ClosureAttachmentViewSet(AttachmentViewSet):
+    """The attachments of the project's closure review (evidence for acceptance, invoices):
+    ``closure/attachments/``. Before the closure is started the list is empty and an upload is
+    404 (there is no closure to attach to)."""
+
+    resource = "closure"

@@ -255,12 +255,12 @@ def _attachment_of(project: Project) -> dict:
     return {"resource": "deliverables", "record_pk": deliverable.pk, "pk": attachment.pk}
 
 
-def _closure_attachment_of(project: Project) -> dict:
+def _closure_attachment_of(project: Project) -> int:
     """A file on the project's closure review (started here if it is not yet)."""
     closure = Closure.objects.filter(project=project).first() or closure_start(
         project=project, by=_manager(project)
     )
-    return {"resource": "closure", "pk": attachment_on(project, closure).pk}
+    return attachment_on(project, closure).pk
 
 
 def _approval_of(project: Project) -> int:

@@ -289,7 +289,8 @@ def test_api_closure_review_takes_evidence(media, api_for, project, manager, vie
     """The closure review (no id in its URL) takes attachments once the closure has started."""
     url = f"/api/v1/projects/{project.pk}/closure/attachments/"
     client = api_for(manager)
-    missing = client.get(url)
+    assert client.get(url).json() == []
+    missing = client.post(url, {"file": upload(name="invoice.pdf")}, format="multipart")
     assert missing.status_code == 404
     assert "no closure" in missing.json()["detail"]
     closure_start(project=project, by=manager)
