@@ -17,6 +17,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from projects import markup
+from projects.events import record_event
 from projects.models import Comment, Project
 from projects.models.comments import MAX_BODY
 from projects.services.common import check_manager, locked_current, save_versioned
@@ -80,10 +81,17 @@ def comment_create(*, project: Project, record: Model, by: AbstractBaseUser, bod
     comment._history_user = by
     comment.save()
     comment.mentions.set(mentioned)
-    # EVENT (the one call site, wired when projects/events.py lands): record_event(
-    #     "comment.created", project=project, target=record, actor=by,
-    #     data={"comment_id": comment.pk, "mentions": [user.pk for user in mentioned],
-    #           "excerpt": markup.plain_text(comment.body_html)[:EXCERPT_LENGTH]})
+    record_event(
+        "comment.created",
+        project=project,
+        target=record,
+        actor=by,
+        data={
+            "comment_id": comment.pk,
+            "mentions": [user.pk for user in mentioned],
+            "excerpt": markup.plain_text(comment.body_html)[:EXCERPT_LENGTH],
+        },
+    )
     return comment
 
 

@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from projects import services
 from projects.exceptions import StaleEdit
-from projects.models import Comment, Project
+from projects.models import Comment, Notification, Project
+from projects.models.event import Event
 from risks import services as risk_services
 from scheduling import services as scheduling_services
 from stakeholders import services as stakeholder_services
@@ -41,6 +42,29 @@ def test_comment_create_renders_markdown_and_keeps_the_mentioned_members(task, m
     assert (comment.author, comment.version, comment.target) == (member, 1, task)
 
 
+def test_comment_create_records_the_event_with_mentions_and_excerpt(task, member, manager):
+    """comment.created names the record, the author, the comment, who is mentioned, an excerpt."""
+    comment = comment_on(task, member, "Ping @maria: " + "x" * 300)
+    event = Event.objects.get(type="comment.created")
+    assert (event.project_id, event.object_id, event.actor) == (task.project_id, task.pk, member)
+    assert event.data["comment_id"] == comment.pk
+    assert event.data["mentions"] == [manager.pk]
+    assert event.data["excerpt"].startswith("Ping @maria: xxx")
+    assert len(event.data["excerpt"]) == 200
+
+
+def test_comment_mention_tells_the_member_mentioned(
+    task, member, manager, viewer, eager_tasks, django_capture_on_commit_callbacks
+):
+    """Once the comment commits, the member it mentions has a notification; the author none."""
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_on(task, member, "@vic please have a look")
+    assert list(
+        Notification.objects.filter(recipient=viewer).values_list("event__type", "reason")
+    ) == [("comment.created", Notification.Reason.MENTIONED)]
+    assert not Notification.objects.filter(recipient=member).exists()
+
+
 def test_comment_create_refuses_mentions_of_non_members_alike(task, member, outsider):
     """An outsider's username and a name nobody has are refused with the same words."""
     with pytest.raises(ValidationError) as known:
@@ -56,6 +80,7 @@ def test_comment_create_refuses_mentions_of_non_members_alike(task, member, outs
         == (unknown.value.message_dict["body"][0])
     )
     assert not Comment.objects.exists()
+    assert not Event.objects.filter(type="comment.created").exists()
 
 
 def test_comment_create_refuses_an_empty_body(task, member):
