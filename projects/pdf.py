@@ -2,8 +2,9 @@
 report, the closure report, the Gantt chart, the risk register, the RACI matrix; DESIGN §4).
 
 Render a template to HTML, then ``html_to_pdf`` (WeasyPrint). Charts are inline SVG in that HTML,
-which WeasyPrint draws as vectors. The stylesheet is the print stylesheet under
-``static/css/print.css``; no URL is fetched from the network while rendering. WeasyPrint makes no
+or SVG images inlined as ``data:`` URIs, which WeasyPrint draws as vectors. The stylesheet is
+the print stylesheet under ``static/css/print.css``; nothing is fetched from the network or the
+disk while rendering. WeasyPrint makes no
 images, so ``pdf_page_png`` rasterises one page of the PDF with Poppler's ``pdftoppm`` (Debian's
 poppler-utils, installed by ``scripts/ensure-system-libs``): the PNG is that page, pixel for pixel.
 It lives on the ground floor so that every app that prints reaches it from below.
@@ -30,6 +31,21 @@ def _no_network(url: str, *args, **kwargs):
     raise ValueError(f"Charter's PDFs do not fetch resources ({url}).")
 
 
+def _fetcher(weasyprint):
+    """Only ``data:`` URIs (images inlined by the template), never the network or files.
+
+    WeasyPrint 70 takes a ``URLFetcher`` (a plain function there fails on the first URL, with
+    an AttributeError rather than a warning); older versions take a function."""
+    fetcher = getattr(weasyprint.urls, "URLFetcher", None)
+    if fetcher is not None:
+        return fetcher(allowed_protocols={"data"})
+    return lambda url, *args, **kwargs: (
+        weasyprint.default_url_fetcher(url, *args, **kwargs)
+        if url.startswith("data:")
+        else _no_network(url)
+    )
+
+
 def html_to_pdf(html: str) -> bytes:
     """The PDF of a whole HTML document."""
     try:
@@ -43,7 +59,8 @@ def html_to_pdf(html: str) -> bytes:
     css = finders.find("css/print.css")
     if css:
         stylesheets.append(weasyprint.CSS(filename=css))
-    return weasyprint.HTML(string=html, url_fetcher=_no_network).write_pdf(stylesheets=stylesheets)
+    document = weasyprint.HTML(string=html, url_fetcher=_fetcher(weasyprint))
+    return document.write_pdf(stylesheets=stylesheets)
 
 
 def pdf_page_png(pdf: bytes, *, page: int = 1, dpi: int = 150) -> bytes:

@@ -420,6 +420,14 @@ def opening_day(rows: Sequence[PlanRow]) -> datetime.date | None:
     return min(unfinished or [r.start for r in tasks], default=None)
 
 
+def _month_step(axis: Axis) -> int:
+    """Every how many months the axis names a month and the chart draws its line: 1, or 3
+    (quarters) or 12 (years) where months are too narrow for their names (a long plan on
+    paper; the screen's scales always have room)."""
+    month_px = 30 * axis.px_per_day
+    return 1 if month_px >= _MONTH_LABEL_PX else 3 if 3 * month_px >= _MONTH_LABEL_PX else 12
+
+
 def _next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
@@ -469,9 +477,7 @@ def axis_svg(axis: Axis, today: datetime.date, calendar: WorkCalendar, *, style:
         # month's name comes too close to leave room for it.
         if len(months) > 1 and axis.x(months[1]) < 30:
             months = months[1:]
-        # Too narrow a month for its name (a long plan on paper): name quarters, or years.
-        month_px = 30 * ppd
-        every = 1 if month_px >= _MONTH_LABEL_PX else 3 if 3 * month_px >= _MONTH_LABEL_PX else 12
+        every = _month_step(axis)
         for n, month in enumerate(months):
             x = max(axis.x(month), 0)
             label = _MONTHS[month.month - 1]
@@ -596,7 +602,10 @@ def _background(
     if axis.zoom == "week":
         out.extend(_non_working(axis, calendar, height))
     else:
+        every = _month_step(axis)
         for month in _months(axis)[1:]:
+            if (month.month - 1) % every:
+                continue
             x = axis.x(month)
             out.append(f'<line class="grid" x1="{x}" y1="0" x2="{x}" y2="{height}"/>')
     if axis.start <= today < axis.end:

@@ -4,8 +4,10 @@ risk register and the RACI matrix as PDF; through the pages and the API, members
 
 from __future__ import annotations
 
+import base64
 import io
 import math
+import re
 
 import pytest
 from django.db import connection
@@ -66,6 +68,15 @@ def build_plan(project: Project, by, size: int, *, baseline: bool = True) -> lis
             project=project, by=by, name="Approved plan", is_performance=True
         )
     return tasks
+
+
+def charts_of(layout: printing.GanttLayout) -> str:
+    """The SVG of every page's chart (each an <img> with a data: URI), one after the other."""
+    return "".join(
+        base64.b64decode(re.search(r"base64,([^\"]+)", sheet.chart_svg)[1]).decode()
+        for sheet in layout.sheets
+        if sheet.chart_svg
+    )
 
 
 def pages_of(content: bytes) -> list[str]:
@@ -129,7 +140,7 @@ def test_gantt_marks_critical_tasks_and_draws_baseline_bars(project, manager):
     options = printing.GanttOptions.of({})
     layout = printing.gantt_layout(project, options)
     assert layout.baseline.name == "Approved plan"
-    chart = "".join(sheet.chart_svg for sheet in layout.sheets)
+    chart = charts_of(layout)
     assert chart.count('class="bar critical"') + chart.count('class="milestone critical"') == 20
     assert f'data-task="{spare.pk}"' in chart and 'class="baseline-bar"' in chart
     rows = {row.id: row for sheet in layout.sheets for row in sheet.rows}
@@ -140,7 +151,7 @@ def test_gantt_marks_critical_tasks_and_draws_baseline_bars(project, manager):
 
     plain = printing.gantt_layout(project, printing.GanttOptions.of({"baseline": "none"}))
     assert plain.baseline is None
-    assert 'class="baseline-bar"' not in "".join(sheet.chart_svg for sheet in plain.sheets)
+    assert "<svg" in charts_of(plain) and 'class="baseline-bar"' not in charts_of(plain)
 
 
 def test_gantt_default_baseline_is_the_performance_one_else_the_latest(project, manager):
@@ -209,7 +220,7 @@ def test_gantt_reads_the_same_number_of_queries_for_10_and_100_tasks(
         with CaptureQueriesContext(connection) as queries:
             printing.gantt_layout(other, printing.GanttOptions.of({}))
         counts.append(len(queries))
-    assert counts[0] == counts[1]
+    assert counts[0] == counts[1] > 0
     with django_assert_max_num_queries(counts[1]):
         printing.gantt_layout(other, printing.GanttOptions.of({}))
 

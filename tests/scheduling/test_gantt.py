@@ -282,3 +282,30 @@ def test_chart_arrow_to_a_task_above_the_window_enters_through_the_top():
     assert 'd="M54,-2H59V13H72"' in svg  # from Alpha's finish above, into Beta's start
     assert 'd="M144,13H149V28H180"' in svg  # out of Beta's finish, down out of the window
     assert "<defs>" not in svg
+
+
+def test_axis_fitted_stretches_the_plan_across_the_width():
+    """On paper the whole plan fills the chart's width at a fractional scale: from the Monday
+    of the first date, with room for a milestone's label after the last."""
+    axis = gantt.axis_fitted([D(2026, 1, 7), D(2026, 12, 18)], width=800, default=D(2026, 1, 1))
+    assert axis.start == D(2026, 1, 5) and axis.zoom == "month"
+    assert axis.px_per_day == round((800 - gantt.LABEL_ROOM) / 348, 4)
+    assert 800 - axis.px_per_day < axis.width <= 800
+    assert axis.x(D(2026, 12, 18)) + gantt.LABEL_ROOM <= 800 + axis.px_per_day
+    short = gantt.axis_fitted([D(2026, 1, 5), D(2026, 1, 30)], width=800, default=D(2026, 1, 1))
+    assert short.zoom == "week" and short.px_per_day >= 12
+
+
+def test_axis_names_quarters_or_years_when_months_are_too_narrow():
+    """A ten-year plan on a page has months a few pixels wide: the scale names years, and the
+    chart draws a line a year, not a month."""
+    axis = gantt.axis_fitted([D(2026, 1, 5), D(2035, 12, 31)], width=700, default=D(2026, 1, 1))
+    scale = gantt.axis_svg(axis, D(2026, 3, 1), CALENDAR)
+    assert scale.count('class="tier2"') == 10 and ">Feb<" not in scale
+    chart = gantt.chart_svg(
+        [], first=0, last=0, axis=axis, links=[], today=D(2026, 3, 1), calendar=CALENDAR, url=str
+    )
+    assert chart.count('class="grid"') == 10  # 1 Jan 2027 to 2036 (the label's room)
+    quarters = gantt.axis_fitted([D(2026, 1, 5), D(2028, 12, 31)], width=700, default=D(2026, 1, 1))
+    assert ">Apr<" in gantt.axis_svg(quarters, D(2026, 3, 1), CALENDAR)
+    assert ">Feb<" not in gantt.axis_svg(quarters, D(2026, 3, 1), CALENDAR)
