@@ -45,6 +45,8 @@ EVENT_TYPES: dict[str, str] = {
     "task.due": "{object} is {when}",
     "action_item.due": "{object} is {when}",
     "comment.created": "New comment on {object}",
+    "attachment.added": "A file was attached to {object}",
+    "attachment.deleted": "A file was removed from {object}",
     "approval.requested": "Your approval is asked: {object}",
     "approval.decided": "{object}: {decision}",
     "milestone.slipped": "{object} slipped to {to}",

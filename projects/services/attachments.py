@@ -4,7 +4,9 @@ The page and the API both call these, so the size limit, the sniffed type and wh
 are one rule. A file is checked (size, then the kind its bytes say) before a byte of it is
 stored; a refused file leaves neither a row nor a stored file. Deleting an attachment, by hand
 or with its record or project, deletes the stored file once the transaction commits
-(``delete_stored_file``), so a rolled-back delete never loses a file still listed.
+(``delete_stored_file``), so a rolled-back delete never loses a file still listed. Adding and
+deleting by hand are events (``attachment.added``, ``attachment.deleted`` on the record), so the
+record's watchers hear of it and the event log keeps who did it and when.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Model
+from django.template.defaultfilters import filesizeformat
 
 from projects import filetypes
 from projects.attachments import is_attachable
+from projects.events import record_event
 from projects.models import Attachment, Project
 from projects.services.common import check_manager
 
@@ -35,11 +39,12 @@ def max_bytes() -> int:
 
 
 def too_large_message(size: int) -> str:
-    return f"The file is {_megabytes(size)}; attach files of at most {_megabytes(max_bytes())}."
+    return f"The file is {_size(size)}; attach files of at most {_size(max_bytes())}."
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
+def _size(size: int) -> str:
+    """1.5 MB, 300 KB: as the page shows sizes (Django's filesizeformat, plain spaces)."""
+    return filesizeformat(size).replace("\xa0", " ")
 
 
 def clean_name(name: str) -> str:
@@ -97,10 +102,26 @@ def attachment_add(
     try:
         with transaction.atomic():
             attachment.save()
+            record_event(
+                "attachment.added",
+                project=project,
+                target=record,
+                actor=by,
+                data=_event_data(attachment),
+            )
     except BaseException:
         attachment.file.storage.delete(attachment.file.name)
         raise
     return attachment
+
+
+def _event_data(attachment: Attachment) -> dict[str, object]:
+    return {
+        "attachment_id": attachment.pk,
+        "name": attachment.name,
+        "media_type": attachment.media_type,
+        "size": attachment.size,
+    }
 
 
 @transaction.atomic
@@ -112,6 +133,14 @@ def attachment_delete(*, attachment: Attachment, by: AbstractBaseUser) -> None:
         raise PermissionDenied(f"{project.key} is closed and read-only.")
     if attachment.uploaded_by_id != by.pk:
         check_manager(project, by, "delete a file someone else attached")
+    # Told before the row goes (the event names the record and the file; watchers hear of it).
+    record_event(
+        "attachment.deleted",
+        project=project,
+        target=attachment.record,
+        actor=by,
+        data=_event_data(attachment),
+    )
     attachment.delete()
 
 

@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from projects import services
 from projects.attachments import attachable_kinds
-from projects.models import Attachment, Project
+from projects.models import Attachment, Event, Notification, Project
+from projects.services import notifications
 from projects.services.attachments import attachment_add, attachment_delete, clean_name
 from reports.services.closure import closure_start
 from risks import services as risk_services
@@ -84,7 +85,7 @@ def test_attachment_add_refuses_a_file_over_the_limit_and_writes_nothing(
             project=project, record=deliverable, by=member, upload=upload(PDF + b"x" * 1024)
         )
     assert refused.value.error_dict["file"][0].code == "too_large"
-    assert "at most 0.0 MB" in refused.value.messages[0] or "MB" in refused.value.messages[0]
+    assert refused.value.messages == ["The file is 1.1 KB; attach files of at most 1.0 KB."]
     assert not Attachment.objects.exists()
     assert stored(media) == []
 
@@ -128,11 +129,46 @@ def test_attachment_delete_by_uploader_or_manager_only(
     attachment = attachment_add(project=project, record=deliverable, by=member, upload=upload())
     with pytest.raises(PermissionDenied, match="manager"):
         attachment_delete(attachment=attachment, by=other)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         attachment_delete(attachment=attachment, by=manager)
-    assert len(callbacks) == 1
     assert not Attachment.objects.exists()
     assert stored(media) == []
+
+
+def test_attachment_add_and_delete_are_events_on_the_record(
+    media, project, manager, member, deliverable
+):
+    """Attaching and deleting are told once each, on the record, naming the file and who."""
+    attachment = attachment_add(project=project, record=deliverable, by=member, upload=upload())
+    pk = attachment.pk
+    attachment_delete(attachment=attachment, by=manager)
+    events = list(Event.objects.filter(type__startswith="attachment.").order_by("pk"))
+    assert [(e.type, e.actor_id, e.object_id) for e in events] == [
+        ("attachment.added", member.pk, deliverable.pk),
+        ("attachment.deleted", manager.pk, deliverable.pk),
+    ]
+    assert events[0].data["name"] == "acceptance.pdf"
+    assert events[0].data["attachment_id"] == events[1].data["attachment_id"] == pk
+
+
+def test_attachment_added_notifies_the_records_watchers(
+    media, project, manager, member, viewer, deliverable
+):
+    """The sponsor watching a deliverable hears when evidence is attached to it."""
+    notifications.watch(user=viewer, project=project, target=deliverable)
+    attachment_add(project=project, record=deliverable, by=member, upload=upload())
+    event = Event.objects.get(type="attachment.added")
+    notifications.fan_out([event.pk])
+    notice = Notification.objects.get(event=event)
+    assert (notice.recipient, notice.reason) == (viewer, Notification.Reason.WATCHING)
+    assert notifications.describe(event) == "A file was attached to Deliverable 'Pilot'"
+
+
+def test_attachment_refused_records_no_event(media, project, member, deliverable):
+    """A refused file tells no one."""
+    with pytest.raises(ValidationError):
+        attachment_add(project=project, record=deliverable, by=member, upload=upload(EXE))
+    assert not Event.objects.filter(type__startswith="attachment.").exists()
 
 
 def test_attachment_delete_keeps_the_file_until_commit(
@@ -143,7 +179,8 @@ def test_attachment_delete_keeps_the_file_until_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         attachment_delete(attachment=attachment, by=member)
     assert len(stored(media)) == 1  # not yet committed
-    callbacks[0]()
+    for callback in callbacks:
+        callback()
     assert stored(media) == []
 
 
@@ -346,7 +383,7 @@ def test_api_refuses_a_body_over_the_limit_before_reading_it(
         format="multipart",
     )
     assert response.status_code == 413
-    assert "MB" in response.json()["file"][0]
+    assert response.json()["file"][0].endswith("KB; attach files of at most 100 bytes.")
     assert stored(media) == []
 
 
@@ -486,7 +523,7 @@ def test_page_refusal_says_why_and_writes_nothing(
         {"file": upload(), "next": page(project, deliverable)},
         follow=True,
     )
-    assert "The file was not attached. The file is 0.0 MB; attach files of at most" in (
+    assert "The file was not attached. The file is 59 bytes; attach files of at most 10" in (
         response.content.decode()
     )
     assert stored(media) == [] and not Attachment.objects.exists()
