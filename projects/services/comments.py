@@ -123,10 +123,10 @@ def comment_delete(*, comment: Comment, by: AbstractBaseUser) -> Comment:
     """Take the comment's words out of the thread (its author, or a manager of the project): the
     thread shows it as deleted, and its history keeps what it said."""
     current = locked_current(comment, None)
-    if current.is_deleted:
-        return current
     if current.author_id != by.pk:
         check_manager(current.project, by, "delete someone else's comment")
+    if current.is_deleted:
+        return current  # deleting twice changes nothing
     current.body = ""
     current.body_html = ""
     current.deleted_at = timezone.now()
