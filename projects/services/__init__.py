@@ -4,6 +4,7 @@
 tasks) calls the same functions.
 """
 
+from projects.services.attachments import attachment_add, attachment_delete
 from projects.services.comments import comment_create, comment_delete, comment_update
 from projects.services.invitations import (
     invitation_accept,
@@ -61,6 +62,8 @@ __all__ = [
     "OBJECTIVE_FIELDS",
     "PROJECT_EDITABLE_FIELDS",
     "REQUIREMENT_FIELDS",
+    "attachment_add",
+    "attachment_delete",
     "change_request_create",
     "change_request_transition",
     "change_request_update",

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,9 +37,14 @@ def content_disposition(name: str) -> str:
 
 
 def download_response(attachment: Attachment) -> FileResponse:
-    """The stored file streamed as an attachment of its sniffed type (for the page and API)."""
+    """The stored file streamed as an attachment of its sniffed type (for the page and API).
+    A file gone from the storage behind Charter's back is a 404 that says so, not a 500."""
+    try:
+        stream = attachment.file.storage.open(attachment.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404(f"The file “{attachment.name}” is missing from the storage.") from None
     response = FileResponse(
-        attachment.file.open("rb"),
+        stream,
         content_type=attachment.media_type,
         as_attachment=True,
         filename=attachment.name,

@@ -547,6 +547,17 @@ def test_page_viewer_downloads_but_sees_no_upload_form(
     assert response["Content-Disposition"].startswith("attachment;")
 
 
+def test_download_of_a_file_missing_from_storage_is_404(
+    media, api_for, project, member, deliverable
+):
+    """A file removed from the storage behind Charter's back answers 404 with the reason."""
+    attachment = attachment_add(project=project, record=deliverable, by=member, upload=upload())
+    (media / attachment.file.name).unlink()
+    response = api_for(member).get(f"{api_url(project, deliverable)}{attachment.pk}/download/")
+    assert response.status_code == 404
+    assert "missing from the storage" in response.json()["detail"]
+
+
 def test_page_non_member_download_is_404(media, client_for, project, member, outsider, deliverable):
     """Someone outside the project gets 404 for the download page."""
     attachment = attachment_add(project=project, record=deliverable, by=member, upload=upload())
