@@ -607,3 +607,22 @@ def test_record_pages_show_the_panel(media, client_for, project, manager, path, 
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="attachments"' in html and "minutes.pdf" in html
+
+
+@pytest.mark.parametrize("resource", ["requirements", "issues", "decisions", "action-items"])
+def test_records_without_a_page_carry_the_panel_on_their_comments_page(
+    media, client_for, project, manager, resource
+):
+    """Requirements, issues, decisions and action items have no page of their own: their
+    comments page carries the panel, and an upload from it comes back to it."""
+    record = _records(project, manager)[resource]
+    page_url = f"/projects/{project.pk}/comments/{resource}/{record.pk}/"
+    client = client_for(manager)
+    response = client.post(
+        f"/projects/{project.pk}/attachments/{resource}/{record.pk}/",
+        {"file": upload(name="minutes.pdf"), "next": page_url},
+    )
+    assert response["Location"] == f"{page_url}#attachments"
+    html = client.get(page_url).content.decode()
+    assert 'id="attachments"' in html and "minutes.pdf" in html
+    assert 'enctype="multipart/form-data"' in html
