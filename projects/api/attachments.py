@@ -131,8 +131,9 @@ class AttachmentViewSet(
     queryset = Attachment.objects.select_related("uploaded_by")
     serializer_class = AttachmentSerializer
     parser_classes = [MultiPartParser, FormParser]
-    pagination_class = None  # a record's files are few; the list is the whole set
-    filter_backends: list = []
+    search_fields = ("name",)
+    ordering_fields = ("uploaded_at", "name", "size")
+    ordering = ("uploaded_at", "id")
     # The kind of record, where the URL does not name it (the closure's attachments).
     resource: str = ""
 

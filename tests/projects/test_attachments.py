@@ -314,26 +314,26 @@ def test_api_upload_list_download_delete_on_every_record_kind(
     )
     assert body["uploaded_by"] == member.pk
     assert body["download_url"].endswith(f"{url}{body['id']}/download/")
-    assert [row["id"] for row in client.get(url).json()] == [body["id"]]
+    assert [row["id"] for row in client.get(url).json()["results"]] == [body["id"]]
     download = client.get(f"{url}{body['id']}/download/")
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF
     assert client.delete(f"{url}{body['id']}/").status_code == 204
-    assert client.get(url).json() == []
+    assert client.get(url).json()["count"] == 0
 
 
 def test_api_closure_review_takes_evidence(media, api_for, project, manager, viewer):
     """The closure review (no id in its URL) takes attachments once the closure has started."""
     url = f"/api/v1/projects/{project.pk}/closure/attachments/"
     client = api_for(manager)
-    assert client.get(url).json() == []
+    assert client.get(url).json()["results"] == []
     missing = client.post(url, {"file": upload(name="invoice.pdf")}, format="multipart")
     assert missing.status_code == 404
     assert "no closure" in missing.json()["detail"]
     closure_start(project=project, by=manager)
     created = client.post(url, {"file": upload(name="invoice.pdf")}, format="multipart")
     assert created.status_code == 201, created.content
-    listed = api_for(viewer).get(url).json()
+    listed = api_for(viewer).get(url).json()["results"]
     assert [row["name"] for row in listed] == ["invoice.pdf"]
 
 
@@ -481,7 +481,7 @@ def test_api_list_query_count_does_not_grow(media, api_for, project, manager, de
     for _ in range(4):
         client.post(url, {"file": upload()}, format="multipart")
     with CaptureQueriesContext(connection) as five:
-        assert len(client.get(url).json()) == 5
+        assert client.get(url).json()["count"] == 5
     assert len(five) == len(one) <= 8
 
 
