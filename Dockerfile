@@ -28,7 +28,7 @@ COPY static ./static
 RUN pip install . \
  && DEBUG=false SECRET_KEY=build-only-not-a-secret-0123456789abcdefghijklmnop \
     python manage.py collectstatic --noinput \
- && mkdir -p /app/var && chown -R charter:charter /app/var
+ && mkdir -p /app/var/media && chown -R charter:charter /app/var
 
 USER charter
 EXPOSE 8000
