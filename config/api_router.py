@@ -24,6 +24,7 @@ from projects.api import history as history_api
 from projects.api import notifications as notifications_api
 from projects.api import projects as projects_api
 from projects.api import scope as scope_api
+from projects.api import watching as watching_api
 from reports import api as reports_api
 from reports.api import closure as closure_api
 from reports.api import lessons as lessons_api
@@ -81,6 +82,11 @@ router.register("auth/tokens", auth_api.AuthTokenViewSet, basename="auth-token")
 # projects
 router.register("projects", projects_api.ProjectViewSet, basename="project")
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
+router.register(
+    f"{PROJECT}/(?P<resource>{attachments_api.resource_pattern()})/(?P<record_pk>[^/.]+)/watch",
+    watching_api.WatchViewSet,
+    basename="project-record-watch",
+)
 # Registers as CSV/Excel files (interchange): before the registers themselves, so that
 # "risks/export/" is not read as the risk with id "export".
 router.register(

@@ -523,6 +523,8 @@ SPECTACULAR_SETTINGS = {
     # and several models have a field named "status" with choices of their own.
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "projects.models.Role.choices",
+        "NotificationChannelEnum": "projects.models.NotificationPreference.Channel",
+        "NotificationReasonEnum": "projects.models.Notification.Reason",
         "ObjectiveStatusEnum": "projects.models.Objective.Status",
         "DeliverableStatusEnum": "projects.models.Deliverable.Status",
         "RequirementStatusEnum": "projects.models.Requirement.Status",

@@ -13,6 +13,7 @@ from projects.views import (
     notifications,
     project,
     scope,
+    watch,
     wbs,
 )
 
@@ -154,6 +155,12 @@ urlpatterns = [
         "account/tokens/<str:token_key>/revoke/",
         account.account_token_revoke,
         name="account_token_revoke",
+    ),
+    # --- Watching a record (projects/views/watch.py) ---
+    path(
+        "projects/<int:pk>/watch/<slug:resource>/<int:record_pk>/",
+        watch.record_watch,
+        name="record_watch",
     ),
     # --- Notifications (projects/views/notifications.py) ---
     path("notifications/", notifications.notifications, name="notifications"),

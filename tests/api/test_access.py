@@ -233,6 +233,14 @@ def _comment_of(project: Project) -> dict:
     return {"resource": "requirements", "record_pk": requirement.pk, "pk": comment.pk}
 
 
+def _watched_of(project: Project) -> dict:
+    """A requirement to watch: its kind and id."""
+    requirement = services.requirement_create(
+        project=project, by=_manager(project), text="Single sign-on"
+    )
+    return {"resource": "requirements", "record_pk": requirement.pk}
+
+
 def attachment_on(project: Project, record) -> Attachment:
     """A stored file on ``record``, written directly (a closed project's sweep needs one too,
     and the service refuses to attach to a closed project)."""
@@ -348,6 +356,8 @@ DETAIL_OBJECTS = {
     # A record's files: the record's kind and id, and the attachment's id.
     "project-attachment": _attachment_of,
     "project-closure-attachment": _closure_attachment_of,
+    # Watching a record: its kind and id.
+    "project-record-watch": _watched_of,
 }
 
 

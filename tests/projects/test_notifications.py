@@ -27,6 +27,7 @@ from projects.models import (
     OutgoingMail,
     Profile,
     Role,
+    Watch,
 )
 from projects.services import notifications as service
 from risks import services as risk_services
@@ -493,3 +494,61 @@ def test_api_preferences_read_and_write_with_clear_errors(api_for, member):
     assert changed.status_code == 200 and changed.json()["assigned"] == "digest"
     refused = api.patch("/api/v1/notifications/preferences/", {"assigned": "fax"}, format="json")
     assert refused.status_code == 400 and "assigned" in refused.json()
+
+
+# --- watching -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_watching_a_record_tells_me_of_its_events_until_i_stop(
+    project, manager, viewer, client_for
+):
+    risk = risk_services.risk_create(project=project, by=manager, title="Vendor")
+    client = client_for(viewer)  # a viewer may follow what they read
+    url = reverse("projects:record_watch", args=[project.pk, "risks", risk.pk])
+    page = f"/projects/{project.pk}/risks/{risk.pk}/"
+    assert client.post(url, {"watch": "1", "next": page})["Location"] == page
+    assert Watch.objects.filter(user=viewer, object_id=risk.pk).exists()
+    event = record_event("risk.assigned", project=project, target=risk, actor=manager, data={})
+    service.fan_out([event.pk])
+    assert notified(viewer) == [("risk.assigned", Reason.WATCHING)]
+    client.post(url, {"watch": "0"})
+    assert not Watch.objects.exists()
+    # Off-site "next" is not followed.
+    assert client.post(url, {"watch": "1", "next": "https://evil.example/"})["Location"] == (
+        f"/projects/{project.pk}/"
+    )
+
+
+@pytest.mark.django_db
+def test_watch_button_shows_on_the_record_page(project, manager, member, client_for):
+    risk = risk_services.risk_create(project=project, by=manager, title="Vendor")
+    client = client_for(member)
+    page = client.get(f"/projects/{project.pk}/risks/{risk.pk}/").content.decode()
+    assert 'aria-pressed="false"' in page and ">Watch</button>" in page
+    client.post(
+        reverse("projects:record_watch", args=[project.pk, "risks", risk.pk]), {"watch": "1"}
+    )
+    page = client.get(f"/projects/{project.pk}/risks/{risk.pk}/").content.decode()
+    assert 'aria-pressed="true"' in page
+
+
+@pytest.mark.django_db
+def test_watch_api_reads_and_sets_and_hides_foreign_records(
+    project, manager, member, outsider, api_for
+):
+    risk = risk_services.risk_create(project=project, by=manager, title="Vendor")
+    url = f"/api/v1/projects/{project.pk}/risks/{risk.pk}/watch/"
+    api = api_for(member)
+    assert api.get(url).json() == {"watching": False}
+    assert api.put(url, {"watching": True}, format="json").json() == {"watching": True}
+    assert api.get(url).json() == {"watching": True}
+    assert api.put(url, {"watching": "maybe"}, format="json").status_code == 400
+    assert api_for(outsider).get(url).status_code == 404
+    other = risk_services.risk_create(
+        project=Membership.objects.filter(user=outsider).first().project,
+        by=outsider,
+        title="Theirs",
+    )
+    foreign = f"/api/v1/projects/{project.pk}/risks/{other.pk}/watch/"
+    assert api_for(member).put(foreign, {"watching": True}, format="json").status_code == 404
