@@ -12,6 +12,11 @@ class ProjectsConfig(AppConfig):
         from projects.services.attachments import delete_stored_file
 
         demo.register_demo_seeder("projects", demo.seed, order=0)
+        # The event source's first consumer (projects.events.dispatch).
+        from projects.events import register_consumer
+        from projects.services.notifications import notify
+
+        register_consumer("notifications", notify)
         register_record_kind(resource="deliverables", model=Deliverable)
         register_record_kind(resource="requirements", model=Requirement)
         register_record_kind(resource="change-requests", model=ChangeRequest)

@@ -8,22 +8,25 @@ A service that changes something worth telling anyone about calls it next to its
 
 Nothing is told if the transaction rolls back: the event row goes with it, and the dispatch
 task is queued only on commit. ``EVENT_TYPES`` is the catalogue: every type a service may record,
-with the words a person reads. Consumers: ``projects.services.notifications.fan_out`` (on the
-worker, ``projects.tasks.dispatch_event``); webhooks will read the same rows.
+with the words a person reads. Consumers register with ``register_consumer`` from their app's
+``ready()`` and get every event once it committed (``dispatch``, run by the worker's
+``projects.tasks.dispatch_event``): notifications (``projects.services.notifications.notify``),
+webhooks (interchange).
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
@@ -31,6 +34,8 @@ from projects import clock
 from projects.models import Project
 from projects.models.event import Event
 from projects.queue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
 
 DISPATCH = "projects.tasks.dispatch_event"
 DISPATCH_MANY = "projects.tasks.dispatch_events"
@@ -225,3 +230,45 @@ def _zone(name: str) -> datetime.tzinfo:
         return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+# --- consumers ----------------------------------------------------------------------------------
+
+Consumer = Callable[[list[Event]], Any]
+_consumers: dict[str, Consumer] = {}
+
+
+def register_consumer(name: str, consumer: Consumer) -> None:
+    """Register ``consumer(events)`` to hear of every event (from an ``AppConfig.ready()``:
+    notifications here, webhooks in interchange). It must be idempotent: an event is handed on
+    again when a consumer failed or a task was lost."""
+    _consumers[name] = consumer
+
+
+def dispatch(event_ids: list[int]) -> dict[str, Any]:
+    """Hand the events ``event_ids`` not yet dispatched to every consumer, each in a savepoint
+    of its own, and mark them dispatched once all succeeded (else the sweeper hands them on
+    again). What each consumer returned, by name."""
+    results: dict[str, Any] = {}
+    with transaction.atomic():
+        events = list(
+            Event.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(pk__in=event_ids, dispatched_at__isnull=True)
+            .select_related("project", "actor")
+            .order_by("pk")
+        )
+        if not events:
+            return results
+        failed = False
+        for name, consumer in _consumers.items():
+            try:
+                with transaction.atomic():
+                    results[name] = consumer(events)
+            except Exception:  # one consumer's failure must not silence the others
+                logger.exception("Event consumer %s failed on events %s", name, event_ids)
+                failed = True
+        if not failed:
+            Event.objects.filter(pk__in=[event.pk for event in events]).update(
+                dispatched_at=timezone.now()
+            )
+    return results

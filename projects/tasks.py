@@ -1,6 +1,7 @@
 """Background jobs of the projects app: thin, idempotent, calling services or plain queries."""
 
 from smtplib import SMTPException
+from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from celery import shared_task
@@ -8,9 +9,10 @@ from django.conf import settings
 from django.utils import timezone
 from knox.models import AuthToken
 
+from projects.events import dispatch
 from projects.mail import MAX_RETRIES, mail_attempt, retry_delay
 from projects.services.invitations import invitation_send
-from projects.services.notifications import digests_send, fan_out
+from projects.services.notifications import digests_send
 
 
 @shared_task
@@ -47,17 +49,19 @@ def send_invitation(invitation_id: int, token: str) -> bool:
 
 
 @shared_task
-def dispatch_event(event_id: int) -> dict[str, int]:
-    """Fan one event out to the people it concerns (idempotent)."""
-    run = fan_out([event_id])
-    return {"notifications": run.notifications, "emails": run.emails}
+def dispatch_event(event_id: int) -> dict[str, Any]:
+    """Hand one event to its consumers: notifications, webhooks (idempotent)."""
+    return _summary(dispatch([event_id]))
 
 
 @shared_task
-def dispatch_events(event_ids: list[int]) -> dict[str, int]:
-    """Fan many events out at once (one recompute's slipped milestones, the sweeper's batch)."""
-    run = fan_out(event_ids)
-    return {"notifications": run.notifications, "emails": run.emails}
+def dispatch_events(event_ids: list[int]) -> dict[str, Any]:
+    """Hand many events at once (one recompute's slipped milestones, the sweeper's batch)."""
+    return _summary(dispatch(event_ids))
+
+
+def _summary(results: dict[str, Any]) -> dict[str, Any]:
+    return {name: getattr(result, "__dict__", result) for name, result in results.items()}
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)

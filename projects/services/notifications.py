@@ -223,15 +223,18 @@ class FanOut:
     emails: int = 0
 
 
-@transaction.atomic
 def fan_out(event_ids: list[int]) -> FanOut:
     """Tell everyone concerned of the events ``event_ids`` (idempotent: a second run writes
-    nothing); what was written."""
+    nothing). ``projects.events.dispatch`` calls ``notify`` with the events it loaded."""
     events = list(
-        Event.objects.filter(pk__in=event_ids, dispatched_at__isnull=True)
-        .select_related("project", "actor")
-        .order_by("pk")
+        Event.objects.filter(pk__in=event_ids).select_related("project", "actor").order_by("pk")
     )
+    with transaction.atomic():
+        return notify(events)
+
+
+def notify(events: list[Event]) -> FanOut:
+    """The event source's notifications consumer: what was written for ``events``."""
     if not events:
         return FanOut()
     project_ids = {event.project_id for event in events}
@@ -276,7 +279,6 @@ def fan_out(event_ids: list[int]) -> FanOut:
                     mails.append(_mail_for(event, event.project, user, reason))
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     emails = mail_queue_many(mails)
-    Event.objects.filter(pk__in=[event.pk for event in events]).update(dispatched_at=now)
     return FanOut(notifications=len(rows), emails=emails)
 
 
