@@ -386,7 +386,7 @@ def risk_register_pdf(project: Project, paper: Paper) -> bytes:
 
 
 # Columns of the RACI matrix on one page; more are continued on the next pages, rows repeated.
-RACI_COLUMNS = {"A4": 16, "A3": 26}
+RACI_COLUMNS = {"A4": 15, "A3": 24}
 
 
 def raci_pdf(project: Project, paper: Paper) -> bytes:
