@@ -77,6 +77,7 @@ def test_attachments_journey_upload_download_delete(
     ).to_be_visible()
     assert Attachment.objects.count() == 1
 
+    page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#attachments").get_by_role(
         "button", name="Delete Acceptance – signed.pdf"
     ).click()
