@@ -20,16 +20,22 @@ from __future__ import annotations
 import base64
 import datetime
 import math
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 
 from projects.models import Project
-from projects.pdf import html_to_pdf, pdf_page_png
+from projects.pdf import PdfUnavailable, html_to_pdf, pdf_page_png
+from projects.queue import enqueue_on_commit
+from projects.selectors import get_project_for
 from risks import selectors as risk_selectors
 from scheduling import gantt
 from scheduling import selectors as schedule_selectors
@@ -348,6 +354,59 @@ def _gantt_html(layout: GanttLayout, pages: range | None = None) -> str:
 def gantt_pdf(project: Project, options: GanttOptions) -> bytes:
     """The whole plan as a PDF, a sheet a page."""
     return html_to_pdf(_gantt_html(gantt_layout(project, options)))
+
+
+# WeasyPrint prints about two Gantt pages a second (bench/printing.py): a plan of more pages
+# than this is printed by a worker while the page polls (DESIGN §6: no request waits long).
+SYNC_PAGES = 8
+JOB_SECONDS = 60 * 60  # how long a printed PDF waits in the cache to be downloaded
+
+
+def gantt_page_count(project: Project, paper: Paper) -> int:
+    """How many pages the plan prints on: its rows (one query) over the rows a page holds."""
+    rows = schedule_selectors.plan_row_count(project)
+    return max(1, math.ceil(rows / paper.rows_per_page))
+
+
+def _job_key(token: str) -> str:
+    return f"interchange:printable:{token}"
+
+
+def gantt_job_start(project: Project, user, params: Mapping[str, str], pages: int) -> str:
+    """Have a worker print the plan; returns the job's token (the download's key)."""
+    token = secrets.token_urlsafe(18)
+    state = {"user": user.pk, "project": project.pk, "pages": pages, "pdf": None, "error": ""}
+    cache.set(_job_key(token), state, JOB_SECONDS)
+    enqueue_on_commit(
+        "interchange.tasks.gantt_pdf_render", token, project.pk, user.pk, dict(params.items())
+    )
+    return token
+
+
+def gantt_job_render(*, token: str, project_id: int, user_id: int, params: dict) -> None:
+    """The worker's part: print the plan the job asked for, through the access door again,
+    and keep the PDF (or why it failed) with the job. Running it twice prints it twice."""
+    state = cache.get(_job_key(token))
+    if state is None:
+        return  # expired, or never started: nobody is waiting
+    user = get_user_model().objects.get(pk=user_id)
+    try:
+        project = get_project_for(user, project_id)
+        state["pdf"] = gantt_pdf(project, GanttOptions.of(params))
+    except (Http404, ValidationError, PdfUnavailable) as error:
+        state["error"] = (
+            str(error) if not isinstance(error, ValidationError) else " ".join(error.messages)
+        )
+    cache.set(_job_key(token), state, JOB_SECONDS)
+
+
+def gantt_job(project: Project, user, token: str) -> dict | None:
+    """The job ``token`` of this user on this project (``pdf`` None while printing), or None:
+    unknown, expired, or someone else's."""
+    state = cache.get(_job_key(token)) if token else None
+    if not state or state["user"] != user.pk or state["project"] != project.pk:
+        return None
+    return state
 
 
 def gantt_png(project: Project, options: GanttOptions) -> bytes:

@@ -5,10 +5,13 @@ else gets 404 from the door. A bad parameter is a 400 that says what to ask for.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django_htmx.http import HttpResponseClientRedirect
 
 from interchange import printing
 from projects.models import Project
@@ -49,14 +52,47 @@ def _print(
 
 @login_required
 def gantt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The whole plan as a PDF: ``?paper=A4|A3`` (landscape), ``?baseline=<id>|none``."""
-    return _print(
-        request,
-        pk,
-        "gantt",
-        lambda project: printing.gantt_pdf(project, printing.GanttOptions.of(request.GET)),
-        "pdf",
-    )
+    """The whole plan as a PDF: ``?paper=A4|A3`` (landscape), ``?baseline=<id>|none``.
+
+    A plan of more than ``printing.SYNC_PAGES`` pages is printed by a worker: this page says
+    so and polls ``?job=<token>`` (htmx, or a refresh without JavaScript), which answers with
+    the PDF once it is ready."""
+    if "job" in request.GET:
+        return _gantt_job(request, pk, request.GET["job"])
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
+    try:
+        options = printing.GanttOptions.of(request.GET)
+        pages = printing.gantt_page_count(project, options.paper)
+        if pages <= printing.SYNC_PAGES:
+            return printable_response(
+                project, "gantt", lambda: printing.gantt_pdf(project, options), extension="pdf"
+            )
+    except (ValidationError, PdfUnavailable) as error:
+        return _refusal(error)
+    token = printing.gantt_job_start(project, request.user, request.GET, pages)
+    return redirect(f"{request.path}?{urlencode({'job': token})}")
+
+
+def _gantt_job(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """The PDF a worker printed, or the page that waits for it."""
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
+    job = printing.gantt_job(project, request.user, token)
+    if job is None:
+        raise Http404("This download has expired: ask for the PDF again.")
+    if job["error"]:
+        return HttpResponse(job["error"], status=400, content_type="text/plain; charset=utf-8")
+    if job["pdf"] is not None:
+        if request.htmx:  # the poll: let the browser fetch the file itself
+            return HttpResponseClientRedirect(request.get_full_path())
+        return printable_response(project, "gantt", lambda: job["pdf"], extension="pdf")
+    template = "interchange/print/gantt_waiting.html"
+    if request.htmx:
+        template += "#waiting"
+    return render(request, template, {"project": project, "job": job, "area": "gantt"})
 
 
 @login_required

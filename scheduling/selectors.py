@@ -215,6 +215,25 @@ def plan_outline(project: Project, calendar: WorkCalendar) -> PlanOutline:
     )
 
 
+def plan_row_count(project: Project) -> int:
+    """How many rows the whole plan's Gantt has: its tasks, and a summary row for each work
+    package with a scheduled task at any depth under it. Two queries."""
+    packages = dict(WorkPackage.objects.filter(project=project).values_list("id", "parent_id"))
+    tasks, summaries = 0, set()
+    for package, count, scheduled in (
+        Task.objects.filter(project=project)
+        .values("work_package_id")
+        .annotate(n=Count("id"), scheduled=Count("id", filter=Q(early_start__isnull=False)))
+        .order_by()
+        .values_list("work_package_id", "n", "scheduled")
+    ):
+        tasks += count
+        while scheduled and package in packages and package not in summaries:
+            summaries.add(package)
+            package = packages[package]
+    return tasks + len(summaries)
+
+
 GANTT_ROW_FIELDS = (*SCHEDULE_ROW_FIELDS, "position")
 
 

@@ -309,3 +309,46 @@ def test_pages_link_their_printables(client_for, project, viewer):
     assert reverse("interchange:risk_register_pdf", args=[project.pk]) in risks
     raci = client.get(reverse("stakeholders:raci", args=[project.pk])).content.decode()
     assert reverse("interchange:raci_pdf", args=[project.pk]) in raci
+
+
+def test_gantt_pdf_of_a_large_plan_is_printed_by_a_worker_while_the_page_waits(
+    client_for, project, manager, outsider, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A plan of more pages than a request should wait for goes to a worker: the page
+    redirects to its job, which says it is printing until the PDF is there, then answers
+    with it (to htmx's poll: a redirect to the file). Nobody else gets the job's PDF."""
+    monkeypatch.setattr(printing, "SYNC_PAGES", 2)
+    build_plan(project, manager, 120)
+    client = client_for(manager)
+    response = client.get(gantt_url(project, paper="A3"))
+    assert response.status_code == 302 and "?job=" in response["Location"]
+    job = response["Location"]
+    page = client.get(job)
+    assert page.status_code == 200 and "Printing the plan on 3 pages" in page.content.decode()
+    token = job.split("job=")[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        printing.gantt_job_render(
+            token=token, project_id=project.pk, user_id=manager.pk, params={"paper": "A3"}
+        )
+    poll = client.get(job, HTTP_HX_REQUEST="true")
+    assert poll.status_code == 200 and poll["HX-Redirect"] == job
+    pdf = client.get(job)
+    assert pdf["Content-Type"] == "application/pdf" and len(pages_of(pdf.content)) == 3
+    assert client_for(outsider).get(job).status_code == 404
+    assert client.get(gantt_url(project, job="forged")).status_code == 404
+
+
+def test_gantt_job_runs_in_process_on_the_embedded_default(
+    client_for, project, manager, monkeypatch, eager_tasks, django_capture_on_commit_callbacks
+):
+    """Without a broker the worker's part runs at the commit, so the job is ready at once."""
+    monkeypatch.setattr(printing, "SYNC_PAGES", 1)
+    build_plan(project, manager, 60)
+    client = client_for(manager)
+    with django_capture_on_commit_callbacks(execute=True):  # the request's commit
+        job = client.get(gantt_url(project))["Location"]
+    response = client.get(job)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    expected = math.ceil(row_count(60) / printing.PAPERS["A4"].rows_per_page)
+    assert printing.gantt_page_count(project, printing.PAPERS["A4"]) == expected
+    assert len(pages_of(response.content)) == expected
