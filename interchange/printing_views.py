@@ -83,11 +83,11 @@ def _gantt_job(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     job = printing.gantt_job(project, request.user, token)
     if job is None:
         raise Http404("This download has expired: ask for the PDF again.")
-    if job["error"]:
-        return HttpResponse(job["error"], status=400, content_type="text/plain; charset=utf-8")
-    if job["pdf"] is not None:
-        if request.htmx:  # the poll: let the browser fetch the file itself
+    if job["pdf"] is not None or job["error"]:
+        if request.htmx:  # the poll: the browser fetches the file (or the reason) itself
             return HttpResponseClientRedirect(request.get_full_path())
+        if job["error"]:
+            return HttpResponse(job["error"], status=400, content_type="text/plain; charset=utf-8")
         return printable_response(project, "gantt", lambda: job["pdf"], extension="pdf")
     template = "interchange/print/gantt_waiting.html"
     if request.htmx:

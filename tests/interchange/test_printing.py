@@ -352,3 +352,19 @@ def test_gantt_job_runs_in_process_on_the_embedded_default(
     expected = math.ceil(row_count(60) / printing.PAPERS["A4"].rows_per_page)
     assert printing.gantt_page_count(project, printing.PAPERS["A4"]) == expected
     assert len(pages_of(response.content)) == expected
+
+
+def test_gantt_job_that_fails_says_why(
+    client_for, project, manager, monkeypatch, eager_tasks, django_capture_on_commit_callbacks
+):
+    """A job the worker cannot print (a baseline that is not there) ends the wait with the
+    reason, a 400, rather than printing for ever."""
+    monkeypatch.setattr(printing, "SYNC_PAGES", 1)
+    build_plan(project, manager, 60)
+    client = client_for(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = client.get(gantt_url(project, baseline="999999"))["Location"]
+    assert client.get(job, HTTP_HX_REQUEST="true")["HX-Redirect"] == job
+    refused = client.get(job)
+    assert refused.status_code == 400
+    assert refused.content.decode() == "This project has no such baseline."
