@@ -249,6 +249,239 @@ def _import_resources(
             )
 
 
+# --- re-import: a newer version of the same plan ---------------------------------------------
+
+# How many added, removed or changed tasks a preview lists by name (the counts are always whole).
+DIFF_LIST_LIMIT = 200
+_DIFF_FIELDS = {
+    "name": "name",
+    "duration": "duration (working days)",
+    "constraint_date": "start no earlier than",
+    "deadline": "deadline",
+    "percent_complete": "% complete",
+    "actual_start": "actual start",
+    "actual_finish": "actual finish",
+    "fixed_cost": "fixed cost",
+    "work_package": "work package",
+}
+
+
+def _package_paths(project: Project) -> dict[tuple[str, ...], WorkPackage]:
+    """The project's work packages by their path of names from the top (“Build › API”)."""
+    packages = list(WorkPackage.objects.filter(project=project).order_by("sort_key"))
+    by_pk = {package.pk: package for package in packages}
+    paths: dict[tuple[str, ...], WorkPackage] = {}
+
+    def path_of(package: WorkPackage) -> tuple[str, ...]:
+        names = []
+        node: WorkPackage | None = package
+        while node is not None:
+            names.append(node.name.strip().lower())
+            node = by_pk.get(node.parent_id) if node.parent_id else None
+        return tuple(reversed(names))
+
+    for package in packages:
+        paths.setdefault(path_of(package), package)
+    return paths
+
+
+def _file_paths(mapped: mapping.Mapped) -> dict[int, tuple[str, ...]]:
+    """Each summary task of the file by UID → its path of names from the top."""
+    by_uid = {package.uid: package for package in mapped.packages}
+    paths: dict[int, tuple[str, ...]] = {}
+    for package in mapped.packages:
+        names = []
+        node = package
+        while node is not None:
+            names.append(node.name.strip().lower())
+            node = by_uid.get(node.parent_uid) if node.parent_uid is not None else None
+        paths[package.uid] = tuple(reversed(names))
+    return paths
+
+
+def _reimport_packages(
+    project: Project, by: AbstractBaseUser | None, mapped: mapping.Mapped
+) -> tuple[dict[int, WorkPackage | None], list[str]]:
+    """The work package of each summary task of the file, matched by path of names; with ``by``
+    the missing ones are added (parents first), without it they map to None. Also the names of
+    the packages that are (or would be) added."""
+    existing = _package_paths(project)
+    paths = _file_paths(mapped)
+    found: dict[int, WorkPackage | None] = {}
+    added: list[str] = []
+    for package in mapped.packages:  # the file lists parents before their children
+        path = paths[package.uid]
+        match = existing.get(path)
+        if match is None:
+            added.append(" › ".join(p.name for p in _ancestry(mapped, package)))
+            if by is not None:
+                parent = found.get(package.parent_uid) if package.parent_uid is not None else None
+                match = project_services.work_package_add(
+                    project=project, by=by, name=package.name, parent=parent
+                )
+                existing[path] = match
+        found[package.uid] = match
+    return found, added
+
+
+def _ancestry(mapped: mapping.Mapped, package: mapping.MappedPackage) -> list:
+    by_uid = {p.uid: p for p in mapped.packages}
+    chain = []
+    node = package
+    while node is not None:
+        chain.append(node)
+        node = by_uid.get(node.parent_uid) if node.parent_uid is not None else None
+    return list(reversed(chain))
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, WorkPackage):
+        return f"{value.code} {value.name}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def reimport_diff(*, plan: mspdi.Plan, project: Project) -> dict[str, Any]:
+    """What importing ``plan`` into ``project`` again would change, matched by the file's task
+    UIDs (``external_id``): tasks added, removed and changed (each field old → new), links
+    added, changed and removed, work packages added. Writes nothing."""
+    mapped = _mapped(plan, project)
+    packages, packages_added = _reimport_packages(project, None, mapped)
+    tasks = {
+        task.external_id: task
+        for task in Task.objects.filter(project=project, external_id__isnull=False).select_related(
+            "work_package"
+        )
+    }
+    in_file = {str(task.uid) for task in mapped.tasks}
+    added, changed = [], []
+    for row in mapped.tasks:
+        task = tasks.get(str(row.uid))
+        if task is None:
+            added.append(row.name)
+            continue
+        new_package = packages.get(row.package_uid) if row.package_uid is not None else None
+        fields = {}
+        for field, label in _DIFF_FIELDS.items():
+            old = task.work_package if field == "work_package" else getattr(task, field)
+            new = new_package if field == "work_package" else getattr(row, field)
+            if field == "work_package":
+                if row.package_uid is not None and new is None:
+                    new_label = " › ".join(
+                        p.name
+                        for p in _ancestry(
+                            mapped, next(p for p in mapped.packages if p.uid == row.package_uid)
+                        )
+                    )
+                    fields[label] = [_shown(old), f"{new_label} (new)"]
+                    continue
+                if (old.pk if old else None) == (new.pk if new else None):
+                    continue
+            elif field == "fixed_cost":
+                if Decimal(old or 0) == Decimal(new or 0):
+                    continue
+            elif old == new:
+                continue
+            fields[label] = [_shown(old), _shown(new)]
+        if fields:
+            changed.append({"task": task.name, "external_id": task.external_id, "fields": fields})
+    removed = [task.name for external, task in tasks.items() if external not in in_file]
+    uid_of = {task.pk: task.external_id for task in tasks.values()}
+    current = {
+        (uid_of[p], uid_of[s]): (kind, lag)
+        for p, s, kind, lag in Dependency.objects.filter(
+            project=project,
+            predecessor__external_id__isnull=False,
+            successor__external_id__isnull=False,
+        ).values_list("predecessor_id", "successor_id", "type", "lag")
+    }
+    wanted = {
+        (str(link.predecessor_uid), str(link.successor_uid)): (link.type, link.lag)
+        for link in mapped.links
+    }
+    return {
+        "tasks_added": len(added),
+        "tasks_changed": len(changed),
+        "tasks_removed": len(removed),
+        "added": added[:DIFF_LIST_LIMIT],
+        "changed": changed[:DIFF_LIST_LIMIT],
+        "removed": removed[:DIFF_LIST_LIMIT],
+        "links_added": sum(1 for pair in wanted if pair not in current),
+        "links_changed": sum(
+            1 for pair, value in wanted.items() if pair in current and current[pair] != value
+        ),
+        "links_removed": sum(1 for pair in current if pair not in wanted),
+        "packages_added": packages_added[:DIFF_LIST_LIMIT],
+        "kept": Task.objects.filter(project=project, external_id__isnull=True).count(),
+        "baseline": _reimport_baseline_name(project),
+    }
+
+
+def _reimport_baseline_name(project: Project) -> str:
+    stamp = timezone.localtime(clock.now(), project.zone).strftime("%Y-%m-%d %H:%M")
+    return f"Before re-import {stamp}"
+
+
+@transaction.atomic
+def plan_reimport(*, plan: mspdi.Plan, by: AbstractBaseUser, project: Project) -> Project:
+    """Update ``project`` from a newer version of the plan it was imported from: a baseline of
+    the plan as it was, then tasks matched by the file's UIDs updated, added and removed, the
+    file's links, the calendar, one recompute (``scheduling.services.plan_sync``). Tasks typed
+    in Charter are kept. Resources, assignments and the file's baseline 0 are not re-read (the
+    preview says so). All or nothing."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    check_manager(project, by, "update its plan from a file")
+    if project.is_closed:
+        raise PermissionDenied(f"{project.key} is closed and read-only.")
+    mapped = _mapped(plan, project)
+    try:
+        mapping.schedule_preview(mapped)
+    except engine.CycleError as error:
+        raise _check_cycle(mapped, error) from None
+    baseline_name = _reimport_baseline_name(project)
+    if Baseline.objects.filter(project=project, name=baseline_name).exists():
+        baseline_name = f"{baseline_name} ({Baseline.objects.filter(project=project).count() + 1})"
+    packages, _ = _reimport_packages(project, by, mapped)
+    rows = [
+        {
+            "name": task.name,
+            "description": task.description,
+            "work_package": packages.get(task.package_uid) if task.package_uid else None,
+            "duration": task.duration,
+            "constraint_date": task.constraint_date,
+            "deadline": task.deadline,
+            "percent_complete": task.percent_complete,
+            "actual_start": task.actual_start,
+            "actual_finish": task.actual_finish,
+            "fixed_cost": task.fixed_cost,
+            "external_id": str(task.uid),
+        }
+        for task in mapped.tasks
+    ]
+    index = {task.uid: position for position, task in enumerate(mapped.tasks)}
+    links = [
+        scheduling_services.LoadLink(
+            index[link.predecessor_uid], index[link.successor_uid], link.type, link.lag
+        )
+        for link in mapped.links
+    ]
+    scheduling_services.plan_sync(
+        project=project, by=by, tasks=rows, links=links, baseline_name=baseline_name
+    )
+    scheduling_services.calendar_update(
+        project=project,
+        by=by,
+        version=None,
+        working_weekdays=mapped.working_weekdays,
+        holidays=[day for day, _ in mapped.holidays],
+    )
+    project.refresh_from_db()
+    return project
+
+
 # --- the Import record ----------------------------------------------------------------------------
 
 
@@ -261,17 +494,16 @@ def import_create(
     key: str = "",
 ) -> Import:
     """Keep an upload and queue its parsing (after the commit). A target project must be one
-    ``by`` manages, open and without tasks."""
+    ``by`` manages and open; one with tasks gets a re-import (``reimport_diff``, ``plan_reimport``):
+    its tasks from an earlier version of the file are updated."""
     if file.size is not None and file.size > mspdi.MAX_BYTES:
         raise ValidationError(
             {"file": f"The file is larger than {mspdi.MAX_BYTES // 1024 // 1024} MB."}
         )
     if project is not None:
         require_role(project, Role.MANAGER)
-        if Task.objects.filter(project=project).exists():
-            raise ValidationError(
-                {"project": f"{project.key} already has tasks; import into an empty project."}
-            )
+        if project.is_closed:
+            raise PermissionDenied(f"{project.key} is closed and read-only.")
     filename = (file.name or "plan.xml").rsplit("/", 1)[-1][:255]
     if filename.lower().endswith((".mpp", ".mpx", ".xer")):
         raise ValidationError(
@@ -302,6 +534,8 @@ def import_prepare(*, import_id: int) -> Import:
     try:
         plan = mspdi.parse(bytes(upload.data))
         preview = plan_preview(plan=plan, project=upload.project)
+        if upload.project is not None and Task.objects.filter(project=upload.project).exists():
+            preview["reimport"] = reimport_diff(plan=plan, project=upload.project)
     except mspdi.MspdiError as error:
         upload.status, upload.errors = Import.Status.FAILED, [error.message]
     except ValidationError as error:
@@ -332,9 +566,12 @@ def import_confirm(*, upload: Import, by: AbstractBaseUser) -> Project:
         plan = mspdi.parse(bytes(upload.data))
     except mspdi.MspdiError as error:
         raise ValidationError(error.message) from None
-    project = plan_import(
-        plan=plan, by=by, project=upload.project, name=upload.name, key=upload.key
-    )
+    if upload.project is not None and "reimport" in (upload.preview or {}):
+        project = plan_reimport(plan=plan, by=by, project=upload.project)
+    else:
+        project = plan_import(
+            plan=plan, by=by, project=upload.project, name=upload.name, key=upload.key
+        )
     upload.project, upload.status = project, Import.Status.DONE
     upload.save(update_fields=["project", "status", "updated_at"])
     return project

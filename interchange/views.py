@@ -21,6 +21,7 @@ from interchange.selectors import imports_for
 from projects.forms import attach_errors
 from projects.models import Role
 from projects.selectors import get_project_for
+from scheduling.models import Task
 
 
 @login_required
@@ -43,7 +44,12 @@ def import_new(request: HttpRequest) -> HttpResponse:
             attach_errors(form, error)
         else:
             return redirect("interchange:import_detail", upload.pk)
-    return render(request, "interchange/import_form.html", {"form": form, "target": project})
+    has_tasks = project is not None and Task.objects.filter(project=project).exists()
+    return render(
+        request,
+        "interchange/import_form.html",
+        {"form": form, "target": project, "target_has_tasks": has_tasks},
+    )
 
 
 @login_required

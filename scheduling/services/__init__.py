@@ -20,7 +20,14 @@ from scheduling.services.agile import (
     sprint_start,
     sprint_update,
 )
-from scheduling.services.bulk import LOAD_FIELDS, LoadLink, baseline_import, plan_load
+from scheduling.services.bulk import (
+    LOAD_FIELDS,
+    LoadLink,
+    PlanSync,
+    baseline_import,
+    plan_load,
+    plan_sync,
+)
 from scheduling.services.schedule import (
     SCHEDULE_FIELDS,
     TASK_FIELDS,
@@ -48,6 +55,7 @@ __all__ = [
     "BACKLOG_FIELDS",
     "LOAD_FIELDS",
     "LoadLink",
+    "PlanSync",
     "PHASE_FIELDS",
     "SCHEDULE_FIELDS",
     "SPRINT_FIELDS",
@@ -72,6 +80,7 @@ __all__ = [
     "phase_create",
     "phase_update",
     "plan_load",
+    "plan_sync",
     "ScheduleChange",
     "schedule_recompute",
     "sprint_close",

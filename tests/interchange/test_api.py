@@ -103,7 +103,7 @@ def test_imports_into_a_project_need_its_manager(
     api_for, project, member, outsider, manager, post_file
 ):
     """Into an existing project: a non-member gets 404, a member 403, its manager 202; a
-    project with tasks is refused."""
+    project with tasks gets a re-import (here of the same file: nothing to change)."""
     body = {"file": _upload(), "project": project.pk}
     assert post_file(api_for(outsider), body).status_code == 404
     body = {"file": _upload(), "project": project.pk}
@@ -114,8 +114,14 @@ def test_imports_into_a_project_need_its_manager(
     assert api_for(manager).post(f"/api/v1/imports/{pk}/confirm/").status_code == 201
     assert Task.objects.filter(project=project).count() == 16
     again = post_file(api_for(manager), {"file": _upload(), "project": project.pk})
-    assert again.status_code == 400
-    assert "already has tasks" in str(again.json())
+    assert again.status_code == 202
+    preview = api_for(manager).get(f"/api/v1/imports/{again.json()['id']}/").json()["preview"]
+    assert preview["reimport"]["tasks_added"] == 0
+    assert preview["reimport"]["tasks_changed"] == preview["reimport"]["tasks_removed"] == 0
+    assert (
+        api_for(manager).post(f"/api/v1/imports/{again.json()['id']}/confirm/").status_code == 201
+    )
+    assert Task.objects.filter(project=project).count() == 16
 
 
 @pytest.mark.django_db

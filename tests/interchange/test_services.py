@@ -1,6 +1,7 @@
 """Importing MS Project plans and exporting projects, through the services, on the database."""
 
 import datetime
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -247,3 +248,100 @@ def test_export_then_import_of_a_demo_project_gives_the_same_plan(django_user_mo
 
         assert people(copy) == people(project), project.key
         assert baseline(copy) == baseline(project), project.key
+
+
+# --- re-import: a newer version of the same plan -------------------------------------------------
+
+
+def _newer(plan: mspdi.Plan) -> tuple[mspdi.Plan, mspdi.Task, mspdi.Task]:
+    """The plan with its first task renamed and two days longer, its last task dropped, a new
+    task after the first one, and the first task's links as they were."""
+    leaves = [t for t in plan.tasks if not t.is_summary and t.outline_level > 0 and t.active]
+    first, last = leaves[0], leaves[-1]
+    tasks = []
+    for task in plan.tasks:
+        if task.uid == last.uid:
+            continue
+        if task.uid == first.uid:
+            task = replace(
+                task,
+                name="Renamed in MS Project",
+                duration_days=task.duration_days + 2,
+                duration_minutes=task.duration_minutes + 2 * plan.minutes_per_day,
+            )
+        tasks.append(task)
+    tasks.append(replace(first, uid=9001, id=9001, name="Added in MS Project"))
+    links = [
+        link for link in plan.links if last.uid not in (link.predecessor_uid, link.successor_uid)
+    ]
+    links.append(mspdi.Link(first.uid, 9001, "FS", 0, 7, 0))
+    return replace(plan, tasks=tuple(tasks), links=tuple(links)), first, last
+
+
+@pytest.mark.django_db
+def test_reimport_of_the_same_plan_changes_nothing_but_takes_a_baseline(manager):
+    plan = _plan("task-links-project2016-mspdi.xml")
+    project = services.plan_import(plan=plan, by=manager)
+    before = {
+        t.pk: (t.name, t.start_date, t.finish_date) for t in Task.objects.filter(project=project)
+    }
+    diff = services.reimport_diff(plan=plan, project=project)
+    assert (diff["tasks_added"], diff["tasks_changed"], diff["tasks_removed"]) == (0, 0, 0)
+    assert (diff["links_added"], diff["links_changed"], diff["links_removed"]) == (0, 0, 0)
+    services.plan_reimport(plan=plan, by=manager, project=project)
+    after = {
+        t.pk: (t.name, t.start_date, t.finish_date) for t in Task.objects.filter(project=project)
+    }
+    assert after == before
+    assert (
+        Baseline.objects.filter(project=project, name__startswith="Before re-import").count() == 1
+    )
+
+
+@pytest.mark.django_db
+def test_reimport_updates_adds_and_removes_by_uid_keeping_charter_tasks(manager):
+    plan = _plan("task-links-project2016-mspdi.xml")
+    project = services.plan_import(plan=plan, by=manager)
+    own = scheduling_services.task_create(project=project, by=manager, name="Typed in Charter")
+    newer, first, last = _newer(plan)
+    kept = Task.objects.get(project=project, external_id=str(first.uid))
+    old_duration = kept.duration
+
+    diff = services.reimport_diff(plan=newer, project=project)
+    assert diff["added"] == ["Added in MS Project"] and diff["removed"] == [last.name]
+    [changed] = diff["changed"]
+    assert changed["fields"]["name"] == [first.name, "Renamed in MS Project"]
+    assert changed["fields"]["duration (working days)"] == [old_duration, old_duration + 2]
+    assert diff["links_added"] == 1 and diff["kept"] == 1
+
+    services.plan_reimport(plan=newer, by=manager, project=project)
+    kept.refresh_from_db()
+    assert (kept.name, kept.duration) == ("Renamed in MS Project", old_duration + 2)
+    assert not Task.objects.filter(project=project, external_id=str(last.uid)).exists()
+    added = Task.objects.get(project=project, external_id="9001")
+    assert Dependency.objects.filter(predecessor=kept, successor=added).exists()
+    assert Task.objects.filter(pk=own.pk).exists()  # Charter's own task stays
+    # The dates are the engine's: the new task starts after the renamed one finishes.
+    assert added.start_date > kept.finish_date
+    baseline = Baseline.objects.get(project=project, name__startswith="Before re-import")
+    assert baseline.tasks.filter(task_id=kept.pk, duration=old_duration).exists()
+
+
+@pytest.mark.django_db
+def test_reimport_with_a_loop_writes_nothing(manager):
+    plan = _plan("task-links-project2016-mspdi.xml")
+    project = services.plan_import(plan=plan, by=manager)
+    first, second = plan.links[0].predecessor_uid, plan.links[0].successor_uid
+    looped = replace(plan, links=(*plan.links, mspdi.Link(second, first, "FS", 0, 7, 0)))
+    before = _counts()
+    with pytest.raises(ValidationError, match="loop"):
+        services.plan_reimport(plan=looped, by=manager, project=project)
+    assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_reimport_needs_the_manager(project, manager, member):
+    plan = _plan("task-links-project2016-mspdi.xml")
+    services.plan_import(plan=plan, by=manager, project=project)
+    with pytest.raises(Exception, match="manager"):
+        services.plan_reimport(plan=plan, by=member, project=project)

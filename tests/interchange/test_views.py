@@ -50,3 +50,31 @@ def test_schedule_pages_link_the_ms_project_export(client_for, project, viewer):
     url = reverse("api:project-export-mspdi", kwargs={"project_pk": project.pk})
     assert url in page
     assert client_for(viewer).get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_reimport_pages_show_what_changes_and_update_the_project(
+    client_for, project, manager, member, eager_tasks, django_capture_on_commit_callbacks
+):
+    """A manager's schedule offers "Update from a plan file"; uploading a plan into a project
+    that has tasks previews the re-import (what is added, changed, removed) and updates it."""
+    client = client_for(manager)
+    tasks_page = client.get(reverse("scheduling:tasks", args=[project.pk])).content.decode()
+    new_url = f"{reverse('interchange:import_new')}?project={project.pk}"
+    assert "Update from a plan file" in tasks_page
+    data = (DATA / "charter-sample-mspdi.xml").read_bytes()
+    for round_ in (1, 2):
+        if round_ == 2:
+            assert "A newer version of the plan" in client.get(new_url).content.decode()
+        upload = SimpleUploadedFile("plan.xml", data, "application/xml")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(new_url, {"file": upload, "name": "", "key": ""})
+        assert response.status_code == 302
+        page = client.get(response["Location"]).content.decode()
+        record = Import.objects.latest("pk")
+        client.post(reverse("interchange:import_confirm", args=[record.pk]))
+    assert f"What changes in {project.key}" in page and f"Update {project.key}" in page
+    assert Task.objects.filter(project=project).count() == 5
+    # A member is not offered the update (client_for logs the same client in as them).
+    member_page = client_for(member).get(reverse("scheduling:tasks", args=[project.pk]))
+    assert "Update from a plan file" not in member_page.content.decode()
