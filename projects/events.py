@@ -58,6 +58,16 @@ EVENT_TYPES: dict[str, str] = {
     "schedule.recomputed": "The plan's finish moved to {to}",
     "status_report.sent": "{object} was sent",
     "invitation.accepted": "{object} accepted your invitation",
+    # Told to watchers of the record only (and to webhooks): record-level news, not personal.
+    "task.created": "{object} was added",
+    "task.updated": "{object} was changed",
+    "task.deleted": "{object} was deleted",
+    "risk.created": "{object} was raised",
+    "risk.escalated": "{object} rose to {to}",
+    "issue.opened": "{object} was opened",
+    "change_request.decided": "{object}: {decision}",
+    "health.changed": "The project's health is now {to}",
+    "project.closed": "{object} was closed",
 }
 
 

@@ -19,6 +19,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from projects.events import record_event
 from projects.models import (
     AcceptanceCriterion,
     ChangeRequest,
@@ -647,4 +648,19 @@ def change_request_transition(
     elif to == ChangeRequest.Status.IMPLEMENTED:
         current.implemented_at = now
     current.status = to
-    return save_versioned(current, by, clean=False)
+    current = save_versioned(current, by, clean=False)
+    if decides:
+        record_event(
+            "change_request.decided",
+            project=current.project_id,
+            target=current,
+            actor=by,
+            data={
+                "decision": current.get_status_display().lower(),
+                "status": current.status,
+                "reason": current.decision_reason,
+                "schedule_impact": current.schedule_impact,
+                "cost_impact": current.cost_impact,
+            },
+        )
+    return current

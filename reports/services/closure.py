@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects import clock
+from projects.events import record_event
 from projects.models import Membership, Objective, Project, ProjectTemplate, Role
 from projects.pdf import PdfUnavailable, html_to_pdf
 from projects.queue import enqueue_on_commit
@@ -406,6 +407,13 @@ def closure_decided(
         # The figures at sign-off stay the project's figures: marked final, never refreshed.
         kpi_snapshot_freeze(project=project, as_of=project.today())
         _stage_by(project, stage=Project.Stage.CLOSED, by=by, reason="Closure signed off")
+        record_event(
+            "project.closed",
+            project=project,
+            target=project,
+            actor=by,
+            data={"signed_off_at": now, "approval": approval.pk, "comment": comment},
+        )
         enqueue_on_commit("reports.tasks.closure.send_closure_report", closure.pk)
         return closure
     closure.status = Closure.Status.OPEN

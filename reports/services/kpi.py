@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from budgets import evm
 from budgets import selectors as budget_selectors
 from budgets.models import CostEntry, TimeEntry
+from projects.events import record_event
 from projects.models import ChangeRequest, Deliverable, Project
 from projects.queue import enqueue
 from reports import health
@@ -213,7 +214,36 @@ def kpi_snapshot_refresh(*, project: Project, as_of: datetime.date) -> KpiSnapsh
         scope=scope,
         chances=risk_selectors.forecast_chances(project),
     )
-    return _store(project, as_of, numbers, thresholds_for(project))
+    latest = (
+        KpiSnapshot.objects.filter(project=project)
+        .order_by("-as_of")
+        .values_list("as_of", "health")
+        .first()
+    )
+    snapshot = _store(project, as_of, numbers, thresholds_for(project))
+    _record_health_change(project, snapshot, latest)
+    return snapshot
+
+
+def _record_health_change(
+    project: Project, snapshot: KpiSnapshot, latest: tuple[datetime.date, str] | None
+) -> None:
+    """Tell the event source when the project's current health changed colour: the snapshot of
+    the latest day (or a later one) against the latest before it. A first snapshot, and a
+    refresh of a past day, change nothing anyone reads as "now"."""
+    if latest is None or snapshot.as_of < latest[0] or latest[1] == snapshot.health:
+        return
+    record_event(
+        "health.changed",
+        project=project,
+        target=project,
+        data={
+            "from": latest[1],
+            "to": snapshot.health,
+            "as_of": snapshot.as_of,
+            "reason": (snapshot.health_reasons or {}).get("overall", ""),
+        },
+    )
 
 
 def kpi_snapshot_freeze(*, project: Project, as_of: datetime.date) -> KpiSnapshot:

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.urls import reverse
 
-from projects.events import record_assignment
+from projects.events import record_assignment, record_event
 from projects.models import Project
 from risks.models import Issue
 from risks.services.common import (
@@ -53,7 +53,26 @@ def issue_create(
     record_assignment(
         "issue", issue, project=project, before=None, actor=by, url=_issues_url(issue)
     )
+    record_issue_opened(issue, by=by)
     return issue
+
+
+def record_issue_opened(issue: Issue, *, by: AbstractBaseUser) -> None:
+    """Tell the event source of a new issue (logged by hand, or opened by a risk that
+    occurred)."""
+    record_event(
+        "issue.opened",
+        project=issue.project_id,
+        target=issue,
+        actor=by,
+        data={
+            "priority": issue.priority,
+            "owner": issue.owner_id,
+            "due_date": issue.due_date,
+            "risk": issue.risk_id,
+            "url": _issues_url(issue),
+        },
+    )
 
 
 @transaction.atomic

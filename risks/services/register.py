@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from projects.events import record_assignment
+from projects.events import record_assignment, record_event
 from projects.models import Project
-from risks.models import Issue, Risk, RiskAction, RiskScale, RiskTaskImpact, Status
+from risks.models import Issue, Level, Risk, RiskAction, RiskScale, RiskTaskImpact, Status
 from risks.services.common import (
     check_member,
     check_same_project,
@@ -25,6 +25,7 @@ from risks.services.common import (
     save,
     save_versioned,
 )
+from risks.services.issues import record_issue_opened
 from scheduling.models import MAX_WORKING_DAYS, Task
 
 RISK_FIELDS = (
@@ -115,6 +116,10 @@ def _set_impacts(risk: Risk, impacts: Mapping[Task, int] | None) -> None:
         impact.save(update_fields=["days"])
 
 
+# Low < medium < high < critical: a risk escalates when its level rises.
+LEVEL_RANK = {level.value: rank for rank, level in enumerate(Level)}
+
+
 def _check_refs(project: Project, fields: Mapping[str, Any]) -> None:
     if "owner" in fields:
         check_member(project, fields["owner"], "owner")
@@ -141,6 +146,7 @@ def risk_create(
     save(risk, by)
     _set_impacts(risk, schedule_impacts)
     record_assignment("risk", risk, project=project, before=None, actor=by, url=_risk_url(risk))
+    record_event("risk.created", project=project, target=risk, actor=by, data=_risk_data(risk))
     return risk
 
 
@@ -157,7 +163,7 @@ def risk_update(
     the impacts on tasks."""
     refuse_unknown(changes, RISK_FIELDS)
     current = locked_current(risk, version)
-    before = current.owner_id
+    before, level_before = current.owner_id, current.level
     _check_refs(current.project, changes)
     for field, value in changes.items():
         setattr(current, field, value)
@@ -166,7 +172,28 @@ def risk_update(
     record_assignment(
         "risk", current, project=current.project_id, before=before, actor=by, url=_risk_url(current)
     )
+    if LEVEL_RANK[current.level] > LEVEL_RANK[level_before]:
+        record_event(
+            "risk.escalated",
+            project=current.project_id,
+            target=current,
+            actor=by,
+            data={**_risk_data(current), "from": level_before, "to": current.level},
+        )
     return current
+
+
+def _risk_data(risk: Risk) -> dict[str, Any]:
+    return {
+        "kind": risk.kind,
+        "probability": risk.probability,
+        "impact": risk.impact,
+        "score": risk.score,
+        "level": risk.level,
+        "status": risk.status,
+        "owner": risk.owner_id,
+        "url": _risk_url(risk),
+    }
 
 
 def _risk_url(risk: Risk) -> str:
@@ -218,7 +245,9 @@ def risk_occurred(
         risk=current,
         raised_by=by,
     )
-    return save(issue, by)
+    save(issue, by)
+    record_issue_opened(issue, by=by)
+    return issue
 
 
 # --- actions --------------------------------------------------------------------------------------

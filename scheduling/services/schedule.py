@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Q, Subquery
 from django.urls import reverse
 
-from projects.events import build_event, record_assignment, record_events
+from projects.events import build_event, record_assignment, record_event, record_events
 from projects.exceptions import StaleEdit
 from projects.models import Project
 from projects.services.common import (
@@ -492,6 +492,25 @@ def _task_url(task: Task) -> str:
     return reverse("scheduling:task_detail", kwargs={"pk": task.project_id, "task_pk": task.pk})
 
 
+def _record_task_event(
+    type: str, task: Task, *, by: AbstractBaseUser, fields: Iterable[str] = ()
+) -> None:
+    """Tell the event source that ``task`` was created, changed or deleted, with its dates as
+    they stand after the recompute (one INSERT)."""
+    data: dict[str, Any] = {
+        "start": task.start_date,
+        "finish": task.finish_date,
+        "percent_complete": task.percent_complete,
+        "status": task.status,
+        "is_milestone": task.is_milestone,
+    }
+    if fields:
+        data["fields"] = sorted(fields)
+    if type != "task.deleted":
+        data["url"] = _task_url(task)
+    record_event(type, project=task.project_id, target=task, actor=by, data=data)
+
+
 def _reread(task: Task) -> Task:
     """The task as stored after its recompute, with its late dates and floats."""
     return Task.objects.with_floats().get(pk=task.pk)
@@ -559,6 +578,7 @@ def task_create(
         change = _schedule_unlinked(project, task) or schedule_recompute(project)
     task = _reread(task)
     task.schedule_change = change
+    _record_task_event("task.created", task, by=by)
     return task
 
 
@@ -609,6 +629,8 @@ def task_update(
     current = _reread(current)
     if change is not None:
         current.schedule_change = change
+    fields = set(changes) | ({"predecessors"} if predecessors is not None else set())
+    _record_task_event("task.updated", current, by=by, fields=fields)
     return current
 
 
@@ -616,6 +638,8 @@ def task_update(
 def task_delete(*, task: Task, by: AbstractBaseUser) -> None:
     """Delete a task with its links, and reschedule what depended on it."""
     project = lock_project(task.project)
+    # Recorded before the row goes: the event keeps the task's id, name and last dates.
+    _record_task_event("task.deleted", task, by=by)
     task._history_user = by
     task.delete()
     schedule_recompute(project)

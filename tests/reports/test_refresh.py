@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from budgets import services as budget_services
+from projects.events import DISPATCH, DISPATCH_MANY
 from reports.models import KpiSnapshot
 from reports.services.kpi import refresh_key
 from reports.tasks import refresh_kpi_snapshot
@@ -114,7 +115,7 @@ def test_without_a_window_every_committing_change_refreshes_once(
                 schedule_services.task_update(
                     task=tasks[0], by=manager, version=None, percent_complete=percent
                 )
-    assert len(callbacks) == 1
+    assert len(_refreshes(callbacks)) == 1
     with django_capture_on_commit_callbacks(execute=True):
         schedule_services.task_update(task=tasks[0], by=manager, version=None, percent_complete=40)
     assert refreshes == [alpha.pk, alpha.pk]
@@ -154,7 +155,7 @@ def test_a_change_after_a_rolled_back_savepoint_asks_again(
                 schedule_services.task_update(
                     task=tasks[0], by=manager, version=None, percent_complete=percent
                 )
-    assert len(callbacks) == 1
+    assert len(_refreshes(callbacks)) == 1
     assert refreshes == [alpha.pk]
 
 
@@ -210,3 +211,10 @@ def test_cost_import_queues_a_refresh(
     assert len(report.created) == 2
     assert refreshes == [alpha.pk]
     assert KpiSnapshot.objects.get(project=alpha).ac == Decimal("350.50")
+
+
+def _refreshes(callbacks: list) -> list:
+    """The commit's callbacks but the dispatch of the edits' events (which have their own)."""
+    return [
+        c for c in callbacks if getattr(c, "args", ())[:1] not in ((DISPATCH,), (DISPATCH_MANY,))
+    ]
