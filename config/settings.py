@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The person's own time zone for timestamps (projects/timezones.py; no query: the session).
+    "projects.timezones.UserTimeZoneMiddleware",
     # Cache-Control: private, no-store on signed-in users' responses (static files never get here).
     "config.middleware.PrivateCacheMiddleware",
     # Learns SITE_URL from signed-in people's requests when the environment does not set it.

@@ -17,6 +17,12 @@ class ProjectsConfig(AppConfig):
         from projects.services.notifications import notify
 
         register_consumer("notifications", notify)
+        # A person's time zone follows them into each new session (projects/timezones.py).
+        from django.contrib.auth.signals import user_logged_in
+
+        from projects.timezones import on_sign_in
+
+        user_logged_in.connect(on_sign_in, dispatch_uid="charter-time-zone")
         register_record_kind(resource="deliverables", model=Deliverable)
         register_record_kind(resource="requirements", model=Requirement)
         register_record_kind(resource="change-requests", model=ChangeRequest)

@@ -550,3 +550,21 @@ class CommentForm(forms.Form):
         "project with @username.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+
+class ProfileForm(forms.Form):
+    """The person's name and time zone."""
+
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    time_zone = forms.ChoiceField(
+        required=False,
+        help_text="Times on pages and your daily digest follow it; a project's dates and "
+        "deadlines stay in the project's own zone.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [("", "The site's time zone")] + [
+            (zone, zone) for zone in sorted(_time_zones())
+        ]

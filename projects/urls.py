@@ -150,6 +150,7 @@ urlpatterns = [
         name="change_transition",
     ),
     # --- Account (projects/views/account.py) ---
+    path("account/", account.account_profile, name="account_profile"),
     path("account/tokens/", account.account_tokens, name="account_tokens"),
     path(
         "account/tokens/<str:token_key>/revoke/",

@@ -1,10 +1,11 @@
-"""Account pages: the signed-in user's API tokens."""
+"""Account pages: the signed-in user's profile and API tokens."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,6 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from knox.models import AuthToken
+
+from projects.forms import ProfileForm, attach_errors
+from projects.models import Profile
+from projects.services.accounts import profile_update
+from projects.timezones import remember_zone
 
 # --- API tokens ----------------------------------------------------------------------------------
 
@@ -53,3 +59,33 @@ def account_token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
         request, f"Token {token_key}… revoked. Clients using it can no longer sign in."
     )
     return redirect("projects:account_tokens")
+
+
+# --- profile --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_profile(request: HttpRequest) -> HttpResponse:
+    """My name and time zone (timestamps on pages show in it)."""
+    profile = Profile.objects.filter(user=request.user).first()
+    initial = {
+        "first_name": request.user.first_name,
+        "last_name": request.user.last_name,
+        "time_zone": profile.time_zone if profile else "",
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile = profile_update(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            remember_zone(request, profile.time_zone)
+            messages.success(request, "Profile saved.")
+            return redirect("projects:account_profile")
+    return render(
+        request,
+        "projects/account_profile.html",
+        {"form": form, "now": timezone.now(), "email": request.user.email},
+    )

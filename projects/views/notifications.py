@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from projects.forms import NotificationSettingsForm
 from projects.models import Notification, Profile
 from projects.services import notifications as service
+from projects.timezones import remember_zone
 
 PAGE_SIZE = 50
 
@@ -108,6 +109,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            remember_zone(request, form.cleaned_data["time_zone"])
             messages.success(request, "Notification settings saved.")
             return redirect("projects:notification_settings")
     return render(request, "projects/notification_settings.html", {"form": form})
