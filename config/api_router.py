@@ -14,7 +14,7 @@ from budgets.api import costs as costs_api
 from budgets.api import levelling as levelling_api
 from budgets.api import resources as resources_api
 from interchange import api as interchange_api
-from interchange import registers_api
+from interchange import registers_api, webhooks_api
 from projects.api import attachments as attachments_api
 from projects.api import auth as auth_api
 from projects.api import changes as changes_api
@@ -255,6 +255,12 @@ router.register(
 )
 router.register(
     f"{PROJECT}/export/raci", interchange_api.RaciExportViewSet, basename="project-export-raci"
+)
+router.register(f"{PROJECT}/webhooks", webhooks_api.WebhookViewSet, basename="project-webhook")
+router.register(
+    f"{PROJECT}/webhooks/(?P<webhook_pk>[^/.]+)/deliveries",
+    webhooks_api.WebhookDeliveryViewSet,
+    basename="project-webhook-delivery",
 )
 
 urlpatterns = [

@@ -257,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.queue.requeue_waiting_work",
         "schedule": 60,  # every minute
     },
+    # The same for webhook deliveries (interchange sits beside reports, which cannot import it).
+    "requeue-webhook-deliveries": {
+        "task": "interchange.tasks.requeue_webhook_deliveries",
+        "schedule": 60,
+    },
 }
 
 # --- E-mail --------------------------------------------------------------------------------------
@@ -391,6 +396,13 @@ else:
 # The largest attachment accepted, in bytes (25 MB); a bigger one is refused with 413 before a
 # byte of it is stored.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
+
+# --- Webhooks (interchange/webhooks.py) ----------------------------------------------------------
+
+# Endpoints on loopback, private, link-local and reserved addresses are refused (the SSRF guard,
+# at registration and at each send) unless this is true: tests, or an intranet's own receivers.
+# Cloud metadata addresses (169.254.169.254, fd00:ec2::254) are refused even then.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 
 # --- Static files --------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""An upload of a plan file on its way into Charter (parsed and previewed, then confirmed), and
-a person's calendar feed."""
+"""An upload of a plan file on its way into Charter (parsed and previewed, then confirmed),
+a person's calendar feed, and a project's webhooks with their deliveries."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import re
 import secrets
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 from projects.models import Project
 
@@ -124,3 +126,115 @@ class CalendarFeed(models.Model):
     def is_well_formed(token: str) -> bool:
         """Whether ``token`` could be a secret ``new_token`` made (a cheap check before a query)."""
         return bool(_TOKEN.fullmatch(token))
+
+class Webhook(models.Model):
+    """An endpoint a manager registered to hear of a project's events (``interchange.webhooks``):
+    each event of a type in ``events`` (``["*"]``: every webhook event) is POSTed to ``url`` as
+    JSON, signed with ``secret`` (HMAC-SHA256, ``X-Charter-Signature``).
+
+    The secret is kept as it is, not hashed: every delivery is signed with it. After
+    ``DISABLE_AFTER`` deliveries in a row failed the endpoint is switched off (``disabled_at``)
+    and the project's managers are e-mailed; switching it on again starts the count afresh."""
+
+    DISABLE_AFTER = 10
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Deliveries that failed for good in a row (a success sets it back to 0).
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(url__startswith="http://")
+                | models.Q(url__startswith="https://"),
+                name="webhook_url_is_http",
+                violation_error_message="Give an http:// or https:// address.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, type: str) -> bool:
+        """Whether an event of ``type`` is sent to this endpoint."""
+        return "*" in self.events or type in self.events
+
+    @property
+    def secret_hint(self) -> str:
+        """The secret's last characters, to tell endpoints apart without showing it."""
+        return f"…{self.secret[-4:]}" if self.secret else ""
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to be sent) to one endpoint, with the outcome of its last attempt.
+
+    ``event_uid`` is the body's ``id``: the event's id for a recorded event, a fresh one for a
+    test; a redelivery repeats it (so a receiver that already handled it can tell). One
+    delivery per endpoint and recorded event (``is_redelivery`` rows aside): the consumer may
+    be handed the same event twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        RETRYING = "retrying", "Retrying"
+        FAILED = "failed", "Failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(
+        "projects.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    event_uid = models.CharField(max_length=64)
+    type = models.CharField(max_length=64)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    is_redelivery = models.BooleanField(default=False)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The first kilobyte of the answer's body, to tell a receiver's message from a proxy's.
+    response_excerpt = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webhook", "event"],
+                condition=models.Q(is_redelivery=False, event__isnull=False),
+                name="webhook_delivery_once_per_event",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["pending", "sending", "succeeded", "retrying", "failed"]
+                ),
+                name="webhook_delivery_status_known",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["webhook", "-created_at"], name="webhook_delivery_recent"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status__in=["pending", "sending", "retrying"]),
+                name="webhook_delivery_waiting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_uid} to {self.webhook_id} ({self.status})"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from interchange import printing_views, registers_views, views
+from interchange import printing_views, registers_views, views, webhooks_views
 
 app_name = "interchange"
 
@@ -38,4 +38,26 @@ urlpatterns = [
         name="risk_register_pdf",
     ),
     path("projects/<int:pk>/raci/matrix.pdf", printing_views.raci_pdf, name="raci_pdf"),
+    # Webhooks, for the project's managers (interchange/webhooks_views.py).
+    path("projects/<int:pk>/webhooks/", webhooks_views.webhook_list, name="webhooks"),
+    path(
+        "projects/<int:pk>/webhooks/<int:webhook_pk>/",
+        webhooks_views.webhook_detail,
+        name="webhook",
+    ),
+    path(
+        "projects/<int:pk>/webhooks/<int:webhook_pk>/delete/",
+        webhooks_views.webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "projects/<int:pk>/webhooks/<int:webhook_pk>/test/",
+        webhooks_views.webhook_test,
+        name="webhook_test",
+    ),
+    path(
+        "projects/<int:pk>/webhooks/<int:webhook_pk>/deliveries/<int:delivery_pk>/redeliver/",
+        webhooks_views.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
 ]

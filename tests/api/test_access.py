@@ -14,6 +14,8 @@ from django.urls import reverse
 
 from budgets import services as budget_services
 from config.api_router import router
+from interchange.models import Webhook
+from interchange.webhooks import webhook_create, webhook_send_test
 from projects import services
 from projects.models import Attachment, Deliverable, Membership, Project, Role
 from reports.models import Closure
@@ -301,6 +303,20 @@ def _closure_item_of(project: Project) -> int:
     return closure.items.filter(rule="").order_by("pk").first().pk
 
 
+def _webhook_of(project: Project) -> int:
+    """A webhook to a public address (a literal one: no DNS lookup in the probe)."""
+    return webhook_create(
+        project=project, by=_manager(project), url="https://93.184.215.14/hooks", events=["*"]
+    ).pk
+
+
+def _webhook_delivery_of(project: Project) -> dict:
+    """A delivery in a webhook's log: the webhook's id and the delivery's."""
+    webhook = Webhook.objects.get(pk=_webhook_of(project))
+    delivery = webhook_send_test(webhook=webhook, by=_manager(project))
+    return {"webhook_pk": webhook.pk, "pk": delivery.pk}
+
+
 def _lesson_of(project: Project) -> int:
     return lesson_services.lesson_create(
         project=project,
@@ -358,7 +374,14 @@ DETAIL_OBJECTS = {
     "project-closure-attachment": _closure_attachment_of,
     # Watching a record: its kind and id.
     "project-record-watch": _watched_of,
+    # Webhooks and a webhook's delivery log (its id and a delivery's).
+    "project-webhook": _webhook_of,
+    "project-webhook-delivery": _webhook_delivery_of,
 }
+
+# Routes only managers read (a webhook's address and log may carry the receiver's secrets): the
+# fairness probe below reaches them as a manager.
+MANAGER_READS = {"project-webhook", "project-webhook-delivery"}
 
 
 def _scoped_routes() -> list:
@@ -467,13 +490,14 @@ def test_access_outsider_gets_404_on_every_method(pattern, api_for, outsider, pr
 
 
 @pytest.mark.parametrize("pattern", SCOPED_ROUTES, ids=ROUTE_IDS)
-def test_access_members_reach_every_route(pattern, api_for, viewer, project):
+def test_access_members_reach_every_route(pattern, api_for, viewer, manager, project):
     """The probe is fair: for a member, the same URLs exist (so the 404 above is the door's)."""
     url = url_for(pattern, project)
+    reader = manager if pattern.callback.initkwargs["basename"] in MANAGER_READS else viewer
     if "get" in pattern.callback.actions:
-        assert api_for(viewer).get(url).status_code == 200, url
+        assert api_for(reader).get(url).status_code == 200, url
     else:
-        assert api_for(viewer).options(url).status_code == 200, url
+        assert api_for(reader).options(url).status_code == 200, url
 
 
 def test_access_manager_elsewhere_cannot_reach_a_membership_by_id(api_for, outsider, project):

@@ -172,6 +172,12 @@ ARGUMENTS = {
     ("reports", "report_pk"): _status_report_of,
     # A register's file: the name of the register (risks), not a record.
     ("interchange", "register"): lambda p: "risks",
+    # A webhook, and a delivery in its log.
+    ("interchange", "webhook_pk"): lambda p: api_probe._webhook_delivery_of(p)["webhook_pk"],
+    ("interchange", "delivery_pk"): lambda p: {
+        "webhook_pk": (made := api_probe._webhook_delivery_of(p))["webhook_pk"],
+        "delivery_pk": made["pk"],
+    },
     # A file on a record (projects/<pk>/attachments/<attachment_pk>/…).
     ("projects", "attachment_pk"): lambda p: api_probe._attachment_of(p)["pk"],
     # A record's comments: its kind and id, and one comment's id.
