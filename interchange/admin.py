@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from interchange.models import CalendarFeed, Import
+from interchange.models import CalendarFeed, Import, Webhook, WebhookDelivery
 
 
 @admin.register(Import)
@@ -30,3 +30,29 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected calendar feeds")
     def revoke(self, request, queryset) -> None:
         queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Endpoints across projects (an operator checking who sends where); the secret is not
+    shown, and managers change webhooks on their project's page."""
+
+    list_display = ("url", "project", "is_active", "consecutive_failures", "disabled_at")
+    list_filter = ("is_active",)
+    search_fields = ("url", "project__key")
+    readonly_fields = ("project", "created_by", "consecutive_failures", "disabled_at", "version")
+    exclude = ("secret",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "webhook", "type", "status", "attempts", "response_code")
+    list_filter = ("status", "type")
+    list_select_related = ("webhook",)
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
