@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from interchange import webhooks
 from interchange.models import Webhook, WebhookDelivery
+from interchange.tasks import deliver_webhook
 from projects import services as project_services
-from projects.events import record_event
+from projects.events import dispatch, record_event
 from projects.models import Event
 from risks import services as risk_services
 from scheduling import services as schedule_services
@@ -362,8 +363,6 @@ def test_consumer_cost_does_not_grow_with_the_events(
 
 def test_dispatch_twice_delivers_once(project, manager, hook, receiver, committed):
     """The event source's dispatch run twice (a lost task redone) sends each event once."""
-    from projects.events import dispatch
-
     event = committed(record_event, "issue.opened", project=project, actor=manager)
     dispatch([event.pk])
     Event.objects.filter(pk=event.pk).update(dispatched_at=None)
@@ -492,3 +491,24 @@ def test_page_sends_a_test_event_and_redelivers(
         page = client.get(reverse("interchange:webhook", args=[project.pk, hook.pk]))
     text = page.content.decode()
     assert "Redeliver" in text and "Send test event" in text and "Succeeded" in text
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_delivers_a_delivery(project, manager, receiver, worker_queue):
+    """The delivery task run by a real Celery worker sends the body, signed, and records it."""
+    hook = Webhook.objects.create(project=project, url=receiver.url, events=["*"], secret=SECRET)
+    delivery = WebhookDelivery.objects.create(
+        webhook=hook,
+        event_uid="worker-1",
+        type="webhook.test",
+        payload={"id": "worker-1", "type": "webhook.test"},
+    )
+    result = deliver_webhook.apply_async(args=[delivery.pk], queue=worker_queue)
+    assert result.get(timeout=30) == "succeeded"
+    assert receiver.bodies == [{"id": "worker-1", "type": "webhook.test"}]
+    assert receiver.requests[0]["verified"]
+    # Run again (a duplicate message): the claim sends nothing twice.
+    again = deliver_webhook.apply_async(args=[delivery.pk], queue=worker_queue)
+    assert again.get(timeout=30) == "succeeded"
+    assert len(receiver.requests) == 1
