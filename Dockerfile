@@ -7,10 +7,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-# Pango for WeasyPrint (the PDFs) and Poppler's pdftoppm (the Gantt as PNG).
-RUN apt-get update \
+# Pango for WeasyPrint (the PDFs), Poppler's pdftoppm (the Gantt as PNG), and a Java runtime
+# for MPXJ (importing .mpp, .mpx, .xer and Primavera P6 XML plans).
+RUN mkdir -p /usr/share/man/man1 \
+ && apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
-    libharfbuzz-subset0 fonts-dejavu-core poppler-utils \
+    libharfbuzz-subset0 fonts-dejavu-core poppler-utils default-jre-headless \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 1000 charter
 

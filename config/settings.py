@@ -359,6 +359,16 @@ USE_TZ = True
 # the test suite does; unset, the clock is the system's.
 CHARTER_NOW = env.str("CHARTER_NOW", default="") or None
 
+# --- Plans in other formats (interchange/convert.py) ---------------------------------------------
+
+# .mpp, .mpx, .xer and Primavera P6 XML are turned into MS Project XML by MPXJ in a `java`
+# subprocess on the worker (Debian's default-jre-headless; scripts/ensure-system-libs installs
+# it). MPXJ_JAVA names the runtime (a path, or a command on PATH); without one, only MS Project
+# XML can be imported and the upload says so.
+MPXJ_JAVA = env.str("MPXJ_JAVA", default="java")
+MPXJ_TIMEOUT = env.int("MPXJ_TIMEOUT", default=120)  # seconds, then the JVM is killed
+MPXJ_MEMORY_MB = env.int("MPXJ_MEMORY_MB", default=1024)  # the JVM's heap (-Xmx)
+
 # --- Uploaded files (attachments) ----------------------------------------------------------------
 # Attachments live in Django's default storage: files under var/media on the embedded default,
 # an S3-compatible bucket (AWS S3, MinIO, Ceph, Wasabi, ...) when STORAGE_URL or

@@ -71,11 +71,19 @@ class ImportSerializer(serializers.ModelSerializer):
                 "`differences`: the tasks whose dates differ, with the reasons."
             },
             "errors": {"help_text": "Why the file could not be read (status `failed`)."},
+            "format": {
+                "help_text": "What the file is, told from its bytes: `mspdi` is read as it is; "
+                "`mpp`, `mpx`, `xer`, `p6xml` and `mpxj` are first turned into MS Project XML "
+                "by MPXJ."
+            },
         }
 
 
 class ImportCreateSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="An MS Project XML file (MSPDI), up to 50 MB.")
+    file = serializers.FileField(
+        help_text="A plan: MS Project XML (MSPDI), or MS Project .mpp, .mpx, Primavera .xer or "
+        "P6 XML (read through MPXJ, which needs Java on the server); up to 50 MB, 20,000 tasks."
+    )
     project = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -93,7 +101,8 @@ class ImportCreateSerializer(serializers.Serializer):
     list=extend_schema(summary="My plan imports"),
     retrieve=extend_schema(summary="One of my plan imports: its status and preview"),
     create=extend_schema(
-        summary="Upload a plan (MS Project XML); it is read in the background",
+        summary="Upload a plan (MS Project XML or .mpp, .mpx, .xer, P6 XML); it is read in the "
+        "background",
         request={"multipart/form-data": ImportCreateSerializer},
         responses={202: ImportSerializer},
     ),

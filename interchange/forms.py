@@ -7,8 +7,10 @@ from interchange.webhooks import WEBHOOK_EVENTS
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="MS Project plan (XML)",
-        help_text="In MS Project: File › Save As › “XML Format (*.xml)”. Up to 50 MB.",
+        label="Plan file",
+        help_text="MS Project XML (File › Save As › “XML Format (*.xml)”), or an MS Project "
+        ".mpp (98 to 2019 and later), .mpx, Primavera .xer or P6 XML file. Up to 50 MB and "
+        "20,000 tasks.",
     )
     name = forms.CharField(
         label="Project name",

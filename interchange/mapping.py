@@ -122,8 +122,8 @@ def _day_of_start(moment: datetime.datetime, plan: mspdi.Plan) -> datetime.date:
 
 def _day_of_finish(moment: datetime.datetime, plan: mspdi.Plan) -> datetime.date:
     """The day a finish stands for: a finish at or before the start of the working day is the
-    previous day's."""
-    if moment.time() <= plan.default_start_time:
+    previous day's (unless the file has no times at all)."""
+    if moment.time() <= plan.default_start_time and not plan.dates_only:
         return moment.date() - datetime.timedelta(days=1)
     return moment.date()
 

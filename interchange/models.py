@@ -33,7 +33,14 @@ class Import(models.Model):
         FAILED = "failed", "Failed"
 
     class Format(models.TextChoices):
+        # Told from the file's first bytes (``convert.file_format``); all but MSPDI are read
+        # through MPXJ, which turns them into MSPDI.
         MSPDI = "mspdi", "MS Project XML"
+        MPP = "mpp", "MS Project (.mpp)"
+        MPX = "mpx", "MPX"
+        XER = "xer", "Primavera P6 (.xer)"
+        P6XML = "p6xml", "Primavera P6 XML"
+        MPXJ = "mpxj", "Another format MPXJ reads"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plan_imports"
@@ -51,6 +58,9 @@ class Import(models.Model):
     # The file itself, in the database: a worker on another machine reads it from there (the
     # upload limit, 50 MB, keeps it a reasonable row).
     data = models.BinaryField(editable=False)
+    # A file in another format as MS Project XML, made by MPXJ when the upload is prepared, so
+    # confirming reads what was previewed without starting Java again in the web request.
+    converted = models.BinaryField(null=True, blank=True, editable=False)
     # For a new project: its name and key (defaults from the file when empty).
     name = models.CharField(max_length=200, blank=True)
     key = models.CharField(max_length=10, blank=True)
@@ -126,6 +136,7 @@ class CalendarFeed(models.Model):
     def is_well_formed(token: str) -> bool:
         """Whether ``token`` could be a secret ``new_token`` made (a cheap check before a query)."""
         return bool(_TOKEN.fullmatch(token))
+
 
 class Webhook(models.Model):
     """An endpoint a manager registered to hear of a project's events (``interchange.webhooks``):

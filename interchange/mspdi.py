@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -172,6 +173,13 @@ class Plan:
     resources: tuple[Resource, ...] = ()
     assignments: tuple[Assignment, ...] = ()
 
+    @functools.cached_property
+    def dates_only(self) -> bool:
+        """Whether every dated task starts and finishes at midnight: a file that carries days
+        without times (MPX, as MPXJ writes it), whose finish means the end of that day."""
+        moments = [m for t in self.tasks for m in (t.start, t.finish) if m is not None]
+        return bool(moments) and all(m.time() == datetime.time() for m in moments)
+
     @property
     def calendar(self) -> Calendar | None:
         """The project calendar."""
@@ -291,12 +299,13 @@ class _Element:
         return [_Element(child) for child in self.element.findall(steps)]
 
 
-def parse(data: bytes) -> Plan:
-    """Read an MSPDI file; raise :class:`MspdiError` with a reason a person can act on."""
-    if len(data) > MAX_BYTES:
+def parse(data: bytes, *, max_bytes: int = MAX_BYTES) -> Plan:
+    """Read an MSPDI file; raise :class:`MspdiError` with a reason a person can act on.
+    ``max_bytes``: larger for the MSPDI that MPXJ wrote from a smaller binary plan."""
+    if len(data) > max_bytes:
         raise MspdiError(
             f"The file is {len(data) / 1024 / 1024:.0f} MB; plans up to "
-            f"{MAX_BYTES // 1024 // 1024} MB can be imported."
+            f"{max_bytes // 1024 // 1024} MB can be imported."
         )
     try:
         root = safe_fromstring(data, forbid_dtd=True)

@@ -1,5 +1,7 @@
 """Plans in and out: MS Project XML read, previewed and imported through the lower apps'
-services, and a project written back as MS Project XML.
+services, and a project written back as MS Project XML. Plans in other formats (.mpp, .mpx,
+.xer, Primavera P6 XML…) are first turned into MS Project XML by MPXJ (``interchange.convert``),
+so one mapping reads them all.
 
 ``plan_preview`` says what an import would do without writing anything; ``plan_import`` does it
 in one transaction (all or nothing): the project (new, or an empty one), its calendar, the WBS
@@ -29,7 +31,7 @@ from django.utils import timezone
 
 from budgets import services as budget_services
 from budgets.models import Resource
-from interchange import mapping, mspdi
+from interchange import convert, mapping, mspdi
 from interchange.models import CalendarFeed, Import
 from projects import clock
 from projects import services as project_services
@@ -495,7 +497,10 @@ def import_create(
 ) -> Import:
     """Keep an upload and queue its parsing (after the commit). A target project must be one
     ``by`` manages and open; one with tasks gets a re-import (``reimport_diff``, ``plan_reimport``):
-    its tasks from an earlier version of the file are updated."""
+    its tasks from an earlier version of the file are updated.
+
+    The file's format is told from its first bytes; anything but MS Project XML needs Java for
+    MPXJ, and without it the upload is refused at once with what works instead."""
     if file.size is not None and file.size > mspdi.MAX_BYTES:
         raise ValidationError(
             {"file": f"The file is larger than {mspdi.MAX_BYTES // 1024 // 1024} MB."}
@@ -505,21 +510,23 @@ def import_create(
         if project.is_closed:
             raise PermissionDenied(f"{project.key} is closed and read-only.")
     filename = (file.name or "plan.xml").rsplit("/", 1)[-1][:255]
-    if filename.lower().endswith((".mpp", ".mpx", ".xer")):
-        raise ValidationError(
-            {
-                "file": "Binary plans (.mpp, .mpx, .xer) are not read yet: save the plan from "
-                "MS Project as “XML Format (*.xml)” and upload that."
-            }
-        )
     data = file.read(mspdi.MAX_BYTES + 1)
     if len(data) > mspdi.MAX_BYTES:
         raise ValidationError(
             {"file": f"The file is larger than {mspdi.MAX_BYTES // 1024 // 1024} MB."}
         )
+    kind = convert.file_format(data, filename)
+    if kind != Import.Format.MSPDI and not convert.available():
+        raise ValidationError({"file": convert.NEEDS_JAVA})
     with transaction.atomic():
         upload = Import.objects.create(
-            owner=by, project=project, filename=filename, data=data, name=name, key=key
+            owner=by,
+            project=project,
+            filename=filename,
+            format=kind,
+            data=data,
+            name=name,
+            key=key,
         )
         enqueue_on_commit("interchange.tasks.import_prepare", upload.pk)
     return upload
@@ -527,25 +534,44 @@ def import_create(
 
 def import_prepare(*, import_id: int) -> Import:
     """Parse the upload and store its preview (or why it cannot be read). Safe to repeat: an
-    import that is no longer pending is returned unchanged."""
+    import that is no longer pending is returned unchanged.
+
+    A file in another format is turned into MS Project XML by MPXJ here, on the worker (a JVM
+    takes seconds), and the result is stored with the upload: confirming reads it, so the
+    import is the plan that was previewed. The original file is kept as it came."""
     upload = Import.objects.select_related("project").get(pk=import_id)
     if upload.status != Import.Status.PENDING:
         return upload
     try:
-        plan = mspdi.parse(bytes(upload.data))
+        if upload.format != Import.Format.MSPDI:
+            upload.converted = convert.to_mspdi(bytes(upload.data), upload.filename)
+        plan = _parse(upload)
         preview = plan_preview(plan=plan, project=upload.project)
         if upload.project is not None and Task.objects.filter(project=upload.project).exists():
             preview["reimport"] = reimport_diff(plan=plan, project=upload.project)
-    except mspdi.MspdiError as error:
-        upload.status, upload.errors = Import.Status.FAILED, [error.message]
+    except (mspdi.MspdiError, convert.ConvertError) as error:
+        upload.status, upload.errors, upload.converted = Import.Status.FAILED, [error.message], None
     except ValidationError as error:
-        upload.status, upload.errors = Import.Status.FAILED, error.messages
+        upload.status, upload.errors, upload.converted = Import.Status.FAILED, error.messages, None
     else:
         upload.status, upload.preview, upload.errors = Import.Status.PREVIEW, _json(preview), []
     Import.objects.filter(pk=upload.pk, status=Import.Status.PENDING).update(
-        status=upload.status, preview=upload.preview, errors=upload.errors
+        status=upload.status,
+        preview=upload.preview,
+        errors=upload.errors,
+        converted=upload.converted,
     )
     return upload
+
+
+def _parse(upload: Import) -> mspdi.Plan:
+    """The upload's plan: the file itself, or the MS Project XML MPXJ made of it (which may be
+    larger than the 50 MB an upload may be; the task limit holds for both)."""
+    if upload.format == Import.Format.MSPDI:
+        return mspdi.parse(bytes(upload.data))
+    if upload.converted is None:
+        raise mspdi.MspdiError("The plan has not been read yet.")
+    return mspdi.parse(bytes(upload.converted), max_bytes=convert.MAX_CONVERTED_BYTES)
 
 
 @transaction.atomic
@@ -563,7 +589,7 @@ def import_confirm(*, upload: Import, by: AbstractBaseUser) -> Project:
             else "This plan could not be read: " + " ".join(upload.errors)
         )
     try:
-        plan = mspdi.parse(bytes(upload.data))
+        plan = _parse(upload)
     except mspdi.MspdiError as error:
         raise ValidationError(error.message) from None
     if upload.project is not None and "reimport" in (upload.preview or {}):

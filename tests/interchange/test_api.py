@@ -79,10 +79,31 @@ def test_imports_a_bad_file_fails_with_the_reason_and_confirm_writes_nothing(
 
 
 @pytest.mark.django_db
-def test_imports_binary_plan_is_refused_with_advice(api_for, manager, post_file):
-    """An .mpp upload is refused at once, saying to save as XML."""
-    response = post_file(api_for(manager), {"file": _upload("plan.mpp", b"\xd0\xcf\x11\xe0")})
+def test_imports_a_damaged_binary_plan_fails_with_the_reason(api_for, manager, post_file):
+    """An .mpp upload is taken (202) and read through MPXJ; one that is not a plan is `failed`,
+    saying it could not be read as a project plan, and confirming it writes nothing."""
+    client = api_for(manager)
+    response = post_file(client, {"file": _upload("plan.mpp", b"\xd0\xcf\x11\xe0 not a plan")})
+    assert response.status_code == 202, response.json()
+    body = client.get(f"/api/v1/imports/{response.json()['id']}/").json()
+    assert (body["status"], body["format"]) == ("failed", "mpxj")
+    assert body["errors"][0].startswith("This file could not be read as a project plan")
+    projects = Project.objects.count()
+    assert client.post(f"/api/v1/imports/{body['id']}/confirm/").status_code == 400
+    assert Project.objects.count() == projects
+
+
+@pytest.mark.django_db
+def test_imports_binary_plan_without_java_is_refused_with_advice(api_for, manager, settings):
+    """Without a Java runtime an .mpp upload is a 400 saying so and that MS Project XML works."""
+    settings.MPXJ_JAVA = "/nonexistent/java"
+    response = api_for(manager).post(
+        "/api/v1/imports/",
+        {"file": _upload("plan.mpp", (DATA / "task-links-project2016-mpp14.mpp").read_bytes())},
+        format="multipart",
+    )
     assert response.status_code == 400
+    assert "needs a Java runtime" in str(response.json())
     assert "XML Format" in str(response.json())
     assert not Import.objects.exists()
 

@@ -78,3 +78,22 @@ def test_reimport_pages_show_what_changes_and_update_the_project(
     # A member is not offered the update (client_for logs the same client in as them).
     member_page = client_for(member).get(reverse("scheduling:tasks", args=[project.pk]))
     assert "Update from a plan file" not in member_page.content.decode()
+
+
+@pytest.mark.django_db
+def test_import_page_offers_binary_plans_and_says_when_java_is_missing(
+    client_for, manager, settings
+):
+    """The upload page names the formats it reads; without Java an .mpp comes back on the form
+    with why and what works instead, and nothing is kept."""
+    client = client_for(manager)
+    page = client.get(reverse("interchange:import_new")).content.decode()
+    assert ".mpp" in page and "Primavera .xer or P6 XML" in page
+    settings.MPXJ_JAVA = "/nonexistent/java"
+    upload = SimpleUploadedFile(
+        "plan.mpp", (DATA / "task-links-project2016-mpp14.mpp").read_bytes(), "application/octet"
+    )
+    response = client.post(reverse("interchange:import_new"), {"file": upload, "name": ""})
+    assert response.status_code == 200
+    assert "needs a Java runtime on the server" in response.content.decode()
+    assert not Import.objects.exists()
