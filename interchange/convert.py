@@ -37,6 +37,7 @@ NEEDS_JAVA = (
     "“XML Format (*.xml)”, and upload that."
 )
 CANNOT_READ = "This file could not be read as a project plan: "
+_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 class ConvertError(ValueError):
@@ -117,6 +118,14 @@ def to_mspdi(data: bytes, filename: str = "plan") -> bytes:
     """``data`` (an .mpp, .mpx, .xer, P6 XML… file) as MS Project XML. Raises
     :class:`ConvertError` when there is no Java, the file is not a plan MPXJ reads, or the
     conversion takes longer than ``MPXJ_TIMEOUT`` seconds or more than ``MPXJ_MEMORY_MB``."""
+    is_xml = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    if is_xml and _DECLARATION.search(data[:65536]):
+        # As for MS Project XML: no plan format needs one, and an external entity could read
+        # the server's files (MPXJ refuses them too, with a stack trace instead of a reason).
+        raise ConvertError(
+            f"{CANNOT_READ}it declares a document type or entities, which plan files never "
+            "carry; it is refused for safety."
+        )
     java, jars = java_command(), jar_directory()
     if java is None or jars is None:
         raise ConvertError(NEEDS_JAVA)

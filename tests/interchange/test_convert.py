@@ -234,6 +234,16 @@ def test_a_worker_without_java_fails_the_upload_with_the_same_advice(manager, se
     assert (upload.status, upload.errors) == ("failed", [convert.NEEDS_JAVA])
 
 
+def test_xml_declaring_entities_is_refused_before_java_runs():
+    """A P6 XML file with a DOCTYPE (an external entity reading a server file) is refused with
+    the reason; no JVM is started for it."""
+    data = (DATA / "task-links-mpxj-p6.xml").read_bytes()
+    head, rest = data.split(b"?>", 1)
+    bomb = head + b'?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + rest
+    with pytest.raises(convert.ConvertError, match="declares a document type or entities"):
+        convert.to_mspdi(bomb, "plan.xml")
+
+
 @pytest.mark.django_db
 def test_a_conversion_over_its_time_limit_is_stopped_and_says_so(manager, settings):
     """MPXJ_TIMEOUT bounds the JVM: past it the process is killed and the upload fails."""
