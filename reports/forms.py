@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from projects.forms import DateInput, PortfolioFilterForm, VersionedForm
 from projects.models import Objective, Project
 from reports.models import Closure, LessonLearned, Rag
-from reports.selectors.kpi import DASHBOARD_SORTS, NOT_COMPUTED
+from reports.selectors.kpi import DASHBOARD_GROUPS, DASHBOARD_SORTS, NOT_COMPUTED
 from reports.selectors.lessons import MAX_SEARCH_LENGTH
 from reports.services.closure import REASON_MAX
 from reports.services.lessons import MAX_TAG_LENGTH, MAX_TAGS, REQUIRED_TEXT, normalise_tags
@@ -33,6 +33,11 @@ class DashboardFilterForm(PortfolioFilterForm):
         choices=[("", "Any health"), *Rag.choices, (NOT_COMPUTED, "Not computed yet")],
         label="Health",
     )
+    group = forms.ChoiceField(
+        required=False,
+        choices=DASHBOARD_GROUPS,
+        label="Group by",
+    )
     sort = forms.ChoiceField(
         required=False,
         choices=[(f"{sign}{name}", name) for name in DASHBOARD_SORTS for sign in ("", "-")],
@@ -49,6 +54,7 @@ class DashboardFilterForm(PortfolioFilterForm):
             "stage": data.get("stage") or "",
             "health": data.get("health") or "",
             "sort": data.get("sort") or "key",
+            "group": data.get("group") or "",
         }
 
     @property

@@ -28,6 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Lower
 from django.template.loader import get_template
 from django.utils import translation
 
@@ -65,6 +66,46 @@ DASHBOARD_SORTS = {
 }
 
 
+# How the dashboard groups its rows ("" by default: open projects, then closed ones apart).
+DASHBOARD_GROUPS = [
+    ("", "Open, then closed"),
+    ("type", "Type"),
+    ("sponsor", "Sponsor"),
+    ("stage", "Stage"),
+    ("none", "No grouping"),
+]
+_STAGE_ORDER = [stage for stage, _ in Project.Stage.choices]
+
+
+def _group_order(group: str) -> Any:
+    """The expression rows are ordered by first, so each group's rows come together."""
+    if group == "none":
+        return None
+    if group == "type":
+        return F("type")
+    if group == "sponsor":  # named sponsors A–Z, then the projects without one
+        return Case(When(sponsor="", then=Value("\uffff")), default=Lower("sponsor"))
+    if group == "stage":
+        return Case(
+            *(When(stage=stage, then=Value(i)) for i, stage in enumerate(_STAGE_ORDER)),
+            output_field=IntegerField(),
+        )
+    return Case(When(stage=Project.Stage.CLOSED, then=Value(1)), default=Value(0))
+
+
+def group_label(project: Project, group: str) -> str:
+    """The heading of the group ``project`` falls in."""
+    if group == "none":
+        return ""
+    if group == "type":
+        return project.get_type_display()
+    if group == "sponsor":
+        return project.sponsor or "No sponsor"
+    if group == "stage":
+        return project.get_stage_display()
+    return "Closed projects" if project.is_closed else "Open projects"
+
+
 # --- the portfolio dashboard ---------------------------------------------------------------------
 
 # What a dashboard row shows of its project (fields and annotations): see fragment_key.
@@ -100,6 +141,8 @@ class DashboardRow:
     history: list[tuple[datetime.date, KpiSnapshot | dict[str, Any]]] = field(default_factory=list)
     # Builds the row's sparklines when the row is rendered (not when its cached HTML is reused).
     spark_factory: Callable[[DashboardRow], list[Any]] | None = None
+    # The heading of the row's group ("" when not grouped).
+    group: str = ""
 
     def series(self, name: str) -> list[tuple[datetime.date, Any]]:
         return [(day, values[name]) for day, values in self.history]
@@ -192,8 +235,9 @@ def dashboard_rows(
     stage: str = "",
     health: str = "",
     sort: str = "key",
+    group: str = "",
     page: int | str = 1,
-    per_page: int = DASHBOARD_PAGE_SIZE,
+    per_page: int | None = DASHBOARD_PAGE_SIZE,
 ) -> tuple[Page, list[DashboardRow]]:
     """One page of my projects with their latest KPIs, next milestone, top risk and eight
     weeks of SPI, CPI and % complete, filtered and sorted over all of them: four queries (count,
@@ -253,7 +297,11 @@ def dashboard_rows(
     descending = sort.startswith("-")
     column = F(DASHBOARD_SORTS.get(sort.lstrip("-"), "key"))
     ordering = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
-    paged = Paginator(qs.order_by(ordering, "key"), per_page).get_page(page)
+    first = _group_order(group)
+    orderings = [ordering, "key"] if first is None else [first, ordering, "key"]
+    qs = qs.order_by(*orderings)
+    # No page size: every row (the exports), still as one page.
+    paged = Paginator(qs, per_page or max(qs.count(), 1)).get_page(page)
     projects = list(paged.object_list)
 
     snapshots = KpiSnapshot.objects.in_bulk([p.snapshot_pk for p in projects if p.snapshot_pk])
@@ -266,7 +314,10 @@ def dashboard_rows(
     )
     for point in points:
         history[point["project_id"]].append((point["as_of"], point))
-    return paged, [DashboardRow(p, snapshots.get(p.snapshot_pk), history[p.pk]) for p in projects]
+    return paged, [
+        DashboardRow(p, snapshots.get(p.snapshot_pk), history[p.pk], group=group_label(p, group))
+        for p in projects
+    ]
 
 
 def has_any_project(user: User) -> bool:

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_http_methods
 
 from projects import clock
 from projects.money import money
+from projects.pdf import PdfUnavailable
 from projects.views.base import READ, door
-from reports import selectors
+from reports import exports, selectors
 from reports.charts import Sparkline, sparkline
 from reports.forms import DashboardFilterForm
 from reports.models import KpiSnapshot
@@ -66,11 +67,15 @@ def _spark(
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = DashboardFilterForm(request.GET)
     today = clock.today()
+    wanted = request.GET.get("format", "")
+    if wanted in ("xlsx", "pdf"):
+        return _dashboard_file(request, form, today, wanted)
     page, rows = selectors.dashboard_rows(
         request.user, today=today, page=request.GET.get("page") or 1, **form.filters()
     )
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     start = today - datetime.timedelta(days=selectors.TREND_DAYS)
 
     def sparks(row: selectors.DashboardRow) -> list[Spark]:
@@ -109,6 +114,43 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         template += "#project-table"
     return render(request, template, context)
+
+
+def _dashboard_file(
+    request: HttpRequest, form: DashboardFilterForm, today: datetime.date, wanted: str
+) -> HttpResponse:
+    """The dashboard's rows (filters, grouping and sort as on screen, every page) as Excel or
+    PDF, as an attachment."""
+    _page, rows = selectors.dashboard_rows(
+        request.user, today=today, page=1, per_page=None, **form.filters()
+    )
+    stamp = today.isoformat()
+    if wanted == "xlsx":
+        body = exports.dashboard_xlsx(rows, today=today)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        try:
+            body = exports.dashboard_pdf(rows, today=today, filters=_filters_text(form))
+        except PdfUnavailable as error:
+            return HttpResponse(str(error), status=503, content_type="text/plain")
+        kind = "application/pdf"
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="charter-portfolio-{stamp}.{wanted}"'
+    return response
+
+
+def _filters_text(form: DashboardFilterForm) -> str:
+    """The filters in force, as the PDF's subtitle says them."""
+    form.is_valid()
+    parts = []
+    for name in ("q", "type", "methodology", "stage", "health", "group"):
+        value = form.cleaned_data.get(name)
+        if not value:
+            continue
+        field = form.fields[name]
+        label = dict(getattr(field, "choices", [])).get(value, value)
+        parts.append(f"{field.label}: {label}")
+    return ", ".join(parts)
 
 
 # --- A project's KPIs and health -----------------------------------------------------------------

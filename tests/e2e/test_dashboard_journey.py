@@ -35,7 +35,7 @@ def test_dashboard_journey_health_trends_filter_sort_search(browser_tab: Page, d
     expect(page.get_by_role("heading", name="Portfolio", exact=True)).to_be_visible()
     expect(page.get_by_text("computed nightly and again shortly after a change")).to_be_visible()
     table = page.locator("#project-table table")
-    rows = table.locator("tbody tr")
+    rows = table.locator("tbody tr[id^='project-']")
     expect(rows).to_have_count(len(DEMO_KEYS))
     health = _latest_health()
     assert sorted(health) == sorted(DEMO_KEYS)
@@ -70,7 +70,13 @@ def test_dashboard_journey_health_trends_filter_sort_search(browser_tab: Page, d
     page.get_by_role("link", name="Clear filters").click()
     expect(rows).to_have_count(len(DEMO_KEYS))
 
-    # Sort by health: worst first, then reversed.
+    # Closed projects are grouped apart by default; without grouping, sort by health: worst
+    # first, then reversed.
+    expect(table.locator("tr.group-row")).to_have_count(2)
+    htmx_idle(page)
+    page.get_by_label("Group by").select_option("none")
+    expect(page).to_have_url(re.compile(r"group=none"))
+    expect(table.locator("tr.group-row")).to_have_count(0)
     htmx_idle(page)
     table.get_by_role("link", name="Health").click()
     expect(page).to_have_url(re.compile(r"sort=health"))
