@@ -217,3 +217,27 @@ def test_map_plan_skips_inactive_tasks_and_their_links():
     preview = mapping.schedule_preview(mapping.map_plan(mspdi.parse(_plan(body)), today=TODAY))
     assert (preview["tasks"], preview["dependencies"]) == (2, 0)
     assert preview["skipped"][0]["item"] == "Task “Dropped”"
+
+
+def test_map_plan_reads_a_finish_at_midnight_as_that_day_when_the_file_has_no_times():
+    """A file whose tasks start and finish at midnight (MPX, as MPXJ turns it into MS Project
+    XML) finishes a one-day task on its day; with times, a finish at midnight is the previous
+    working day's end, as MS Project means it."""
+    dates = "<Start>2026-03-02T00:00:00</Start><Finish>2026-03-02T00:00:00</Finish>"
+    plan = mspdi.parse(_plan(_task(1, "Design", extra=dates)))
+    assert plan.dates_only
+    task = mapping.map_plan(plan, today=TODAY, start=None).tasks[0]
+    assert (task.file_start, task.file_finish) == (datetime.date(2026, 3, 2),) * 2
+
+    timed = "<Start>2026-03-02T08:00:00</Start><Finish>2026-03-03T00:00:00</Finish>"
+    plan = mspdi.parse(_plan(_task(1, "Design", extra=timed)))
+    assert not plan.dates_only
+    task = mapping.map_plan(plan, today=TODAY, start=None).tasks[0]
+    assert (task.file_start, task.file_finish) == (datetime.date(2026, 3, 2),) * 2
+
+
+def test_parse_takes_a_larger_limit_for_the_xml_mpxj_wrote():
+    """The MS Project XML MPXJ writes of a binary plan may be larger than an upload may be: the
+    limit is the caller's."""
+    with pytest.raises(mspdi.MspdiError, match="up to 1 MB"):
+        mspdi.parse(b" " * (1024 * 1024 + 1), max_bytes=1024 * 1024)
