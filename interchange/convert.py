@@ -52,7 +52,10 @@ def file_format(data: bytes, filename: str = "") -> str:
     """What the upload is, from its first bytes (an extension can lie): one of
     ``models.Import.Format``'s values. ``mspdi`` is read directly; every other one through
     MPXJ."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # XML saved as UTF-16
+        head = head.decode("utf-16", "ignore").encode()
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     named_xml = filename.lower().endswith(".xml")
     if head.startswith(b"<"):
         if MSPDI_NAMESPACE in head:

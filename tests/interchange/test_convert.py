@@ -105,6 +105,16 @@ def test_file_format_leaves_other_xml_to_the_ms_project_reader():
     assert convert.file_format(b"PK\x03\x04 a zip", "plan.gan") == "mpxj"
 
 
+def test_file_format_reads_xml_saved_as_utf_16():
+    """MS Project XML and P6 XML saved as UTF-16 are told apart as in UTF-8."""
+    for name, expected in [
+        ("task-links-project2016-mspdi.xml", "mspdi"),
+        ("task-links-mpxj-p6.xml", "p6xml"),
+    ]:
+        data = (DATA / name).read_text(encoding="utf-8").encode("utf-16")
+        assert convert.file_format(data, "plan.bin") == expected
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", MPP, ids=[p.name for p in MPP])
 def test_mpp_imports_as_its_ms_project_xml_twin_does(path, converted, manager):
