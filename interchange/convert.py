@@ -1,7 +1,7 @@
 """Plans in other formats turned into MS Project XML by MPXJ, so one importer reads them all.
 
 MPXJ (the ``mpxj`` package on PyPI ships its jars) reads MS Project's binary ``.mpp`` (98 to
-2019 and later) and templates, ``.mpx``, Primavera's ``.xer`` and P6 XML, and more (Planner,
+2019 and later), ``.mpx``, Primavera's ``.xer`` and P6 XML, and more (Planner,
 GanttProject, Phoenix, Asta…). Its own converter, ``org.mpxj.sample.MpxjConvert``, runs in a
 ``java`` subprocess: a JVM started inside a Python process cannot be restarted and does not
 survive Celery's prefork workers, and a subprocess can be time-limited, memory-capped and
@@ -28,8 +28,8 @@ from django.conf import settings
 
 MSPDI_NAMESPACE = b"http://schemas.microsoft.com/project"
 CONVERTER = "org.mpxj.sample.MpxjConvert"
-# The MSPDI MPXJ writes is larger than the file it read (an .mpp of 250 KB gives 60 KB, a
-# large one several times its size in XML): its own cap, above the 50 MB of an upload.
+# The MSPDI MPXJ writes can be much larger than the file it read (a 5,500-task .xer of 1 MB
+# gives 12 MB of XML): its own cap, above the 50 MB of an upload.
 MAX_CONVERTED_BYTES = 250 * 1024 * 1024
 NEEDS_JAVA = (
     "Reading .mpp, .mpx, .xer and Primavera P6 XML files needs a Java runtime on the server, "
