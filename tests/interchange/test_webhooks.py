@@ -512,3 +512,26 @@ def test_a_worker_delivers_a_delivery(project, manager, receiver, worker_queue):
     again = deliver_webhook.apply_async(args=[delivery.pk], queue=worker_queue)
     assert again.get(timeout=30) == "succeeded"
     assert len(receiver.requests) == 1
+
+
+def test_lists_cost_the_same_for_many_rows(
+    project, manager, api_for, settings, django_assert_max_num_queries
+):
+    """The webhook list and a delivery log read a fixed number of queries, however long."""
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    client = api_for(manager)
+    hooks = [
+        webhooks.webhook_create(
+            project=project, by=manager, url=f"http://127.0.0.1:{9000 + n}/", events=["*"]
+        )
+        for n in range(12)
+    ]
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(webhook=hooks[0], event_uid=str(n), type="webhook.test", payload={})
+        for n in range(30)
+    )
+    base = f"/api/v1/projects/{project.pk}/webhooks/"
+    with django_assert_max_num_queries(8):
+        assert len(client.get(base).json()["results"]) == 12
+    with django_assert_max_num_queries(8):
+        assert client.get(f"{base}{hooks[0].pk}/deliveries/").json()["count"] == 30
