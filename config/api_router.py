@@ -13,6 +13,7 @@ from budgets.api import budget as budget_api
 from budgets.api import costs as costs_api
 from budgets.api import levelling as levelling_api
 from budgets.api import resources as resources_api
+from budgets.api import timesheets as timesheets_api
 from interchange import api as interchange_api
 from interchange import registers_api, webhooks_api
 from projects.api import attachments as attachments_api
@@ -266,5 +267,6 @@ router.register(
 urlpatterns = [
     path("me/", auth_api.MeView.as_view(), name="me"),
     path("calendar-feed/", interchange_api.CalendarFeedView.as_view(), name="calendar-feed"),
+    path("timesheets/", timesheets_api.TimesheetView.as_view(), name="timesheets"),
     *router.urls,
 ]
