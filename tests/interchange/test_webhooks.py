@@ -21,8 +21,11 @@ from interchange.tasks import deliver_webhook
 from projects import services as project_services
 from projects.events import dispatch, record_event
 from projects.models import Event
+from reports.models import KpiSnapshot
+from reports.services.kpi import kpi_snapshot_refresh
 from risks import services as risk_services
 from scheduling import services as schedule_services
+from tests.reports.closure_support import sign_off, sponsor_of
 
 pytestmark = pytest.mark.django_db
 
@@ -410,6 +413,39 @@ def test_change_request_decision_is_an_event(project, manager):
     )
     event = Event.objects.get(type="change_request.decided")
     assert (event.data["decision"], event.data["reason"]) == ("approved", "Worth it")
+
+
+def test_task_events_carry_the_dates_and_what_changed(project, manager):
+    task = schedule_services.task_create(project=project, by=manager, name="Build", duration=2)
+    task = schedule_services.task_update(task=task, by=manager, version=None, duration=5)
+    updated = Event.objects.get(type="task.updated")
+    assert updated.data["fields"] == ["duration"]
+    assert updated.data["finish"] == task.finish_date.isoformat()
+    task_id = task.pk
+    schedule_services.task_delete(task=task, by=manager)
+    deleted = Event.objects.get(type="task.deleted")
+    assert (deleted.object_id, deleted.object_label) == (task_id, "Task 'Build'")
+
+
+def test_health_change_is_an_event(project):
+    """A refresh whose colour differs from the latest snapshot's records health.changed; the
+    first snapshot and an unchanged colour record nothing."""
+    today = project.today()
+    snapshot = kpi_snapshot_refresh(project=project, as_of=today)
+    assert not Event.objects.filter(type="health.changed").exists()
+    other = "red" if snapshot.health != "red" else "green"
+    KpiSnapshot.objects.filter(pk=snapshot.pk).update(health=other)
+    kpi_snapshot_refresh(project=project, as_of=today)
+    kpi_snapshot_refresh(project=project, as_of=today)
+    event = Event.objects.get(type="health.changed")
+    assert (event.data["from"], event.data["to"]) == (other, snapshot.health)
+    assert event.object_id == project.pk
+
+
+def test_closing_a_project_is_an_event(project, manager, viewer):
+    sign_off(project, manager, sponsor_of(project, viewer))
+    event = Event.objects.get(type="project.closed")
+    assert event.object_id == project.pk
 
 
 # --- who may see and change webhooks --------------------------------------------------------------
