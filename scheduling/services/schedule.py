@@ -5,6 +5,7 @@ the edit already carries the new dates and concurrent edits of one project queue
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime
 from collections.abc import Iterable
@@ -736,7 +737,14 @@ def task_predecessors_replace(
     project = lock_project(task.project)
     if expected is not None:
         _check_predecessors_unchanged(task, expected)
-    return _replace_predecessors(project=project, task=task, text=text, by=by)
+    change = _replace_predecessors(project=project, task=task, text=text, by=by)
+    # The task's dates after the recompute come with the change (no re-read for the event).
+    moved = copy.copy(task)
+    if task.pk in change.moved:
+        index = change.moved.index(task.pk)
+        moved.start_date, moved.finish_date = change.starts[index], change.finishes[index]
+    _record_task_event("task.updated", moved, by=by, fields=["predecessors"])
+    return change
 
 
 def _check_predecessors_unchanged(task: Task, expected: str) -> None:
