@@ -57,7 +57,7 @@ from projects.exceptions import StaleEdit
 from projects.mail import mail_queue
 from projects.models import Event, Membership, Project, Role
 from projects.queue import enqueue_on_commit
-from projects.site import absolute_url
+from projects.site import absolute_url, site_url
 
 logger = logging.getLogger(__name__)
 
@@ -334,13 +334,13 @@ def _object(event: Event) -> dict[str, Any] | None:
     return {"type": kind, "id": event.object_id, "label": event.object_label}
 
 
-def payload_for(event: Event) -> dict[str, Any]:
+def payload_for(event: Event, *, origin: str | None = None) -> dict[str, Any]:
     """The body of ``event``'s delivery (DESIGN §5): id, type, timestamp, project, the record
-    it is about, who did it, and what changed."""
+    it is about, who did it, and what changed; links start with ``origin`` (the site's)."""
     data = {key: value for key, value in (event.data or {}).items() if key != "url"}
     url = (event.data or {}).get("url")
     if url:
-        data["url"] = absolute_url(url)
+        data["url"] = f"{origin or site_url()}{url}"
     project = event.project
     return {
         "id": str(event.pk),
@@ -371,7 +371,7 @@ def webhooks_consume(events: list[Event]) -> int:
     """Make the deliveries of ``events`` (``projects.events`` consumer): one per active endpoint
     of the event's project that wants its type, queued after the commit. Idempotent: a pair
     already delivered is skipped by its unique constraint. One query when no project of the
-    events has an endpoint, three otherwise, whatever the number of events. How many new."""
+    events has an endpoint, three otherwise, whatever the number of events. How many queued."""
     wanted = [event for event in events if event.type in WEBHOOK_EVENTS]
     if not wanted:
         return 0
@@ -380,12 +380,15 @@ def webhooks_consume(events: list[Event]) -> int:
         project_id__in={event.project_id for event in wanted}, is_active=True
     ).order_by("pk"):
         hooks.setdefault(webhook.project_id, []).append(webhook)
+    if not hooks:
+        return 0
     rows = []
+    origin = site_url()  # read once (the cache, where SITE_URL is not set), not per event
     for event in wanted:
         targets = [hook for hook in hooks.get(event.project_id, ()) if hook.wants(event.type)]
         if not targets:
             continue
-        payload = payload_for(event)
+        payload = payload_for(event, origin=origin)
         rows += [
             WebhookDelivery(
                 webhook=hook,
