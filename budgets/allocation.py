@@ -13,9 +13,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-__all__ = ["Booking", "Conflict", "DayLoad", "daily_loads", "conflicts", "utilisation"]
+__all__ = [
+    "Booking",
+    "Conflict",
+    "DayLoad",
+    "OverDay",
+    "ProjectDay",
+    "WeekCell",
+    "across_projects",
+    "conflicts",
+    "daily_loads",
+    "utilisation",
+]
 
 ZERO = Decimal("0.00")
 
@@ -113,3 +125,111 @@ def utilisation(
             )
         grid[resource] = row
     return grid
+
+
+# --- across projects ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectDay:
+    """A person's hours on one date in one project: a project's ``DayLoad`` placed on its date
+    (each project counts its own working days), for the person it belongs to."""
+
+    person: str
+    project_id: int
+    date: date
+    booked: Decimal
+    task_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OverDay:
+    """A date on which a person's hours across projects exceed their capacity. ``projects``
+    holds only the projects the reader may see (id, hours, task ids); the rest is summed in
+    ``elsewhere``. ``across`` is true when no single project is over on its own."""
+
+    person: str
+    date: date
+    booked: Decimal
+    capacity: Decimal
+    projects: tuple[tuple[int, Decimal, tuple[int, ...]], ...]
+    elsewhere: Decimal
+    across: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WeekCell:
+    booked: Decimal  # on projects the reader may see
+    elsewhere: Decimal  # on the others
+    capacity: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.booked + self.elsewhere
+
+    @property
+    def ratio(self) -> Decimal | None:
+        if self.capacity == 0:
+            return None
+        return (self.total / self.capacity).quantize(Decimal("0.01"))
+
+
+def across_projects(
+    days: Iterable[ProjectDay],
+    *,
+    people: Sequence[str],
+    capacity: Mapping[str, Decimal],
+    working: Mapping[str, frozenset[date]],
+    weeks: Sequence[date],
+    visible: frozenset[int],
+) -> tuple[dict[str, list[WeekCell]], list[OverDay]]:
+    """Per person and week (``weeks`` are Mondays): hours on the visible projects, hours
+    elsewhere and capacity (hours per day × the person's working dates that week: a date that
+    is a working day of one of their projects and not a day off); and the dates, by person then
+    date, on which the hours across all projects exceed the day's capacity (0 off work)."""
+    if not weeks:
+        return {person: [] for person in people}, []
+    first, count = weeks[0], len(weeks)
+    booked = {person: [ZERO] * count for person in people}
+    elsewhere = {person: [ZERO] * count for person in people}
+    available = {person: [ZERO] * count for person in people}
+    for person in people:
+        for day in working.get(person, frozenset()):
+            week = (day - first).days // 7
+            if 0 <= week < count:
+                available[person][week] += capacity[person]
+    per_date: dict[tuple[str, date], list[ProjectDay]] = defaultdict(list)
+    for item in days:
+        if item.person in booked:
+            per_date[item.person, item.date].append(item)
+    over: list[OverDay] = []
+    for (person, day), items in sorted(per_date.items()):
+        week = (day - first).days // 7
+        if not 0 <= week < count:
+            continue
+        seen = sorted((d for d in items if d.project_id in visible), key=lambda d: d.project_id)
+        shown = sum((d.booked for d in seen), ZERO)
+        hidden = sum((d.booked for d in items if d.project_id not in visible), ZERO)
+        booked[person][week] += shown
+        elsewhere[person][week] += hidden
+        limit = capacity[person] if day in working.get(person, frozenset()) else ZERO
+        if shown + hidden > limit:
+            over.append(
+                OverDay(
+                    person=person,
+                    date=day,
+                    booked=shown + hidden,
+                    capacity=limit,
+                    projects=tuple((d.project_id, d.booked, d.task_ids) for d in seen),
+                    elsewhere=hidden,
+                    across=all(d.booked <= limit for d in items),
+                )
+            )
+    grid = {
+        person: [
+            WeekCell(booked=b, elsewhere=e, capacity=c)
+            for b, e, c in zip(booked[person], elsewhere[person], available[person], strict=True)
+        ]
+        for person in people
+    }
+    return grid, over

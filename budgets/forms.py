@@ -189,6 +189,28 @@ class UtilisationForm(forms.Form):
     )
 
 
+class PortfolioUtilisationForm(forms.Form):
+    """The portfolio heat map's weeks (ISO weeks of ``start`` to ``end``) and role filter."""
+
+    start = forms.DateField(label="From the week of", widget=DateInput(), required=False)
+    end = forms.DateField(label="To the week of", widget=DateInput(), required=False)
+    # A role is any text (roles are free text per resource); the page offers the roles found.
+    role = forms.CharField(label="Role", required=False, max_length=120, widget=forms.Select)
+
+    def offer_roles(self, roles: list[str]) -> None:
+        self.fields["role"].widget.choices = [("", "Every role"), *((r, r) for r in roles)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The last week is before the first.")
+            elif (end - start).days > 7 * 104:
+                self.add_error("end", "Show at most 104 weeks at once.")
+        return data
+
+
 class LevellingForm(forms.Form):
     allow_past_float = forms.BooleanField(
         required=False,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from budgets.views import budget, earned_value, levelling, resources, timesheet
+from budgets.views import budget, earned_value, levelling, portfolio, resources, timesheet
 
 app_name = "budgets"
 
@@ -12,6 +12,8 @@ R = f"{B}resources/<int:resource_pk>/"
 urlpatterns = [
     # My week across every project (budgets/views/timesheet.py): not under one project.
     path("timesheet/", timesheet.timesheet, name="timesheet"),
+    # People × weeks across every project I can see (budgets/views/portfolio.py).
+    path("portfolio/utilisation/", portfolio.utilisation, name="portfolio_utilisation"),
     # --- The budget, actual costs and commitments (budgets/views/budget.py) ---
     path(B, budget.budget, name="budget"),
     path(f"{B}lines/<int:line_pk>/edit/", budget.line_edit, name="line_edit"),

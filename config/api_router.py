@@ -12,6 +12,7 @@ from rest_framework.routers import DynamicRoute, Route, SimpleRouter
 from budgets.api import budget as budget_api
 from budgets.api import costs as costs_api
 from budgets.api import levelling as levelling_api
+from budgets.api import portfolio as portfolio_api
 from budgets.api import resources as resources_api
 from budgets.api import timesheets as timesheets_api
 from interchange import api as interchange_api
@@ -268,5 +269,10 @@ urlpatterns = [
     path("me/", auth_api.MeView.as_view(), name="me"),
     path("calendar-feed/", interchange_api.CalendarFeedView.as_view(), name="calendar-feed"),
     path("timesheets/", timesheets_api.TimesheetView.as_view(), name="timesheets"),
+    path(
+        "portfolio/utilisation/",
+        portfolio_api.PortfolioUtilisationView.as_view(),
+        name="portfolio-utilisation",
+    ),
     *router.urls,
 ]

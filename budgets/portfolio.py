@@ -1,0 +1,280 @@
+"""The portfolio utilisation heat map: people × ISO weeks across every project a reader can see,
+and the days on which a person's hours across projects exceed their capacity.
+
+A person is a user linked to resources (one per project); a resource without a user is a row of
+its own. Each project's bookings are loaded day by day with ``allocation.daily_loads`` on that
+project's calendar (the per-project heat map's computation), placed on their dates, and summed
+across projects by ``allocation.across_projects``.
+
+Visibility: rows are the people with a resource in a project the reader can see
+(``projects_for``). Their hours on other projects count towards their load, but only as a sum
+("booked elsewhere"): no name, key, id or task of such a project leaves this module.
+
+A fixed number of queries (seven) whatever the number of people, projects and weeks.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+
+from budgets import allocation
+from budgets.models import Assignment, DayOff, Resource
+from budgets.selectors import _calendars
+from projects.clock import today
+from projects.models import Project
+from projects.selectors import projects_for
+
+ZERO = Decimal("0.00")
+MAX_WEEKS = 104
+DEFAULT_WEEKS = 13  # this week and the next twelve
+
+
+def monday_of(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def default_window(
+    start: datetime.date | None = None, end: datetime.date | None = None
+) -> tuple[datetime.date, datetime.date]:
+    """The weeks shown when not given: from this week (or ``start``) twelve more weeks; an end
+    alone before this week starts there."""
+    start = start or monday_of(today())
+    end = end or start + datetime.timedelta(weeks=DEFAULT_WEEKS - 1)
+    return min(start, end), end
+
+
+@dataclass
+class Person:
+    key: str  # "u<user id>" or "r<resource id>"
+    name: str
+    user_id: int | None
+    roles: list[str]
+    capacity_per_day: Decimal
+    capacity_note: str = ""
+    cells: list[allocation.WeekCell] = field(default_factory=list)
+
+
+@dataclass
+class OverAllocation:
+    person: Person
+    date: datetime.date
+    booked: Decimal
+    capacity: Decimal
+    elsewhere: Decimal
+    across: bool
+    # Visible projects only: {"id", "key", "name", "hours", "tasks": [(id, name)]}
+    projects: list[dict[str, Any]]
+
+
+@dataclass
+class Utilisation:
+    start: datetime.date
+    end: datetime.date
+    weeks: list[datetime.date]
+    people: list[Person]
+    over: list[OverAllocation]
+    roles: list[str]
+
+
+def _hours(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def portfolio_utilisation(
+    user: AbstractBaseUser,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    role: str = "",
+) -> Utilisation:
+    """People × ISO weeks from the week of ``start`` to the week of ``end``: hours booked on
+    the projects ``user`` can see, hours booked elsewhere, capacity; and the over-allocated
+    days. ``role`` keeps the people with that role (``Resource.role``) on a visible project."""
+    first, last = monday_of(start), monday_of(end)
+    weeks = [first + datetime.timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
+    window_end = last + datetime.timedelta(days=6)
+    visible = set(projects_for(user).values_list("id", flat=True))
+    shared_users = Resource.objects.filter(
+        project_id__in=visible, kind=Resource.Kind.PERSON, user__isnull=False
+    ).values("user_id")
+    resources = list(
+        Resource.objects.filter(kind=Resource.Kind.PERSON)
+        .filter(Q(project_id__in=visible) | Q(user_id__in=shared_users))
+        .values(
+            "id",
+            "project_id",
+            "user_id",
+            "name",
+            "role",
+            "capacity_hours",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+        )
+    )
+    project_rows = list(
+        Project.objects.filter(pk__in={r["project_id"] for r in resources}).values(
+            "id", "key", "name", "start_date"
+        )
+    )
+    calendars = _calendars(project_rows)
+    # Only the visible projects' names and keys are kept.
+    names = {p["id"]: (p["key"], p["name"]) for p in project_rows if p["id"] in visible}
+
+    person_of: dict[int, str] = {}
+    people: dict[str, Person] = {}
+    capacities: dict[str, set[Decimal]] = defaultdict(set)
+    for r in sorted(resources, key=lambda r: r["id"]):
+        key = f"u{r['user_id']}" if r["user_id"] else f"r{r['id']}"
+        person_of[r["id"]] = key
+        if key not in people:
+            if r["user_id"]:
+                full = f"{r['user__first_name']} {r['user__last_name']}".strip()
+                name = full or r["user__username"]
+            else:
+                name = f"{r['name']} ({names[r['project_id']][0]})"
+            people[key] = Person(
+                key=key, name=name, user_id=r["user_id"], roles=[], capacity_per_day=ZERO
+            )
+        person = people[key]
+        capacities[key].add(r["capacity_hours"])
+        person.capacity_per_day = max(person.capacity_per_day, r["capacity_hours"])
+        if r["project_id"] in visible and r["role"] and r["role"] not in person.roles:
+            person.roles.append(r["role"])
+    for key, values in capacities.items():
+        if len(values) > 1:
+            low, high = min(values), max(values)
+            people[key].capacity_note = (
+                f"Capacity differs between projects ({_hours(low)}–{_hours(high)} h a day); "
+                f"the largest is used."
+            )
+    all_roles = sorted({r for p in people.values() for r in p.roles}, key=str.lower)
+    if role:
+        people = {k: p for k, p in people.items() if role.lower() in (x.lower() for x in p.roles)}
+
+    # Working dates of each project in the window, and its day index -> date.
+    dates_of: dict[int, dict[int, datetime.date]] = {}
+    for pk, calendar in calendars.items():
+        index = {}
+        day = first
+        while day <= window_end:
+            if calendar.is_working_day(day):
+                index[calendar.date_to_index(day)] = day
+            day += datetime.timedelta(days=1)
+        dates_of[pk] = index
+
+    off: dict[str, set[datetime.date]] = defaultdict(set)
+    off_index: dict[int, set[int]] = defaultdict(set)
+    project_of = {r["id"]: r["project_id"] for r in resources}
+    for resource_id, day in DayOff.objects.filter(
+        resource_id__in=list(project_of), date__gte=first, date__lte=window_end
+    ).values_list("resource_id", "date"):
+        off[person_of[resource_id]].add(day)
+        calendar = calendars[project_of[resource_id]]
+        if calendar.is_working_day(day):
+            off_index[resource_id].add(calendar.date_to_index(day))
+    working: dict[str, set[datetime.date]] = defaultdict(set)
+    for r in resources:
+        working[person_of[r["id"]]].update(dates_of[r["project_id"]].values())
+    for key, days in off.items():
+        working[key] -= days
+
+    capacity_of = {r["id"]: r["capacity_hours"] for r in resources}
+    bookings: dict[int, list[allocation.Booking]] = defaultdict(list)
+    task_names: dict[int, str] = {}
+    for row in Assignment.objects.filter(
+        resource_id__in=[pk for pk, key in person_of.items() if key in people],
+        task__early_start__isnull=False,
+        task__start_date__lte=window_end,
+        task__finish_date__gte=first,
+    ).values(
+        "resource_id",
+        "task_id",
+        "project_id",
+        "units",
+        "task__early_start",
+        "task__duration",
+        "task__name",
+    ):
+        project_id = row["project_id"]
+        if project_id in visible:
+            task_names[row["task_id"]] = row["task__name"]
+        index = dates_of[project_id]
+        if not index:
+            continue
+        low, high = min(index), max(index) + 1
+        begin = max(row["task__early_start"], low)
+        finish = min(row["task__early_start"] + row["task__duration"], high)
+        if finish <= begin:
+            continue
+        bookings[project_id].append(
+            allocation.Booking(
+                resource_id=row["resource_id"],
+                task_id=row["task_id"],
+                start=begin,
+                duration=finish - begin,
+                hours_per_day=capacity_of[row["resource_id"]] * row["units"] / 100,
+            )
+        )
+    days_off = {pk: frozenset(v) for pk, v in off_index.items()}
+    days: list[allocation.ProjectDay] = []
+    for project_id, project_bookings in bookings.items():
+        index = dates_of[project_id]
+        loads = allocation.daily_loads(
+            project_bookings,
+            capacity=capacity_of,
+            days_off=days_off,
+        )
+        days.extend(
+            allocation.ProjectDay(
+                person=person_of[load.resource_id],
+                project_id=project_id,
+                date=index[load.day],
+                booked=load.booked,
+                task_ids=load.task_ids,
+            )
+            for load in loads
+        )
+
+    ordered = sorted(people.values(), key=lambda p: (p.name.lower(), p.key))
+    grid, over_days = allocation.across_projects(
+        days,
+        people=[p.key for p in ordered],
+        capacity={p.key: p.capacity_per_day for p in ordered},
+        working={key: frozenset(v) for key, v in working.items()},
+        weeks=weeks,
+        visible=frozenset(visible),
+    )
+    for person in ordered:
+        person.cells = grid[person.key]
+    over = [
+        OverAllocation(
+            person=people[o.person],
+            date=o.date,
+            booked=o.booked,
+            capacity=o.capacity,
+            elsewhere=o.elsewhere,
+            across=o.across,
+            projects=[
+                {
+                    "id": pk,
+                    "key": names[pk][0],
+                    "name": names[pk][1],
+                    "hours": hours,
+                    "tasks": [(t, task_names[t]) for t in task_ids],
+                }
+                for pk, hours, task_ids in o.projects
+            ],
+        )
+        for o in over_days
+    ]
+    return Utilisation(
+        start=first, end=window_end, weeks=weeks, people=ordered, over=over, roles=all_roles
+    )
