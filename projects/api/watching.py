@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -53,6 +54,8 @@ class WatchViewSet(ProjectSingletonViewSet):
 
     @extend_schema(summary="Watch the record, or stop watching it")
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if self.project.is_closed:  # nothing happens in a closed project: nothing to follow
+            raise PermissionDenied(f"{self.project.key} is closed and read-only.")
         body = WatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         watching = watch_set(

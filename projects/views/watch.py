@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +18,8 @@ def record_watch(request: HttpRequest, pk: int, resource: str, record_pk: int) -
     project, refused = door(request, pk, ("POST",), need=Role.VIEWER)
     if refused:
         return refused
+    if project.is_closed:  # nothing happens in a closed project: nothing to follow
+        raise PermissionDenied(f"{project.key} is closed and read-only.")
     kind, record = watched_record(project, resource, record_pk)
     watching = watch_set(
         project=project, record=record, user=request.user, watching=request.POST.get("watch") == "1"

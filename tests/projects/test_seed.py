@@ -3,7 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from projects.models import Membership, Project, Role
+from projects.events import dispatch
+from projects.models import Event, Membership, Notification, OutgoingMail, Project, Role
 from projects.selectors import projects_for
 
 
@@ -39,6 +40,13 @@ def test_seed_demo_loads_five_projects_for_the_demo_manager_and_is_idempotent(
     }
     assert Membership.objects.filter(role=Role.VIEWER).exists()
     assert set(mine.values_list("stage", flat=True)) >= {"closing", "closed"}
+
+    # The demo's assignments are news in Charter (and the team's morning digest), not a
+    # hundred e-mails sent while seeding.
+    assert Event.objects.filter(type__endswith=".assigned").exists()
+    dispatch(list(Event.objects.values_list("pk", flat=True)))
+    assert Notification.objects.filter(reason="assigned").exists()
+    assert not OutgoingMail.objects.filter(key__startswith="notification:").exists()
 
 
 @pytest.mark.django_db

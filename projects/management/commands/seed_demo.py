@@ -19,7 +19,10 @@ from django.db import transaction
 
 from projects import clock, services
 from projects.demo import DemoContext, demo_seeders, demo_shift
-from projects.models import Membership, Project, Role
+from projects.models import Membership, NotificationPreference, Project, Role
+from projects.services.notifications import DEFAULT_CHANNELS
+
+Channel = NotificationPreference.Channel
 
 DEMO_PASSWORD = "charter-demo"
 
@@ -224,4 +227,14 @@ class Command(BaseCommand):
         if created or reset_password:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
+        if created:
+            # The demo team reads its news in Charter and in the morning digest: seeding the
+            # demo's assignments must not send a hundred e-mails to example.com addresses.
+            NotificationPreference.objects.bulk_create(
+                [
+                    NotificationPreference(user=user, reason=reason, channel=Channel.DIGEST)
+                    for reason, channel in DEFAULT_CHANNELS.items()
+                    if channel == Channel.EMAIL
+                ]
+            )
         return user
