@@ -13,15 +13,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "Booking",
     "Conflict",
     "DayLoad",
     "OverDay",
-    "ProjectDay",
     "WeekCell",
     "across_projects",
     "conflicts",
@@ -131,25 +133,13 @@ def utilisation(
 
 
 @dataclass(frozen=True, slots=True)
-class ProjectDay:
-    """A person's hours on one date in one project: a project's ``DayLoad`` placed on its date
-    (each project counts its own working days), for the person it belongs to."""
-
-    person: str
-    project_id: int
-    date: date
-    booked: Decimal
-    task_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class OverDay:
     """A date on which a person's hours across projects exceed their capacity. ``projects``
     holds only the projects the reader may see (id, hours, task ids); the rest is summed in
     ``elsewhere``. ``across`` is true when no single project is over on its own."""
 
-    person: str
-    date: date
+    person: int
+    date: int  # day offset in the window
     booked: Decimal
     capacity: Decimal
     projects: tuple[tuple[int, Decimal, tuple[int, ...]], ...]
@@ -174,62 +164,130 @@ class WeekCell:
         return (self.total / self.capacity).quantize(Decimal("0.01"))
 
 
+SCALE = 10_000  # hours are exact in 1/10,000 h: capacity has 2 places, units are whole %
+
+
+@lru_cache(maxsize=4096)
+def _hours(scaled: int) -> Decimal:
+    """Scaled hours as a Decimal to the hundredth (a few distinct values repeat by the
+    thousand: cached)."""
+    return (Decimal(scaled) / SCALE).quantize(ZERO)
+
+
+def _by_project(
+    items: list[tuple[int, Decimal, tuple[int, ...]]] | None,
+) -> tuple[tuple[int, Decimal, tuple[int, ...]], ...]:
+    if not items:
+        return ()
+    return tuple(sorted(items)) if len(items) > 1 else (items[0],)
+
+
 def across_projects(
-    days: Iterable[ProjectDay],
+    bookings: Sequence[Booking],
     *,
-    people: Sequence[str],
-    capacity: Mapping[str, Decimal],
-    working: Mapping[str, frozenset[date]],
-    weeks: Sequence[date],
+    person_of: Mapping[int, int],
+    project_of: Mapping[int, int],
+    day_offsets: Mapping[int, tuple[int, Sequence[int]]],
+    capacity: Sequence[Decimal],
+    working: npt.NDArray[np.bool_],
     visible: frozenset[int],
-) -> tuple[dict[str, list[WeekCell]], list[OverDay]]:
-    """Per person and week (``weeks`` are Mondays): hours on the visible projects, hours
-    elsewhere and capacity (hours per day × the person's working dates that week: a date that
-    is a working day of one of their projects and not a day off); and the dates, by person then
-    date, on which the hours across all projects exceed the day's capacity (0 off work)."""
-    if not weeks:
-        return {person: [] for person in people}, []
-    first, count = weeks[0], len(weeks)
-    booked = {person: [ZERO] * count for person in people}
-    elsewhere = {person: [ZERO] * count for person in people}
-    available = {person: [ZERO] * count for person in people}
-    for person in people:
-        for day in working.get(person, frozenset()):
-            week = (day - first).days // 7
-            if 0 <= week < count:
-                available[person][week] += capacity[person]
-    per_date: dict[tuple[str, date], list[ProjectDay]] = defaultdict(list)
-    for item in days:
-        if item.person in booked:
-            per_date[item.person, item.date].append(item)
-    over: list[OverDay] = []
-    for (person, day), items in sorted(per_date.items()):
-        week = (day - first).days // 7
-        if not 0 <= week < count:
-            continue
-        seen = sorted((d for d in items if d.project_id in visible), key=lambda d: d.project_id)
-        shown = sum((d.booked for d in seen), ZERO)
-        hidden = sum((d.booked for d in items if d.project_id not in visible), ZERO)
-        booked[person][week] += shown
-        elsewhere[person][week] += hidden
-        limit = capacity[person] if day in working.get(person, frozenset()) else ZERO
-        if shown + hidden > limit:
-            over.append(
-                OverDay(
-                    person=person,
-                    date=day,
-                    booked=shown + hidden,
-                    capacity=limit,
-                    projects=tuple((d.project_id, d.booked, d.task_ids) for d in seen),
-                    elsewhere=hidden,
-                    across=all(d.booked <= limit for d in items),
-                )
-            )
-    grid = {
-        person: [
-            WeekCell(booked=b, elsewhere=e, capacity=c)
-            for b, e, c in zip(booked[person], elsewhere[person], available[person], strict=True)
+) -> tuple[list[list[WeekCell]], list[OverDay]]:
+    """Per person and week: hours on the visible projects, hours elsewhere, capacity; and the
+    days, by person then day, on which the hours across all projects exceed the day's capacity.
+
+    The window is ``working.shape[1]`` days from a Monday (whole weeks); ``working[p, d]`` says
+    whether day ``d`` is a working day of person ``p`` (of one of their projects, not off).
+    Bookings are in each project's working-day indexes, as for ``daily_loads`` (the same rule:
+    ``hours_per_day`` on each day ``[start, start + duration)``); ``day_offsets[project]`` is
+    ``(first index, the window day of each index from it)``. ``person_of`` and ``project_of``
+    map resources to person rows and projects. Days are summed as arrays (numpy): at 12,000
+    assignments over a year the per-day dictionaries took 4–5 s, the arrays well under one.
+    """
+    people, days = working.shape
+    resources = sorted(person_of)
+    row = {r: n for n, r in enumerate(resources)}
+    width = max((len(offsets) for _, offsets in day_offsets.values()), default=0)
+    cap = np.array([int(c * SCALE) for c in capacity], dtype=np.int64)
+    limit = np.where(working, cap[:, None], 0)
+    weeks = days // 7
+    available = limit.reshape(people, weeks, 7).sum(axis=2)
+    shown = np.zeros((people, days), dtype=np.int64)
+    hidden = np.zeros((people, days), dtype=np.int64)
+    over_alone = np.zeros((people, days), dtype=bool)
+    spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    if resources and width and bookings:
+        offsets = np.full((len(resources), width), -1, dtype=np.int64)
+        for r, n in row.items():
+            project_offsets = day_offsets[project_of[r]][1]
+            offsets[n, : len(project_offsets)] = project_offsets
+        diff = np.zeros((len(resources), width + 1), dtype=np.int64)
+        rows, begins, ends, hours = [], [], [], []
+        for b in bookings:
+            first = day_offsets[project_of[b.resource_id]][0]
+            begin, end = b.start - first, b.start + b.duration - first
+            rows.append(row[b.resource_id])
+            begins.append(begin)
+            ends.append(end)
+            hours.append(int(b.hours_per_day * SCALE))
+            spans[b.resource_id].append((begin, end, b.task_id))
+        np.add.at(diff, (rows, begins), hours)
+        np.add.at(diff, (rows, ends), np.negative(hours))
+        load = np.cumsum(diff[:, :width], axis=1)
+        rr, kk = np.nonzero((load != 0) & (offsets >= 0))
+        values, dd = load[rr, kk], offsets[rr, kk]
+        pp = np.array([person_of[resources[n]] for n in range(len(resources))])[rr]
+        seen = np.array([project_of[r] in visible for r in resources])[rr]
+        np.add.at(shown, (pp[seen], dd[seen]), values[seen])
+        np.add.at(hidden, (pp[~seen], dd[~seen]), values[~seen])
+        alone = values > limit[pp, dd]
+        over_alone[pp[alone], dd[alone]] = True
+    total = shown + hidden
+    over = total > limit
+    details: dict[tuple[int, int], list[tuple[int, Decimal, tuple[int, ...]]]] = defaultdict(list)
+    if spans:
+        pick = np.nonzero(seen & over[pp, dd])[0]
+        for r, k, p, d, value in zip(
+            rr[pick].tolist(),
+            kk[pick].tolist(),
+            pp[pick].tolist(),
+            dd[pick].tolist(),
+            values[pick].tolist(),
+            strict=True,
+        ):
+            resource = resources[r]
+            tasks = [t for b, e, t in spans[resource] if b <= k < e]
+            if len(tasks) > 1:
+                tasks.sort()
+            details[p, d].append((project_of[resource], _hours(value), tuple(tasks)))
+    op, od = np.nonzero(over)
+    over_days = [
+        OverDay(
+            person=p,
+            date=d,
+            booked=_hours(booked),
+            capacity=_hours(cap_day),
+            projects=_by_project(details.get((p, d))),
+            elsewhere=_hours(other),
+            across=not alone,
+        )
+        for p, d, booked, cap_day, other, alone in zip(
+            op.tolist(),
+            od.tolist(),
+            total[op, od].tolist(),
+            limit[op, od].tolist(),
+            hidden[op, od].tolist(),
+            over_alone[op, od].tolist(),
+            strict=True,
+        )
+    ]
+    booked_weeks = shown.reshape(people, weeks, 7).sum(axis=2).tolist()
+    hidden_weeks = hidden.reshape(people, weeks, 7).sum(axis=2).tolist()
+    available_weeks = available.tolist()
+    grid = [
+        [
+            WeekCell(booked=_hours(b), elsewhere=_hours(e), capacity=_hours(c))
+            for b, e, c in zip(booked_weeks[p], hidden_weeks[p], available_weeks[p], strict=True)
         ]
-        for person in people
-    }
-    return grid, over
+        for p in range(people)
+    ]
+    return grid, over_days

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 
@@ -159,38 +160,41 @@ def portfolio_utilisation(
     if role:
         people = {k: p for k, p in people.items() if role.lower() in (x.lower() for x in p.roles)}
 
-    # Working dates of each project in the window, and its day index -> date.
-    dates_of: dict[int, dict[int, datetime.date]] = {}
+    # Each project's working days in the window: its first index there, and the window day
+    # (0 = the first Monday) of each index from it.
+    span = (window_end - first).days + 1
+    day_offsets: dict[int, tuple[int, list[int]]] = {}
+    working_of: dict[int, np.ndarray] = {}
+    weekday = (np.arange(span) % 7) + 1  # ISO weekdays from the first Monday
     for pk, calendar in calendars.items():
-        index = {}
-        day = first
-        while day <= window_end:
-            if calendar.is_working_day(day):
-                index[calendar.date_to_index(day)] = day
-            day += datetime.timedelta(days=1)
-        dates_of[pk] = index
+        mask = np.isin(weekday, list(calendar.working_weekdays))
+        for holiday in calendar.holidays:
+            if first <= holiday <= window_end:
+                mask[(holiday - first).days] = False
+        day_offsets[pk] = (calendar.date_to_index(first), np.flatnonzero(mask).tolist())
+        working_of[pk] = mask
 
-    off: dict[str, set[datetime.date]] = defaultdict(set)
-    off_index: dict[int, set[int]] = defaultdict(set)
-    project_of = {r["id"]: r["project_id"] for r in resources}
-    for resource_id, day in DayOff.objects.filter(
-        resource_id__in=list(project_of), date__gte=first, date__lte=window_end
-    ).values_list("resource_id", "date"):
-        off[person_of[resource_id]].add(day)
-        calendar = calendars[project_of[resource_id]]
-        if calendar.is_working_day(day):
-            off_index[resource_id].add(calendar.date_to_index(day))
-    working: dict[str, set[datetime.date]] = defaultdict(set)
+    ordered = sorted(people.values(), key=lambda p: (p.name.lower(), p.key))
+    position = {p.key: n for n, p in enumerate(ordered)}
+    working = np.zeros((len(ordered), span), dtype=bool)
+    project_of: dict[int, int] = {}
+    person_row: dict[int, int] = {}
     for r in resources:
-        working[person_of[r["id"]]].update(dates_of[r["project_id"]].values())
-    for key, days in off.items():
-        working[key] -= days
+        key = person_of[r["id"]]
+        if key in position:
+            project_of[r["id"]] = r["project_id"]
+            person_row[r["id"]] = position[key]
+            working[position[key]] |= working_of[r["project_id"]]
+    for resource_id, day in DayOff.objects.filter(
+        resource_id__in=list(person_row), date__gte=first, date__lte=window_end
+    ).values_list("resource_id", "date"):
+        working[person_row[resource_id], (day - first).days] = False
 
     capacity_of = {r["id"]: r["capacity_hours"] for r in resources}
-    bookings: dict[int, list[allocation.Booking]] = defaultdict(list)
+    bookings: list[allocation.Booking] = []
     task_names: dict[int, str] = {}
     for row in Assignment.objects.filter(
-        resource_id__in=[pk for pk, key in person_of.items() if key in people],
+        resource_id__in=list(person_row),
         task__early_start__isnull=False,
         task__start_date__lte=window_end,
         task__finish_date__gte=first,
@@ -206,15 +210,12 @@ def portfolio_utilisation(
         project_id = row["project_id"]
         if project_id in visible:
             task_names[row["task_id"]] = row["task__name"]
-        index = dates_of[project_id]
-        if not index:
-            continue
-        low, high = min(index), max(index) + 1
+        low, offsets = day_offsets[project_id]
         begin = max(row["task__early_start"], low)
-        finish = min(row["task__early_start"] + row["task__duration"], high)
+        finish = min(row["task__early_start"] + row["task__duration"], low + len(offsets))
         if finish <= begin:
             continue
-        bookings[project_id].append(
+        bookings.append(
             allocation.Booking(
                 resource_id=row["resource_id"],
                 task_id=row["task_id"],
@@ -223,55 +224,40 @@ def portfolio_utilisation(
                 hours_per_day=capacity_of[row["resource_id"]] * row["units"] / 100,
             )
         )
-    days_off = {pk: frozenset(v) for pk, v in off_index.items()}
-    days: list[allocation.ProjectDay] = []
-    for project_id, project_bookings in bookings.items():
-        index = dates_of[project_id]
-        loads = allocation.daily_loads(
-            project_bookings,
-            capacity=capacity_of,
-            days_off=days_off,
-        )
-        days.extend(
-            allocation.ProjectDay(
-                person=person_of[load.resource_id],
-                project_id=project_id,
-                date=index[load.day],
-                booked=load.booked,
-                task_ids=load.task_ids,
-            )
-            for load in loads
-        )
-
-    ordered = sorted(people.values(), key=lambda p: (p.name.lower(), p.key))
     grid, over_days = allocation.across_projects(
-        days,
-        people=[p.key for p in ordered],
-        capacity={p.key: p.capacity_per_day for p in ordered},
-        working={key: frozenset(v) for key, v in working.items()},
-        weeks=weeks,
+        bookings,
+        person_of=person_row,
+        project_of=project_of,
+        day_offsets=day_offsets,
+        capacity=[p.capacity_per_day for p in ordered],
+        working=working,
         visible=frozenset(visible),
     )
-    for person in ordered:
-        person.cells = grid[person.key]
+    for person, cells in zip(ordered, grid, strict=True):
+        person.cells = cells
+    shown: dict[tuple, dict[str, Any]] = {}  # one entry per project, hours and tasks
+
+    def _project(pk: int, hours: Decimal, task_ids: tuple[int, ...]) -> dict[str, Any]:
+        entry = shown.get((pk, hours, task_ids))
+        if entry is None:
+            entry = shown[pk, hours, task_ids] = {
+                "id": pk,
+                "key": names[pk][0],
+                "name": names[pk][1],
+                "hours": hours,
+                "tasks": [(t, task_names[t]) for t in task_ids],
+            }
+        return entry
+
     over = [
         OverAllocation(
-            person=people[o.person],
-            date=o.date,
+            person=ordered[o.person],
+            date=first + datetime.timedelta(days=o.date),
             booked=o.booked,
             capacity=o.capacity,
             elsewhere=o.elsewhere,
             across=o.across,
-            projects=[
-                {
-                    "id": pk,
-                    "key": names[pk][0],
-                    "name": names[pk][1],
-                    "hours": hours,
-                    "tasks": [(t, task_names[t]) for t in task_ids],
-                }
-                for pk, hours, task_ids in o.projects
-            ],
+            projects=[_project(*item) for item in o.projects],
         )
         for o in over_days
     ]
