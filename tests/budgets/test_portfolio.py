@@ -218,3 +218,30 @@ def test_api_refuses_bad_dates_and_anonymous(api_client, api_for, manager):
     assert bad.status_code == 400 and "end" in bad.json()
     bad = api_for(manager).get("/api/v1/portfolio/utilisation/", {"start": "soon"})
     assert bad.status_code == 400 and "start" in bad.json()
+
+
+def test_portfolio_of_one_project_matches_its_own_heat_map(project, manager, member):
+    """On a single project, the portfolio's hours and capacity per week are the project's own
+    heat map's (the same booking rule, days off included)."""
+    a = schedule_services.task_create(project=project, by=manager, name="A", duration=7)
+    b = schedule_services.task_create(project=project, by=manager, name="B", duration=4)
+    schedule_services.dependency_add(project=project, by=manager, predecessor=a, successor=b)
+    mo = services.resource_create(project=project, by=manager, name="Mo", user=member)
+    maria = services.resource_create(
+        project=project, by=manager, name="Maria", user=manager, capacity_hours="6"
+    )
+    services.assignment_add(task=a, resource=mo, by=manager, units=75)
+    services.assignment_add(task=b, resource=mo, by=manager, units=150)
+    services.assignment_add(task=a, resource=maria, by=manager, units=50)
+    services.day_off_add(resource=mo, by=manager, date=D(2026, 1, 13))
+    grid = selectors.utilisation_grid(project, start=WEEK, weeks=4)
+    own = {
+        row["resource"].user_id: [(c["booked"], c["capacity"]) for c in row["cells"]]
+        for row in grid["rows"]
+    }
+    heat = _heat(manager, end=WEEK + datetime.timedelta(weeks=3))
+    across = {p.user_id: [(c.booked, c.capacity) for c in p.cells] for p in heat.people}
+    assert across == own
+    assert [o.date for o in heat.over if o.person.user_id == member.pk] == [
+        c["date"] for c in selectors.conflicts_of(project) if c["resource"].pk == mo.pk
+    ]
