@@ -94,14 +94,20 @@ def portfolio_utilisation(
     start: datetime.date,
     end: datetime.date,
     role: str = "",
+    project: Project | None = None,
 ) -> Utilisation:
     """People × ISO weeks from the week of ``start`` to the week of ``end``: hours booked on
     the projects ``user`` can see, hours booked elsewhere, capacity; and the over-allocated
-    days. ``role`` keeps the people with that role (``Resource.role``) on a visible project."""
+    days. ``role`` keeps the people with that role (``Resource.role``) on a visible project.
+    With ``project`` (one the user can see), the rows are its people and every other project
+    counts as elsewhere: a project page's view of its people's load on other projects."""
     first, last = monday_of(start), monday_of(end)
     weeks = [first + datetime.timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
     window_end = last + datetime.timedelta(days=6)
-    visible = set(projects_for(user).values_list("id", flat=True))
+    readable = projects_for(user)
+    if project is not None:
+        readable = readable.filter(pk=project.pk)
+    visible = set(readable.values_list("id", flat=True))
     shared_users = Resource.objects.filter(
         project_id__in=visible, kind=Resource.Kind.PERSON, user__isnull=False
     ).values("user_id")

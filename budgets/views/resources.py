@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from budgets import selectors, services
+from budgets import portfolio, selectors, services
 from budgets.forms import (
     AssignmentForm,
     AssignmentUnitsForm,
@@ -335,9 +335,21 @@ def utilisation(request: HttpRequest, pk: int) -> HttpResponse:
     start = monday_of(data.get("start") or default_start)
     weeks = data.get("weeks") or 12
     grid = selectors.utilisation_grid(project, start=start, weeks=weeks)
+    elsewhere = {}
+    if any(row["resource"].user_id for row in grid["rows"]):
+        # Their hours on other projects, as a sum without names (the reader may not see them).
+        others = portfolio.portfolio_utilisation(
+            request.user,
+            start=start,
+            end=start + datetime.timedelta(weeks=weeks - 1),
+            project=project,
+        )
+        elsewhere = {p.user_id: [c.elsewhere for c in p.cells] for p in others.people}
     for row in grid["rows"]:
-        for week, cell in zip(grid["weeks"], row["cells"], strict=True):
+        hours_elsewhere = elsewhere.get(row["resource"].user_id) or [0] * len(grid["weeks"])
+        for week, cell, other in zip(grid["weeks"], row["cells"], hours_elsewhere, strict=True):
             cell["week"] = week
+            cell["elsewhere"] = other
             ratio = cell["ratio"]
             cell["percent"] = None if ratio is None else int((ratio * 100).to_integral_value())
             cell["band"] = heat(ratio)

@@ -245,3 +245,17 @@ def test_portfolio_of_one_project_matches_its_own_heat_map(project, manager, mem
     assert [o.date for o in heat.over if o.person.user_id == member.pk] == [
         c["date"] for c in selectors.conflicts_of(project) if c["resource"].pk == mo.pk
     ]
+
+
+def test_project_heat_map_shows_load_elsewhere_without_names(worked, member, client_for):
+    """CLOUD's own heat map shows Aisha's 20 h on SOC2 as "booked elsewhere 20 h" to Mo, who
+    is not a member of SOC2, and nothing of SOC2 itself."""
+    response = client_for(member).get(
+        reverse("budgets:utilisation", args=[worked["cloud"].pk]),
+        {"start": "2026-01-05", "weeks": "4"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "booked elsewhere 20 h" in page
+    for secret in SECRETS:
+        assert secret not in page
