@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -179,7 +180,7 @@ def _by_project(
 ) -> tuple[tuple[int, Decimal, tuple[int, ...]], ...]:
     if not items:
         return ()
-    return tuple(sorted(items)) if len(items) > 1 else (items[0],)
+    return tuple(sorted(items, key=itemgetter(0))) if len(items) > 1 else (items[0],)
 
 
 def across_projects(

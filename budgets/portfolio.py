@@ -62,7 +62,7 @@ class Person:
     cells: list[allocation.WeekCell] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class OverAllocation:
     person: Person
     date: datetime.date
@@ -241,24 +241,20 @@ def portfolio_utilisation(
     )
     for person, cells in zip(ordered, grid, strict=True):
         person.cells = cells
-    shown: dict[tuple, dict[str, Any]] = {}  # one entry per project, hours and tasks
+    tasks_of: dict[tuple[int, ...], list[tuple[int, str]]] = {}
 
     def _project(pk: int, hours: Decimal, task_ids: tuple[int, ...]) -> dict[str, Any]:
-        entry = shown.get((pk, hours, task_ids))
-        if entry is None:
-            entry = shown[pk, hours, task_ids] = {
-                "id": pk,
-                "key": names[pk][0],
-                "name": names[pk][1],
-                "hours": hours,
-                "tasks": [(t, task_names[t]) for t in task_ids],
-            }
-        return entry
+        tasks = tasks_of.get(task_ids)
+        if tasks is None:
+            tasks = tasks_of[task_ids] = [(t, task_names[t]) for t in task_ids]
+        key, name = names[pk]
+        return {"id": pk, "key": key, "name": name, "hours": hours, "tasks": tasks}
 
+    dates = [first + datetime.timedelta(days=d) for d in range(span)]
     over = [
         OverAllocation(
             person=ordered[o.person],
-            date=first + datetime.timedelta(days=o.date),
+            date=dates[o.date],
             booked=o.booked,
             capacity=o.capacity,
             elsewhere=o.elsewhere,
