@@ -259,3 +259,34 @@ def test_project_heat_map_shows_load_elsewhere_without_names(worked, member, cli
     assert "booked elsewhere 20 h" in page
     for secret in SECRETS:
         assert secret not in page
+
+
+def test_project_heat_map_with_people_elsewhere_keeps_a_flat_query_count(
+    worked, manager, client_for
+):
+    """The project page's "booked elsewhere" adds the selector's fixed queries, whatever the
+    number of people linked to users."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(manager)
+    url = reverse("budgets:utilisation", args=[worked["cloud"].pk])
+    client.get(url)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url, {"start": "2026-01-05", "weeks": "4"}).status_code == 200
+        return len(context.captured_queries)
+
+    few = count()
+    for n in range(4):
+        user = UserFactory()
+        for project in (worked["cloud"], worked["soc2"]):
+            project.memberships.create(user=user, role="member")
+            resource = services.resource_create(
+                project=project, by=manager, name=f"Extra {n}", user=user
+            )
+            services.assignment_add(
+                task=project.tasks.first(), resource=resource, by=manager, units=50
+            )
+    assert count() == few <= 21
