@@ -11,6 +11,7 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -27,6 +28,8 @@ def on_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
     """``user_logged_in`` receiver: copy the person's zone into the new session."""
     if request is None or not hasattr(request, "session"):
         return
+    if AUTH_SESSION_KEY not in request.session:
+        return  # a sign-in without a session (an API token): nothing to remember it in
     from projects.models import Profile
 
     zone = Profile.objects.filter(user=user).values_list("time_zone", flat=True).first()

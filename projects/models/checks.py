@@ -28,6 +28,8 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "gte": operator.ge,
     "lt": operator.lt,
     "lte": operator.le,
+    # Case-sensitive, as PostgreSQL's LIKE (SQLite's is not: there the database decides too).
+    "startswith": lambda value, prefix: str(value).startswith(str(prefix)),
 }
 
 

@@ -54,6 +54,7 @@ CONDITIONS = [
     Q(s__in=["open", "closed"]),
     ~Q(s__in=["open"]) | Q(s=""),
     Q(a=F("b") * 2) | Q(b=F("b") + F("a") - 1),
+    Q(s__startswith="op") | Q(s__startswith="ht"),
 ]
 
 

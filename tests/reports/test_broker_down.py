@@ -102,7 +102,12 @@ def test_send_now_with_the_broker_down_waits_then_a_worker_sends_once(
         )
         assert _kept("reports.tasks.status.deliver_status_report") == []
         # A second sweep finds nothing left to queue.
-        assert requeue_waiting_work.apply().get() == {"resent": 0, "deliveries": 0}
+        assert requeue_waiting_work.apply().get() == {
+            "resent": 0,
+            "deliveries": 0,
+            "mails": 0,
+            "events": 0,
+        }
     assert sorted(r for recipients, _ in smtp_server.messages for r in recipients) == [
         "fay@example.com",
         "sam@example.com",
@@ -211,13 +216,23 @@ def test_the_sweeper_requeues_a_dead_workers_delivery_once_its_claim_is_stale(
         status=Status.SENDING, claimed_at=claimed, attempts=1
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert requeue_waiting_work.apply().get() == {"resent": 0, "deliveries": 0}
+        assert requeue_waiting_work.apply().get() == {
+            "resent": 0,
+            "deliveries": 0,
+            "mails": 0,
+            "events": 0,
+        }
     StatusReportDelivery.objects.filter(pk=sam.pk).update(
         claimed_at=claimed - datetime.timedelta(minutes=1)
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert requeue_waiting_work.apply().get() == {"resent": 0, "deliveries": 1}
+        assert requeue_waiting_work.apply().get() == {
+            "resent": 0,
+            "deliveries": 1,
+            "mails": 0,
+            "events": 0,
+        }
 
     assert [r for recipients, _ in smtp_server.messages for r in recipients] == ["sam@example.com"]
     assert StatusReportDelivery.objects.get(pk=sam.pk).status == Status.SENT
