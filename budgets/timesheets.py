@@ -255,7 +255,11 @@ def _over_a_day(
         .values_list("date")
         .annotate(total=Sum("hours"))
     )
-    over = {(day - start).days: total for day, total in totals if total > 24}
+    over = {
+        (day - start).days: Decimal(total).quantize(Decimal("0.01"))
+        for day, total in totals
+        if total > 24
+    }
     errors: dict[str, list[str]] = {}
     for name in cells:
         parts = name.split("-")
