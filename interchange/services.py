@@ -144,30 +144,12 @@ def plan_import(
     )
     packages = _import_wbs(project, by, mapped)
     rows = [
-        {
-            "name": task.name,
-            "description": task.description,
-            "work_package": packages.get(task.package_uid),
-            "position": task.position,
-            "duration": task.duration,
-            "constraint_date": task.constraint_date,
-            "deadline": task.deadline,
-            "percent_complete": task.percent_complete,
-            "actual_start": task.actual_start,
-            "actual_finish": task.actual_finish,
-            "fixed_cost": task.fixed_cost,
-            "external_id": str(task.uid),
-        }
-        for task in mapped.tasks
+        {**row, "position": task.position}
+        for row, task in zip(_task_rows(mapped, packages), mapped.tasks, strict=True)
     ]
-    index = {task.uid: position for position, task in enumerate(mapped.tasks)}
-    links = [
-        scheduling_services.LoadLink(
-            index[link.predecessor_uid], index[link.successor_uid], link.type, link.lag
-        )
-        for link in mapped.links
-    ]
-    tasks, _ = scheduling_services.plan_load(project=project, by=by, tasks=rows, links=links)
+    tasks, _ = scheduling_services.plan_load(
+        project=project, by=by, tasks=rows, links=_load_links(mapped)
+    )
     by_uid = {task.uid: created for task, created in zip(mapped.tasks, tasks, strict=True)}
     _import_resources(project, by, mapped, by_uid)
     if mapped.baseline:
@@ -190,6 +172,37 @@ def plan_import(
         )
     project.refresh_from_db()
     return project
+
+
+def _task_rows(mapped: mapping.Mapped, packages: dict) -> list[dict[str, Any]]:
+    """The file's tasks as rows of ``plan_load``/``plan_sync``, with their work packages."""
+    return [
+        {
+            "name": task.name,
+            "description": task.description,
+            "work_package": packages.get(task.package_uid),
+            "duration": task.duration,
+            "constraint_date": task.constraint_date,
+            "deadline": task.deadline,
+            "percent_complete": task.percent_complete,
+            "actual_start": task.actual_start,
+            "actual_finish": task.actual_finish,
+            "fixed_cost": task.fixed_cost,
+            "external_id": str(task.uid),
+        }
+        for task in mapped.tasks
+    ]
+
+
+def _load_links(mapped: mapping.Mapped) -> list:
+    """The file's links between its tasks, by their index in ``_task_rows``."""
+    index = {task.uid: position for position, task in enumerate(mapped.tasks)}
+    return [
+        scheduling_services.LoadLink(
+            index[link.predecessor_uid], index[link.successor_uid], link.type, link.lag
+        )
+        for link in mapped.links
+    ]
 
 
 def _import_wbs(project: Project, by: AbstractBaseUser, mapped: mapping.Mapped) -> dict:
@@ -447,31 +460,12 @@ def plan_reimport(*, plan: mspdi.Plan, by: AbstractBaseUser, project: Project) -
     if Baseline.objects.filter(project=project, name=baseline_name).exists():
         baseline_name = f"{baseline_name} ({Baseline.objects.filter(project=project).count() + 1})"
     packages, _ = _reimport_packages(project, by, mapped)
-    rows = [
-        {
-            "name": task.name,
-            "description": task.description,
-            "work_package": packages.get(task.package_uid) if task.package_uid else None,
-            "duration": task.duration,
-            "constraint_date": task.constraint_date,
-            "deadline": task.deadline,
-            "percent_complete": task.percent_complete,
-            "actual_start": task.actual_start,
-            "actual_finish": task.actual_finish,
-            "fixed_cost": task.fixed_cost,
-            "external_id": str(task.uid),
-        }
-        for task in mapped.tasks
-    ]
-    index = {task.uid: position for position, task in enumerate(mapped.tasks)}
-    links = [
-        scheduling_services.LoadLink(
-            index[link.predecessor_uid], index[link.successor_uid], link.type, link.lag
-        )
-        for link in mapped.links
-    ]
     scheduling_services.plan_sync(
-        project=project, by=by, tasks=rows, links=links, baseline_name=baseline_name
+        project=project,
+        by=by,
+        tasks=_task_rows(mapped, packages),
+        links=_load_links(mapped),
+        baseline_name=baseline_name,
     )
     scheduling_services.calendar_update(
         project=project,

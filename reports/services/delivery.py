@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from projects import clock
 from projects.events import record_event
+from projects.mail import describe, is_permanent
 from projects.models import Project
 from projects.queue import enqueue_on_commit
 from projects.services.common import check_manager, lock_project
@@ -239,30 +240,11 @@ def _claim(delivery_id: int) -> _Claim | str:
 
 
 def _describe(error: BaseException) -> str:
-    """The error as the archive shows it: the server's code and words, or the OS's reason."""
+    """The error as the archive shows it: the server's code and words, or the OS's reason
+    (``projects.mail.describe``, which every outgoing e-mail shares)."""
     if isinstance(error, _Unbuildable):
         return f"The message could not be built: {error}"
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(
-            f"{address} refused: {code} {_text(reply)}"
-            for address, (code, reply) in error.recipients.items()
-        )
-    if isinstance(error, smtplib.SMTPResponseException):
-        return f"{type(error).__name__}: {error.smtp_code} {_text(error.smtp_error)}"
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-
-
-def _text(reply: bytes | str) -> str:
-    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
-
-
-def _is_permanent(error: BaseException) -> bool:
-    """A 5xx answer will be the same next time (unknown mailbox, relay refused): no retry."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code >= 500
-    return False
+    return describe(error)
 
 
 def _record_failure(
@@ -350,7 +332,7 @@ def delivery_attempt(
         _record_failure(claim, error, give_up=True, retry_in=retry_in)
         return "failed"
     except (smtplib.SMTPException, OSError) as error:
-        give_up = final or _is_permanent(error)
+        give_up = final or is_permanent(error)
         _record_failure(claim, error, give_up=give_up, retry_in=retry_in)
         logger.warning(
             "Status report delivery %s to %s, attempt %s: %s%s",

@@ -58,6 +58,53 @@ def _row_error(row: int, name: str, error: ValidationError) -> ValidationError:
     return ValidationError(f"Task {row + 1} “{name}”: {' '.join(messages)}")
 
 
+def _refuse_unknown(row: dict[str, Any]) -> None:
+    unknown = set(row) - LOAD_FIELDS - {"name"}
+    if unknown:
+        raise ValidationError({field: "Unknown field." for field in sorted(unknown)})
+
+
+def _check_row(project: Project, index: int, task: Task) -> None:
+    """A loaded row's task, validated as typing it would be (its status derived first)."""
+    _derive_status(task)
+    try:
+        check_not_after_today(project, task.actual_start, "actual_start", "The actual start")
+        check_not_after_today(project, task.actual_finish, "actual_finish", "The actual finish")
+        # Foreign keys and external ids are checked in one query each by the callers; the
+        # numbers are given on insert. (Django validates a conditional unique constraint by
+        # compiling a query per row: a third of a 5,000-task load.)
+        task.full_clean(
+            exclude=["project", "work_package", "phase", "owner", "ref", "external_id"],
+            validate_unique=False,
+        )
+    except ValidationError as error:
+        raise _row_error(index, task.name, error) from None
+
+
+def _check_link(link: LoadLink, tasks: Sequence[Task], seen: set[tuple[int, int]]) -> None:
+    """A link between two of ``tasks`` (by index) as ``dependency_add`` would take it; the
+    pairs already linked are in ``seen`` (and this one is added)."""
+    if not (0 <= link.predecessor < len(tasks) and 0 <= link.successor < len(tasks)):
+        raise ValidationError({"successor": "A link names a task that is not in the plan."})
+    predecessor, successor = tasks[link.predecessor], tasks[link.successor]
+    if link.predecessor == link.successor:
+        raise ValidationError({"successor": f"“{successor.name}” cannot depend on itself."})
+    if (link.predecessor, link.successor) in seen:
+        raise ValidationError(
+            {"successor": f"“{predecessor.name}” is linked to “{successor.name}” twice."}
+        )
+    seen.add((link.predecessor, link.successor))
+    if link.type not in Dependency.Type.values:
+        raise ValidationError({"type": f"“{link.type}” is not a link type."})
+    if not -MAX_WORKING_DAYS <= link.lag <= MAX_WORKING_DAYS:
+        raise ValidationError(
+            {
+                "lag": f"A lag of {link.lag} working days between “{predecessor.name}” and "
+                f"“{successor.name}” is beyond {MAX_WORKING_DAYS:,}."
+            }
+        )
+
+
 @transaction.atomic
 def plan_load(
     *,
@@ -88,25 +135,11 @@ def plan_load(
     last = Task.objects.filter(project=project).aggregate(m=Max("position"))["m"] or 0
     objs: list[Task] = []
     for index, row in enumerate(tasks):
-        unknown = set(row) - LOAD_FIELDS - {"name"}
-        if unknown:
-            raise ValidationError({field: "Unknown field." for field in sorted(unknown)})
+        _refuse_unknown(row)
         fields = dict(row)
         fields.setdefault("position", last + index + 1)
         task = Task(project=project, **fields)
-        _derive_status(task)
-        try:
-            check_not_after_today(project, task.actual_start, "actual_start", "The actual start")
-            check_not_after_today(project, task.actual_finish, "actual_finish", "The actual finish")
-            # Foreign keys and external ids were checked above in one query each; the numbers
-            # are given on insert. (Django validates a conditional unique constraint by
-            # compiling a query per row: a third of a 5,000-task load.)
-            task.full_clean(
-                exclude=["project", "work_package", "phase", "owner", "ref", "external_id"],
-                validate_unique=False,
-            )
-        except ValidationError as error:
-            raise _row_error(index, str(fields.get("name", "")), error) from None
+        _check_row(project, index, task)
         objs.append(task)
     created = Task.objects.bulk_create(objs, batch_size=_BATCH)
     Task.history.bulk_history_create(created, batch_size=_BATCH, default_user=by)
@@ -114,25 +147,8 @@ def plan_load(
     pairs: set[tuple[int, int]] = set()
     dependencies = []
     for link in links:
-        if not (0 <= link.predecessor < len(created) and 0 <= link.successor < len(created)):
-            raise ValidationError({"successor": "A link names a task that is not in the plan."})
+        _check_link(link, created, pairs)
         predecessor, successor = created[link.predecessor], created[link.successor]
-        if link.predecessor == link.successor:
-            raise ValidationError({"successor": f"“{successor.name}” cannot depend on itself."})
-        if (link.predecessor, link.successor) in pairs:
-            raise ValidationError(
-                {"successor": f"“{predecessor.name}” is linked to “{successor.name}” twice."}
-            )
-        pairs.add((link.predecessor, link.successor))
-        if link.type not in Dependency.Type.values:
-            raise ValidationError({"type": f"“{link.type}” is not a link type."})
-        if not -MAX_WORKING_DAYS <= link.lag <= MAX_WORKING_DAYS:
-            raise ValidationError(
-                {
-                    "lag": f"A lag of {link.lag} working days between “{predecessor.name}” and "
-                    f"“{successor.name}” is beyond {MAX_WORKING_DAYS:,}."
-                }
-            )
         dependencies.append(
             Dependency(
                 project=project,
@@ -286,9 +302,7 @@ def plan_sync(
     changed: list[Task] = []
     changed_fields: set[str] = set()
     for index, row in enumerate(tasks):
-        unknown = set(row) - LOAD_FIELDS - {"name"}
-        if unknown:
-            raise ValidationError({field: "Unknown field." for field in sorted(unknown)})
+        _refuse_unknown(row)
         task = existing.get(str(row["external_id"]))
         if task is None:
             fields = {k: v for k, v in row.items() if k != "position"}
@@ -305,16 +319,7 @@ def plan_sync(
             if differs:
                 changed.append(task)
                 changed_fields.update(differs)
-        _derive_status(task)
-        try:
-            check_not_after_today(project, task.actual_start, "actual_start", "The actual start")
-            check_not_after_today(project, task.actual_finish, "actual_finish", "The actual finish")
-            task.full_clean(
-                exclude=["project", "work_package", "phase", "owner", "ref", "external_id"],
-                validate_unique=False,
-            )
-        except ValidationError as error:
-            raise _row_error(index, str(row.get("name", "")), error) from None
+        _check_row(project, index, task)
         ordered.append(task)
 
     if changed:
@@ -330,26 +335,10 @@ def plan_sync(
     Task.history.bulk_history_create(created, batch_size=_BATCH, default_user=by)
 
     wanted: dict[tuple[int, int], tuple[str, int]] = {}
+    seen: set[tuple[int, int]] = set()
     for link in links:
-        if not (0 <= link.predecessor < len(ordered) and 0 <= link.successor < len(ordered)):
-            raise ValidationError({"successor": "A link names a task that is not in the plan."})
-        predecessor, successor = ordered[link.predecessor], ordered[link.successor]
-        if link.predecessor == link.successor:
-            raise ValidationError({"successor": f"“{successor.name}” cannot depend on itself."})
-        pair = (predecessor.pk, successor.pk)
-        if pair in wanted:
-            raise ValidationError(
-                {"successor": f"“{predecessor.name}” is linked to “{successor.name}” twice."}
-            )
-        if link.type not in Dependency.Type.values:
-            raise ValidationError({"type": f"“{link.type}” is not a link type."})
-        if not -MAX_WORKING_DAYS <= link.lag <= MAX_WORKING_DAYS:
-            raise ValidationError(
-                {
-                    "lag": f"A lag of {link.lag} working days between “{predecessor.name}” and "
-                    f"“{successor.name}” is beyond {MAX_WORKING_DAYS:,}."
-                }
-            )
+        _check_link(link, ordered, seen)
+        pair = (ordered[link.predecessor].pk, ordered[link.successor].pk)
         wanted[pair] = (link.type, link.lag)
     current = {
         (dep.predecessor_id, dep.successor_id): dep
