@@ -3,12 +3,15 @@ takes the latest forecast's chances, the schedule is not green when the target i
 half the runs, and the dashboard shows both chances as sortable columns at no extra query."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from projects import clock
 from projects.models import Membership, Role
@@ -198,3 +201,37 @@ def test_dashboard_row_cache_follows_the_chance_and_its_threshold(client_for, ma
     assert ">65 %</span>" in row()
     HealthThresholds.objects.create(project=project, target_chance_green=Decimal("0.80"))
     assert "target-chance bad-text" in row()
+
+
+# --- the exports ---------------------------------------------------------------------------------
+
+
+def test_excel_export_has_both_chances_in_whole_percent_and_blank_without(
+    client_for, manager, project
+):
+    """The Excel download carries both chances as numbers (whole percent, rounded down, as on
+    screen), sorted as asked, and an empty cell where the dashboard shows a dash."""
+    other = project_with(manager=manager)
+    _snapshot(project, p_target_finish=0.4996, p_budget=0.875).save()
+    _snapshot(other).save()
+    response = client_for(manager).get("/", {"format": "xlsx", "sort": "target"})
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    header = rows[0]
+    target, budget = header.index("Chance of target %"), header.index("Chance of budget %")
+    by_key = {row[header.index("Key")]: row for row in rows[1:]}
+    assert (by_key[project.key][target], by_key[project.key][budget]) == (49, 87)
+    assert (by_key[other.key][target], by_key[other.key][budget]) == (None, None)
+    assert [row[header.index("Key")] for row in rows[1:]] == [project.key, other.key]
+
+
+def test_pdf_export_has_both_chance_columns(client_for, manager, project):
+    """The PDF download has the two columns and each row's chances, a dash without one."""
+    other = project_with(manager=manager)
+    _snapshot(project, p_target_finish=0.42, p_budget=0.9).save()
+    _snapshot(other).save()
+    response = client_for(manager).get("/", {"format": "pdf", "sort": "-budget"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Chance of target" in text and "Chance of budget" in text
+    assert "42 %" in text and "90 %" in text and "—" in text

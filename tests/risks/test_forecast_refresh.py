@@ -149,3 +149,24 @@ def test_nightly_refreshes_forecasts_over_a_day_old_and_missing_ones(
         assert (latest.requested_by, latest.status) == (None, "done")
     assert ForecastRun.objects.filter(project=fresh).count() == 1
     assert not ForecastRun.objects.filter(project=empty).exists()
+
+
+def test_nightly_runs_each_active_project_once_and_skips_closed_ones(
+    project, manager, network, forecast, refreshes, django_capture_on_commit_callbacks
+):
+    """The night queues one refresh per active project with a stale forecast; a closed one,
+    however stale, is never queued; a second night in a row finds nothing due (each project's
+    new run is fresh), so no project is forecast twice."""
+    closed = project_with(manager=manager)
+    schedule_services.task_create(project=closed, by=manager, name="Only", duration=3)
+    services.forecast_run_now(project=closed, by=manager, iterations=100, seed=1)
+    closed.stage = "closed"
+    closed.save()
+    ForecastRun.objects.update(finished_at=clock.now() - MAX_AGE * 2)
+
+    for _night in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            refresh_stale_forecasts.apply()
+    assert refreshes == [project.pk]
+    assert _auto_runs(project).count() == 1
+    assert not _auto_runs(closed).exists()
