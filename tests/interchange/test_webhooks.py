@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from interchange import webhooks
+from interchange import outbound, webhooks
 from interchange.models import Webhook, WebhookDelivery
 from interchange.tasks import deliver_webhook
 from projects import services as project_services
@@ -260,8 +260,8 @@ def test_metadata_addresses_are_refused_even_when_private_ones_are_allowed(
 ):
     settings.WEBHOOK_ALLOW_PRIVATE = True
     with pytest.raises(webhooks.ValidationError, match="cloud metadata"):
-        webhooks.check_url("http://169.254.169.254/")
-    webhooks.check_url("http://10.1.2.3/hook")  # allowed now
+        outbound.check_url("http://169.254.169.254/")
+    outbound.check_url("http://10.1.2.3/hook")  # allowed now
 
 
 def test_send_time_guard_refuses_an_address_now_private(
