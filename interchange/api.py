@@ -11,6 +11,7 @@ nothing, and answers with the project.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -218,6 +219,16 @@ PAPER = OpenApiParameter(
 )
 
 
+class PrintJobSerializer(serializers.Serializer):
+    """The answer while a worker prints a big plan (202)."""
+
+    status = serializers.CharField()
+    pages = serializers.IntegerField()
+    job = serializers.CharField()
+    url = serializers.URLField()
+    detail = serializers.CharField()
+
+
 class PrintableExportViewSet(ProjectSingletonViewSet):
     """A printable of the project (``interchange.printing``): any member may download it, on a
     closed project too. A bad parameter is a 400 naming it; errors are JSON whatever
@@ -276,6 +287,11 @@ class PrintableExportViewSet(ProjectSingletonViewSet):
                 "page", OpenApiTypes.INT, description="PNG: the page, from 1 (default 1)."
             ),
             OpenApiParameter(
+                "job",
+                OpenApiTypes.STR,
+                description="PDF: the print job a 202 answer named (its `url` carries it).",
+            ),
+            OpenApiParameter(
                 "dpi",
                 OpenApiTypes.INT,
                 description=f"PNG: dots per inch, {printing.DPI_RANGE[0]}–{printing.DPI_RANGE[1]} "
@@ -285,6 +301,12 @@ class PrintableExportViewSet(ProjectSingletonViewSet):
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
             (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+            (202, "application/json"): OpenApiResponse(
+                PrintJobSerializer,
+                description="A PDF of more than "
+                f"{printing.SYNC_PAGES} pages is printed by a worker: fetch `url` (also in "
+                "`Location`) until it answers 200 with the PDF.",
+            ),
         },
     )
 )
@@ -300,6 +322,52 @@ class GanttExportViewSet(PrintableExportViewSet):
         if format == "png":
             return printing.gantt_png(self.project, options)
         return printing.gantt_pdf(self.project, options)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        """A plan of more than ``printing.SYNC_PAGES`` pages is printed by a worker, as on the
+        page: the answer is 202 with the job's URL (``?job=<token>``, also in ``Location``),
+        which answers 202 while printing and the PDF once it is ready."""
+        if (request.query_params.get("format") or "pdf") != "pdf":
+            return super().retrieve(request, *args, **kwargs)
+        if "job" in request.query_params:
+            return self._job(request, request.query_params["job"])
+        try:
+            options = printing.GanttOptions.of(request.query_params)
+            pages = printing.gantt_page_count(self.project, options.paper)
+        except ValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        if pages <= printing.SYNC_PAGES:
+            return super().retrieve(request, *args, **kwargs)
+        token = printing.gantt_job_start(self.project, request.user, request.query_params, pages)
+        return self._printing(request, token, pages)
+
+    def _printing(self, request: Request, token: str, pages: int) -> Response:
+        params = {key: value for key, value in request.query_params.items() if key != "job"}
+        url = request.build_absolute_uri(f"{request.path}?{urlencode({**params, 'job': token})}")
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return Response(
+            {
+                "status": "printing",
+                "pages": pages,
+                "job": token,
+                "url": url,
+                "detail": f"The plan prints on {pages} pages: a worker is printing it. "
+                "Fetch the url for the PDF (202 until it is ready).",
+            },
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": url, "Retry-After": "5"},
+        )
+
+    def _job(self, request: Request, token: str) -> HttpResponse:
+        job = printing.gantt_job(self.project, request.user, token)
+        if job is None:
+            raise NotFound("This print job has expired or is not yours: ask for the PDF again.")
+        if job["error"]:
+            raise serializers.ValidationError({"job": [job["error"]]})
+        if job["pdf"] is None:
+            return self._printing(request, token, job["pages"])
+        return printable_response(self.project, self.kind, lambda: job["pdf"], extension="pdf")
 
 
 @extend_schema_view(

@@ -368,3 +368,33 @@ def test_gantt_job_that_fails_says_why(
     refused = client.get(job)
     assert refused.status_code == 400
     assert refused.content.decode() == "This project has no such baseline."
+
+
+def test_api_gantt_pdf_of_a_large_plan_answers_202_then_the_pdf(
+    api_for, project, manager, outsider, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The API does as the page does: a big plan is printed by a worker; the 202 names the
+    job's URL, which answers 202 while printing and then the PDF. Only its owner gets it."""
+    monkeypatch.setattr(printing, "SYNC_PAGES", 2)
+    build_plan(project, manager, 120)
+    api = api_for(manager)
+    url = f"/api/v1/projects/{project.pk}/export/gantt/"
+    started = api.get(url, {"format": "pdf", "paper": "A3"})
+    assert started.status_code == 202, started.content
+    body = started.json()
+    assert body["status"] == "printing" and body["pages"] == 3
+    assert started["Location"] == body["url"] and "job=" in body["url"]
+    assert "3 pages" in body["detail"]
+    params = {"format": "pdf", "paper": "A3", "job": body["job"]}
+    waiting = api.get(url, params)
+    assert waiting.status_code == 202 and waiting.json()["job"] == body["job"]
+    with django_capture_on_commit_callbacks(execute=True):
+        printing.gantt_job_render(
+            token=body["job"], project_id=project.pk, user_id=manager.pk, params={"paper": "A3"}
+        )
+    pdf = api.get(url, params)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert len(pages_of(pdf.content)) == 3
+    forged = api.get(url, {**params, "job": "forged"})
+    assert forged.status_code == 404 and "expired" in forged.json()["detail"]
+    assert api_for(outsider).get(url, params).status_code == 404
