@@ -2,11 +2,13 @@
 
 When
 ----
-* After a schedule change that moves the finish. ``scheduling.signals.schedule_recomputed``
-  (``risks.receivers``) asks ``forecast_refresh_soon``; after the commit, the first change opens
-  the project's window (``REFRESH_DELAY``, five minutes: ``cache.add``, atomic in Redis, so one
-  process wins) and queues ``risks.tasks.refresh_forecast`` to run when it closes. Changes inside
-  the window ride on it: the worker reads the plan as it is then. A burst of edits costs one run.
+* After a schedule change that moves the finish. The event source's ``schedule.recomputed``
+  (recorded by the engine only when the plan's finish moved) reaches the ``forecast`` consumer
+  (``risks.receivers``) on the worker, which asks ``forecast_refresh_soon``; after the dispatch
+  commits, the first change opens the project's window (``REFRESH_DELAY``, five minutes:
+  ``cache.add``, atomic in Redis, so one process wins) and queues ``risks.tasks.refresh_forecast``
+  to run when it closes. Changes inside the window ride on it: the worker reads the plan as it
+  is then. A burst of edits costs one run.
 * Nightly (beat, ``refresh-stale-forecasts``): every project that is not closed and has tasks,
   whose latest run is older than ``MAX_AGE``, or that has none yet.
 

@@ -9,8 +9,10 @@ from celery.signals import task_prerun
 from django.core.cache import cache
 
 from projects import clock
+from projects.events import record_event
 from risks import services
 from risks.models import ForecastRun
+from risks.receivers import forecast_consume
 from risks.services.refresh import AUTO_ITERATIONS, MAX_AGE, Reason, refresh_key
 from risks.tasks import refresh_forecast, refresh_stale_forecasts
 from scheduling import services as schedule_services
@@ -170,3 +172,36 @@ def test_nightly_runs_each_active_project_once_and_skips_closed_ones(
     assert refreshes == [project.pk]
     assert _auto_runs(project).count() == 1
     assert not _auto_runs(closed).exists()
+
+
+def test_edit_moving_a_task_but_not_the_finish_queues_nothing(
+    project, manager, network, forecast, refreshes, django_capture_on_commit_callbacks
+):
+    """A task with float that grows moves its own dates, not the plan's finish: the engine
+    records no ``schedule.recomputed``, so no refresh is even queued."""
+    with django_capture_on_commit_callbacks(execute=True):
+        docs = schedule_services.task_create(project=project, by=manager, name="Docs", duration=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_services.task_update(task=docs, by=manager, version=None, duration=4)
+    docs.refresh_from_db()
+    assert docs.finish_date == datetime.date(2026, 1, 8)  # it moved; the finish did not
+    assert refreshes == []
+    assert not _auto_runs(project).exists()
+
+
+def test_the_forecast_consumer_hears_only_a_moved_finish_and_once_per_window(
+    project, manager, network, forecast, refreshes, django_capture_on_commit_callbacks
+):
+    """The event source's ``forecast`` consumer queues a refresh for ``schedule.recomputed``
+    only; the same event handed on twice (a consumer must be idempotent) and a second project's
+    event queue one refresh per project."""
+    other = project_with(manager=manager)
+    events = [
+        record_event("schedule.recomputed", project=project, data={"to": "2026-02-02"}),
+        record_event("schedule.recomputed", project=project, data={"to": "2026-02-03"}),
+        record_event("comment.created", project=other),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert forecast_consume(events) == [project.pk]
+        assert forecast_consume(events[:1]) == [project.pk]
+    assert refreshes == [project.pk]
