@@ -1,8 +1,9 @@
 """Top-level URLs: the pages of each app, the REST API under /api/v1/ and its schema and docs."""
 
+from allauth.account import views as allauth_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from config import health
@@ -18,41 +19,21 @@ urlpatterns = [
     path("", include("budgets.urls")),
     path("", include("risks.urls")),
     path("", include("interchange.urls")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign-in, sign-out, password reset and change, e-mail addresses, two-factor (2fa/) and
+    # sessions (sessions/): django-allauth's pages in Charter's look (templates/allauth/). The
+    # names Charter used before allauth stay, on allauth's views and paths.
+    path("accounts/login/", allauth_views.login, name="login"),
+    path("accounts/logout/", allauth_views.logout, name="logout"),
     # Forgotten password: a link by e-mail (projects/views/password.py limits how often).
-    path("accounts/password/reset/", password.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/", password.password_reset, name="account_reset_password"),
+    path("accounts/password/reset/", password.password_reset, name="password_reset"),
+    path("accounts/password/change/", allauth_views.password_change, name="password_change"),
+    # The change-password page's address before allauth, for bookmarks.
     path(
-        "accounts/password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(
-            template_name="registration/password_reset_done.html"
-        ),
-        name="password_reset_done",
+        "accounts/password/",
+        RedirectView.as_view(pattern_name="password_change", permanent=True),
     ),
-    path(
-        "accounts/password/reset/<uidb64>/<token>/",
-        password.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
-    ),
-    path(
-        "accounts/password/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(
-            template_name="registration/password_reset_complete.html"
-        ),
-        name="password_reset_complete",
-    ),
-    path("accounts/password/", password.PasswordChangeView.as_view(), name="password_change"),
-    path(
-        "accounts/password/changed/",
-        auth_views.PasswordChangeDoneView.as_view(
-            template_name="registration/password_change_done.html"
-        ),
-        name="password_change_done",
-    ),
+    path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # Health for the compose file and load balancers, without a login (config/health.py).
     path("healthz/", health.liveness, name="healthz"),

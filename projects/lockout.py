@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+from allauth.account.forms import LoginForm
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import (
@@ -36,11 +37,11 @@ from axes.helpers import (
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 # Lockouts this recent make the next cool-off longer.
@@ -65,14 +66,16 @@ def client_ip(request: HttpRequest) -> str | None:
 
 def username_for(request: HttpRequest | None, credentials: dict | None) -> str | None:
     """The account a sign-in names (``AXES_USERNAME_CALLABLE``), so that "Maria",
-    "maria" and "maria@example.com" count as tries on one account, as
-    ``projects.auth.UsernameOrEmailBackend`` reads them. A name no single account has is
-    counted lower-cased."""
+    "maria" and "maria@example.com" count as tries on one account, as allauth's backend reads
+    them. A name no single account has is counted lower-cased.
+
+    The sign-in page's field is ``login`` (allauth passes it on as ``username``, or as
+    ``email`` when it holds an "@"); the API's and the admin's is ``username``."""
     if credentials is not None:
-        typed = credentials.get("username")
+        typed = credentials.get("username") or credentials.get("email")
     else:
         data = getattr(request, "data", None) or getattr(request, "POST", {})
-        typed = data.get("username")
+        typed = data.get("username") or data.get("login")
     if not typed:
         return None
     typed = str(typed).strip()
@@ -243,12 +246,16 @@ def lockout_response(
     """The sign-in page again (``AXES_LOCKOUT_CALLABLE``), with 429, ``Retry-After`` and a
     message that says when to try again, instead of axes' bare text."""
     wait = retry_after(request, credentials)
-    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    typed = request.POST.get("login") or request.POST.get("username", "")
+    form = LoginForm(request=request, initial={"login": typed})
+    next_url = request.POST.get("next", "")
     context = {
         "form": form,
         "lockout": lockout_message(wait),
-        "next": request.POST.get("next", ""),
+        "redirect_field": format_html('<input type="hidden" name="next" value="{}">', next_url)
+        if next_url
+        else "",
     }
-    response = render(request, "registration/login.html", context, status=429)
+    response = render(request, "account/login.html", context, status=429)
     response["Retry-After"] = str(wait_seconds(wait))
     return response

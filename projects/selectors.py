@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from axes.models import AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -216,3 +217,29 @@ def colleagues_of(user: AbstractBaseUser) -> QuerySet:
         )
         .distinct()
     )
+
+
+def sign_in_log_for(user: AbstractBaseUser) -> QuerySet:
+    """The person's sign-ins, failed tries and lockouts (django-axes' logs), newest first: rows
+    of ``kind`` (``signed_in``, ``failed``, ``locked_out``), ``attempt_time``, ``ip_address`` and
+    ``user_agent``. Axes logs a try under the account it names (projects.lockout.username_for),
+    so these are the tries at this account, whoever made them."""
+    columns = ("kind", "attempt_time", "ip_address", "user_agent")
+    username = user.get_username()
+    sign_ins = (
+        AccessLog.objects.filter(username=username)
+        .annotate(kind=Value("signed_in", output_field=CharField()))
+        .values_list(*columns)
+    )
+    failures = (
+        AccessFailureLog.objects.filter(username=username)
+        .annotate(
+            kind=Case(
+                When(locked_out=True, then=Value("locked_out")),
+                default=Value("failed"),
+                output_field=CharField(),
+            )
+        )
+        .values_list(*columns)
+    )
+    return sign_ins.union(failures, all=True).order_by("-attempt_time")

@@ -152,6 +152,7 @@ urlpatterns = [
     # --- Account (projects/views/account.py) ---
     path("account/", account.account_profile, name="account_profile"),
     path("account/tokens/", account.account_tokens, name="account_tokens"),
+    path("account/security/", account.account_security, name="account_security"),
     path(
         "account/tokens/<str:token_key>/revoke/",
         account.account_token_revoke,

@@ -1,7 +1,8 @@
-"""A person's own account: their name and time zone."""
+"""A person's own account: their name and time zone, their verified e-mail addresses."""
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,3 +27,20 @@ def profile_update(
     user.save(update_fields=["first_name", "last_name"])
     profile, _ = Profile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
     return profile
+
+
+@transaction.atomic
+def email_address_verify(*, user: AbstractBaseUser, email: str) -> EmailAddress:
+    """Record ``email`` as a verified address of ``user``, primary when it is their account's
+    address and they have no other primary: the person proved it by following a link mailed to
+    it (an invitation). Verifying again changes nothing."""
+    address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
+    if address is None:
+        address = EmailAddress(user=user, email=email)
+    address.verified = True
+    if (user.email or "").lower() == email.lower():
+        address.primary = not (
+            EmailAddress.objects.filter(user=user, primary=True).exclude(pk=address.pk).exists()
+        )
+    address.save()
+    return address

@@ -19,6 +19,7 @@ from projects.events import record_event
 from projects.models import Invitation, Membership, Project, Role
 from projects.models.invitation import INVITATION_LIFETIME, token_digest
 from projects.queue import enqueue_on_commit
+from projects.services.accounts import email_address_verify
 from projects.site import absolute_url
 
 logger = logging.getLogger(__name__)
@@ -167,6 +168,8 @@ def invitation_accept(*, token: str, user: AbstractBaseUser) -> Membership:
                 membership.save()
         except IntegrityError:  # joined by another door meanwhile
             membership = Membership.objects.get(project=invitation.project, user=user)
+    # The link came to this address: it is proved, as allauth's confirmation link would.
+    email_address_verify(user=user, email=invitation.email)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -1,4 +1,4 @@
-"""Account pages: the signed-in user's profile and API tokens."""
+"""Account pages: the signed-in user's profile, sign-in log and API tokens."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from knox.models import AuthToken
 
 from projects.forms import ProfileForm, attach_errors
 from projects.models import Profile
+from projects.selectors import sign_in_log_for
 from projects.services.accounts import profile_update
 from projects.timezones import remember_zone
 
@@ -88,4 +90,35 @@ def account_profile(request: HttpRequest) -> HttpResponse:
         request,
         "projects/account_profile.html",
         {"form": form, "now": timezone.now(), "email": request.user.email},
+    )
+
+
+# --- sign-in log ---------------------------------------------------------------------------------
+
+SIGN_IN_LOG_PAGE_SIZE = 50
+SIGN_IN_KINDS = {"signed_in": "Signed in", "failed": "Wrong password", "locked_out": "Locked out"}
+
+
+@login_required
+@require_http_methods(["GET"])
+def account_security(request: HttpRequest) -> HttpResponse:
+    """My sign-ins, failed tries and lockouts, newest first, with address and browser (kept
+    ``SIGN_IN_LOG_DAYS`` days); links to two-factor authentication and sessions."""
+    page = Paginator(sign_in_log_for(request.user), SIGN_IN_LOG_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        {
+            "kind": kind,
+            "label": SIGN_IN_KINDS[kind],
+            "time": time,
+            "ip_address": ip_address,
+            "user_agent": user_agent,
+        }
+        for kind, time, ip_address, user_agent in page
+    ]
+    return render(
+        request,
+        "projects/account_security.html",
+        {"page": page, "rows": rows, "days": settings.SIGN_IN_LOG_DAYS},
     )

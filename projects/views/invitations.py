@@ -24,9 +24,9 @@ from projects.services.invitations import account_exists_for
 from projects.views.base import WRITE, door
 from projects.views.project import render_members
 
-# The password check of a new account runs through the configured backends' first model
-# backend; the invitee just proved their address, so they are signed in with it directly.
-_SIGN_IN_BACKEND = "projects.auth.UsernameOrEmailBackend"
+# The invitee just proved their address and chose a password: they are signed in directly, as
+# allauth's backend would sign them in.
+_SIGN_IN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
 
 @login_required

@@ -1,15 +1,16 @@
-"""Forgotten and changed passwords: Django's auth views in Charter's look, with the reset
-e-mail limited per address and per network so the form cannot be used to flood an inbox."""
+"""Forgotten password: allauth's reset page, with the reset e-mail limited per address and per
+network so the form cannot be used to flood an inbox (allauth's own reset limit is off in
+settings: it answers a limited address with a 429, telling a stranger the address was asked
+for)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 
-from django.contrib.auth import views as auth_views
+from allauth.account.views import PasswordResetView as AllauthPasswordResetView
 from django.core.cache import cache
-from django.http import HttpResponse
-from django.urls import reverse_lazy
+from django.http import HttpResponse, HttpResponseRedirect
 
 from projects.lockout import client_ip
 
@@ -33,16 +34,10 @@ def _count(key: str) -> int:
         return 0
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(AllauthPasswordResetView):
     """Ask for a reset link. The answer is the same whether the address has an account or not,
     and whether its hourly limit is reached (then nothing is sent); a network over its limit is
     told to wait."""
-
-    template_name = "registration/password_reset_form.html"
-    email_template_name = "registration/password_reset_email.txt"
-    html_email_template_name = "registration/password_reset_email.html"
-    subject_template_name = "registration/password_reset_subject.txt"
-    success_url = reverse_lazy("password_reset_done")
 
     def form_valid(self, form) -> HttpResponse:
         network = client_ip(self.request) or "unknown"
@@ -61,15 +56,8 @@ class PasswordResetView(auth_views.PasswordResetView):
         digest = hashlib.sha256(address.encode()).hexdigest()
         if _count(f"password-reset:email:{digest}") > RESETS_PER_ADDRESS:
             logger.warning("password reset: hourly limit reached for one address from %s", network)
-            return super(auth_views.PasswordResetView, self).form_valid(form)  # nothing sent
+            return HttpResponseRedirect(self.get_success_url())  # nothing sent
         return super().form_valid(form)
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    template_name = "registration/password_reset_confirm.html"
-    success_url = reverse_lazy("password_reset_complete")
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "registration/password_change_form.html"
-    success_url = reverse_lazy("password_change_done")
+password_reset = PasswordResetView.as_view()

@@ -130,7 +130,7 @@ def test_resilience_pages_and_sign_in_answer_with_redis_down(dead_redis, client,
     assert dead_redis.SESSION_ENGINE == "django.contrib.sessions.backends.db"
     assert client.get(reverse("login")).status_code == 200
     response = client.post(
-        reverse("login"), {"username": manager.username, "password": password}, follow=True
+        reverse("login"), {"login": manager.username, "password": password}, follow=True
     )
     assert response.status_code == 200
     assert response.context["user"] == manager
@@ -143,7 +143,7 @@ def test_resilience_sign_in_lockout_holds_with_redis_down(dead_redis, client, ma
     here = "10.99.{}.{}".format(*uuid.uuid4().bytes[:2])
     statuses = [
         client.post(
-            reverse("login"), {"username": manager.username, "password": "wrong"}, REMOTE_ADDR=here
+            reverse("login"), {"login": manager.username, "password": "wrong"}, REMOTE_ADDR=here
         ).status_code
         for _ in range(5)
     ]
@@ -158,7 +158,7 @@ def test_resilience_sign_in_lockout_holds_with_redis_down(dead_redis, client, ma
     assert "Try again in 5 minutes" in response.json()["detail"]
     other = UserFactory(username="ola")
     response = client.post(
-        reverse("login"), {"username": other.username, "password": password}, REMOTE_ADDR=here
+        reverse("login"), {"login": other.username, "password": password}, REMOTE_ADDR=here
     )
     assert response.status_code == 302
 

@@ -1,6 +1,6 @@
-"""Sign-in lockout (projects/lockout.py, django-axes): the login page and the API's token sign-in
-refuse further tries after too many failures, say when to retry, and let people in again once
-the cool-off has passed; admins see the lockouts.
+"""Sign-in lockout (projects/lockout.py, django-axes): the login page (allauth's, whose field is
+``login``) and the API's token sign-in refuse further tries after too many failures, say when to
+retry, and let people in again once the cool-off has passed; admins see the lockouts.
 
 Each test signs in from addresses of its own, so the API's sign-in throttle (per address, in the
 cache) never counts another test's tries. Time moves by moving the stored attempt times back:
@@ -34,7 +34,7 @@ def address() -> str:
 
 
 def page_sign_in(client, username: str, password: str, remote_addr: str):
-    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=remote_addr)
+    return client.post(LOGIN, {"login": username, "password": password}, REMOTE_ADDR=remote_addr)
 
 
 def api_sign_in(username: str, password: str, remote_addr: str):
@@ -63,7 +63,7 @@ def test_lockout_page_refuses_the_sixth_try_even_with_the_right_password(client,
     here = address()
     for response in fail_times(client, "maria", 4, here):
         assert response.status_code == 200
-        assert "Please enter a correct" in response.content.decode()
+        assert "and/or password you specified are not correct" in response.content.decode()
 
     fifth = page_sign_in(client, "maria", WRONG, here)
     assert fifth.status_code == 429
@@ -73,7 +73,7 @@ def test_lockout_page_refuses_the_sixth_try_even_with_the_right_password(client,
     sixth = page_sign_in(client, "maria", password, here)
     assert sixth.status_code == 429
     assert "Too many failed sign-ins. Try again in 5 minutes." in sixth.content.decode()
-    assert 'name="username"' in sixth.content.decode()  # the form is still there, to retry
+    assert 'name="login"' in sixth.content.decode()  # the form is still there, to retry
     assert not signed_in(client)
 
 
@@ -287,7 +287,7 @@ def test_lockout_client_address_behind_trusted_proxies(client, manager, password
     for n in range(5):
         response = client.post(
             LOGIN,
-            {"username": "maria", "password": WRONG},
+            {"login": "maria", "password": WRONG},
             REMOTE_ADDR="192.0.2.10",  # the proxy
             HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, {attacker}",
         )
@@ -295,7 +295,7 @@ def test_lockout_client_address_behind_trusted_proxies(client, manager, password
     assert AccessAttempt.objects.get().ip_address == attacker
     elsewhere = client.post(
         LOGIN,
-        {"username": "maria", "password": password},
+        {"login": "maria", "password": password},
         REMOTE_ADDR="192.0.2.10",
         HTTP_X_FORWARDED_FOR=address(),
     )

@@ -465,7 +465,7 @@ def test_access_403_page_explains_the_refusal(client_for, viewer, project):
 
 def test_login_accepts_email_and_logout_is_a_post(client, manager, password):
     """The login form accepts an e-mail address; logging out is a POST."""
-    response = client.post(reverse("login"), {"username": manager.email, "password": password})
+    response = client.post(reverse("login"), {"login": manager.email, "password": password})
     # Logging in lands on the portfolio dashboard (reports), the landing page.
     assert response.status_code == 302 and response.url == reverse("reports:dashboard")
     portfolio = client.get(reverse("projects:portfolio")).content.decode()
