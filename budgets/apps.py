@@ -11,8 +11,12 @@ class BudgetsConfig(AppConfig):
         # The budgets app stands above projects and scheduling (DESIGN §1 floors): it reacts to
         # their saves instead of being called by them.
         from budgets import demo, receivers
+        from budgets.models import TimesheetPart
+        from budgets.services.timesheets import part_label, part_path
+        from projects.approval_subjects import register_approval_subject
         from projects.demo import register_demo_seeder
         from projects.models import ChangeRequest
+        from projects.signals import approval_decided
         from scheduling.models import Baseline, Task
 
         post_save.connect(
@@ -23,3 +27,17 @@ class BudgetsConfig(AppConfig):
         )
         post_save.connect(receivers.task_saved, sender=Task, dispatch_uid="budgets.task")
         register_demo_seeder("budgets", demo.seed, order=3)
+        # A person's hours on one project in a week, approved by that project's managers through
+        # stakeholders' approvals (only ever asked for by ``timesheet_submit``: no candidates).
+        register_approval_subject(
+            kind="timesheet",
+            model=TimesheetPart,
+            prefix="timesheet",
+            title="Timesheet",
+            candidates=lambda project: TimesheetPart.objects.none(),
+            label=part_label,
+            url=part_path,
+        )
+        approval_decided.connect(
+            receivers.timesheet_approval_decided, dispatch_uid="budgets.timesheet_decided"
+        )

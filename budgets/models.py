@@ -437,9 +437,19 @@ class Assignment(PythonChecksMixin, models.Model):
         return f"{self.resource} on {self.task} ({self.units}%)"
 
 
+class TimeEntryQuerySet(models.QuerySet):
+    def in_actual_cost(self) -> TimeEntryQuerySet:
+        """The entries that count in labour actual cost: the approved ones (``TimeEntry``)."""
+        return self.filter(approved=True)
+
+
 class TimeEntry(PythonChecksMixin, models.Model):
     """Hours a person actually worked on a task on a day; its cost is frozen at the rate of the
-    day it was logged, so a later rate change does not rewrite past actual cost."""
+    day it was logged, so a later rate change does not rewrite past actual cost.
+
+    Only ``approved`` hours count in actual cost (``budgets.services.timesheets`` says when an
+    entry is approved: on write when a manager or nobody's timesheet logs it, else when the
+    person's week is approved for this project)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="time_entries")
     # Logged time is actual cost: it outlives a deleted task, and keeps its resource.
@@ -458,9 +468,13 @@ class TimeEntry(PythonChecksMixin, models.Model):
         related_name="+",
         editable=False,
     )
+    approved = models.BooleanField(
+        default=True, editable=False, help_text="Counts in actual cost (approved hours only)."
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords(excluded_fields=["version"])
+    objects = TimeEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "-date", "resource"]
@@ -483,3 +497,137 @@ class TimeEntry(PythonChecksMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} {self.date} {self.hours}h on {self.task}"
+
+
+# --- timesheets -----------------------------------------------------------------------------------
+
+
+class NonProjectTime(PythonChecksMixin, models.Model):
+    """Hours of a person on a day that belong to no project (leave, sickness, training, admin):
+    counted in their timesheet's totals against capacity, never in any project's cost. Stored
+    per person, so only the person (and admins) ever see it."""
+
+    class Category(models.TextChoices):
+        LEAVE = "leave", "Leave"
+        SICK = "sick", "Sick"
+        TRAINING = "training", "Training"
+        ADMIN = "admin", "Admin"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="non_project_time"
+    )
+    category = models.CharField(max_length=12, choices=Category.choices)
+    date = models.DateField()
+    hours = models.DecimalField(max_digits=4, decimal_places=2)
+
+    class Meta:
+        ordering = ["user", "date", "category"]
+        verbose_name_plural = "non-project time"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "category", "date"],
+                name="non_project_time_once_per_category_and_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gt=0, hours__lte=24),
+                name="non_project_time_hours_within_a_day",
+                violation_error_message="Hours are more than 0 and at most 24.",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=["leave", "sick", "training", "admin"]),
+                name="non_project_time_category_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.date} {self.hours}h {self.get_category_display()}"
+
+
+class TimesheetWeek(models.Model):
+    """A person's week (``start`` is its Monday) as submitted for approval: draft until they
+    submit it; submitted while any project's part waits for its manager; returned when a
+    manager sent a part back (editable again, submitted again); approved once every part is.
+    ``reminded_at`` makes the missing-week reminder go out once per person and week."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        RETURNED = "returned", "Returned"
+        APPROVED = "approved", "Approved"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timesheet_weeks"
+    )
+    start = models.DateField(help_text="The Monday of the ISO week.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["reminded_at"])
+
+    class Meta:
+        ordering = ["user", "-start"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "start"], name="timesheet_week_once_per_user"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "returned", "approved"]),
+                name="timesheet_week_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                name="timesheet_week_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        year, week, _ = self.start.isocalendar()
+        return f"{year}-W{week:02d}"
+
+    @property
+    def label(self) -> str:
+        return str(self)
+
+
+class TimesheetPart(models.Model):
+    """One project's share of a submitted week: the hours the person logged on that project,
+    which that project's managers approve or return (with a reason). A manager only ever sees
+    the part of their own project; approving it approves (and locks) those hours."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        RETURNED = "returned", "Returned"
+
+    week = models.ForeignKey(TimesheetWeek, on_delete=models.CASCADE, related_name="parts")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="timesheet_parts")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    hours = models.DecimalField(max_digits=6, decimal_places=2, default=ZERO)
+    submitted_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why the hours were returned.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["week", "project"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "project"], name="timesheet_part_once_per_project"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "returned"]),
+                name="timesheet_part_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(reason=""),
+                name="timesheet_part_return_has_reason",
+                violation_error_message="Say why the hours are returned.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week.user} {self.week} on {self.project.key}"

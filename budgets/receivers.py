@@ -11,6 +11,7 @@ from typing import Any
 
 from budgets import services
 from budgets.models import Assignment
+from budgets.services import timesheets
 from projects.models import ChangeRequest
 from scheduling.models import Baseline, Task
 
@@ -34,3 +35,14 @@ def task_saved(sender: type, instance: Task, created: bool, **kwargs: Any) -> No
         return
     if Assignment.objects.filter(task_id=instance.pk).exists():
         services.labour_recompute([instance.pk])
+
+
+def timesheet_approval_decided(sender: type, **kwargs: Any) -> None:
+    """A manager approved or returned a project's part of a person's week."""
+    timesheets.timesheet_approval_decided(
+        approval=kwargs["approval"],
+        subject=kwargs["subject"],
+        decision=kwargs["decision"],
+        by=kwargs["by"],
+        comment=kwargs.get("comment", ""),
+    )

@@ -134,7 +134,11 @@ def budget_summary(project: Project) -> dict[str, Any]:
         .annotate(total=Sum(CostEntry.objects.signed_amount()))
         .order_by()
     }
-    labour = TimeEntry.objects.filter(project=project).aggregate(total=Sum("cost", default=ZERO))
+    labour = (
+        TimeEntry.objects.filter(project=project)
+        .in_actual_cost()
+        .aggregate(total=Sum("cost", default=ZERO))
+    )
     actual[Category.LABOUR] = actual.get(Category.LABOUR, ZERO) + labour["total"]
     rows = []
     for category in Category:
@@ -350,6 +354,7 @@ def _actual_totals(project_ids: list[int], as_of: datetime.date) -> dict[int, De
         totals[pk] += total
     for pk, total in (
         TimeEntry.objects.filter(project_id__in=project_ids, date__lte=as_of)
+        .in_actual_cost()
         .values("project_id")
         .annotate(total=Sum("cost"))
         .values_list("project_id", "total")
@@ -398,6 +403,7 @@ def _cost_items(project: Project, as_of: datetime.date | None = None) -> list[ev
     items += [
         evm.CostItem(date=day, amount=total, work_package_id=package)
         for day, package, total in TimeEntry.objects.filter(day_filter, project=project)
+        .in_actual_cost()
         .values("date", "task__work_package_id")
         .annotate(total=Sum("cost"))
         .values_list("date", "task__work_package_id", "total")

@@ -7,8 +7,11 @@ same ``time_entry_log`` / ``time_entry_delete`` services as the API, so a day ov
 future day, another project's task or a closed project are refused by the same rules. One save
 is one transaction: a bad cell refuses the whole week, with each bad cell named.
 
-Not yet here: non-project time (leave, admin), submitting a week for a manager's approval and
-locking approved weeks (the issue's later steps).
+Non-project time (leave, sick, training, admin: ``NonProjectTime``) has a row per category; it
+counts in the day and week totals against capacity and in no project's cost. Hours typed here
+wait for approval (``budgets.services.timesheets`` has the rule of which hours count in actual
+cost); a project's rows are read-only while that project's part of the submitted week waits for
+its manager or is approved, and non-project rows while the week is submitted or approved.
 """
 
 from __future__ import annotations
@@ -23,8 +26,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
 
-from budgets.models import Assignment, Resource, TimeEntry
+from budgets.models import (
+    Assignment,
+    NonProjectTime,
+    Resource,
+    TimeEntry,
+    TimesheetPart,
+    TimesheetWeek,
+)
 from budgets.services import time_entry_delete, time_entry_log
+from budgets.services.timesheets import LOCKED_PARTS, non_project_locked, non_project_set
 from projects import clock
 from projects.models import Project, Role
 from projects.selectors import projects_for
@@ -59,6 +70,30 @@ def cell_name(resource_id: int, task_id: int, day: int) -> str:
     return f"h-{resource_id}-{task_id}-{day}"
 
 
+def non_project_cell(category: str, day: int) -> str:
+    """The form field of one non-project cell: ``n-<category>-<day 0..6>``."""
+    return f"n-{category}-{day}"
+
+
+@dataclass
+class OtherRow:
+    """A row of non-project time (leave, sick, training, admin)."""
+
+    category: str
+    label: str
+    hours: list[Decimal | None]
+    editable: bool
+
+    @property
+    def total(self) -> Decimal:
+        return sum((h for h in self.hours if h), ZERO)
+
+    def cells(self) -> list[tuple[str, Decimal | None]]:
+        return [
+            (non_project_cell(self.category, day), value) for day, value in enumerate(self.hours)
+        ]
+
+
 @dataclass
 class Row:
     project: Project
@@ -82,7 +117,22 @@ class Row:
 class Week:
     start: datetime.date
     rows: list[Row] = field(default_factory=list)
+    other_rows: list[OtherRow] = field(default_factory=list)
     capacity_per_day: Decimal = ZERO
+    record: TimesheetWeek | None = None  # the submitted week, if it was ever submitted
+    parts: list[TimesheetPart] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.record.status if self.record else TimesheetWeek.Status.DRAFT
+
+    @property
+    def status_label(self) -> str:
+        return TimesheetWeek.Status(self.status).label
+
+    @property
+    def can_submit(self) -> bool:
+        return self.status in (TimesheetWeek.Status.DRAFT, TimesheetWeek.Status.RETURNED)
 
     @property
     def days(self) -> list[datetime.date]:
@@ -94,7 +144,8 @@ class Week:
 
     @property
     def day_totals(self) -> list[Decimal]:
-        return [sum((row.hours[i] or ZERO for row in self.rows), ZERO) for i in range(DAYS)]
+        rows = [*self.rows, *self.other_rows]
+        return [sum((row.hours[i] or ZERO for row in rows), ZERO) for i in range(DAYS)]
 
     @property
     def total(self) -> Decimal:
@@ -125,10 +176,31 @@ def _resources(user: AbstractBaseUser) -> list[Resource]:
     )
 
 
+def _with_non_project(week: Week, user: AbstractBaseUser) -> Week:
+    """The week's submission (and its parts) and a row per kind of non-project time."""
+    end = week.start + datetime.timedelta(days=DAYS - 1)
+    week.record = TimesheetWeek.objects.filter(user_id=user.pk, start=week.start).first()
+    if week.record is not None:
+        week.parts = list(week.record.parts.select_related("project").order_by("project__key"))
+    hours: dict[str, list[Decimal | None]] = defaultdict(lambda: [None] * DAYS)
+    for category, day, value in NonProjectTime.objects.filter(
+        user_id=user.pk, date__range=(week.start, end)
+    ).values_list("category", "date", "hours"):
+        hours[category][(day - week.start).days] = value
+    editable = not non_project_locked(week.record)
+    week.other_rows = [
+        OtherRow(category, label, list(hours[category]), editable)
+        for category, label in NonProjectTime.Category.choices
+    ]
+    return week
+
+
 def timesheet(user: AbstractBaseUser, start: datetime.date) -> Week:
-    """The person's week: a row per (resource, task) they may log on, a cell per day.
-    A fixed number of queries whatever the number of projects, tasks and entries."""
-    week = Week(start=start)
+    """The person's week: a row per (resource, task) they may log on, a cell per day, then a row
+    per kind of non-project time. A fixed number of queries whatever the number of projects,
+    tasks and entries."""
+    week = _with_non_project(Week(start=start), user)
+    locked = {part.project_id for part in week.parts if part.status in LOCKED_PARTS}
     resources = _resources(user)
     if not resources:
         return week
@@ -168,8 +240,10 @@ def timesheet(user: AbstractBaseUser, start: datetime.date) -> Week:
         if task.status == Task.Status.DONE and (resource_id, task_id) not in hours:
             continue  # finished work with nothing logged this week
         project = resource.project
-        editable = Role(roles.get(project.pk, Role.VIEWER)).covers(Role.MEMBER) and (
-            not project.is_closed
+        editable = (
+            Role(roles.get(project.pk, Role.VIEWER)).covers(Role.MEMBER)
+            and not project.is_closed
+            and project.pk not in locked
         )
         week.rows.append(
             Row(project, resource, task, list(hours[(resource_id, task_id)]), editable)
@@ -203,7 +277,11 @@ def timesheet_save(*, user: AbstractBaseUser, start: datetime.date, cells: dict[
         ).filter(~Q(task=None))
     }
     errors: dict[str, list[str]] = {}
+    others = {row.category: row for row in week.other_rows}
     for name, text in cells.items():
+        if name.startswith("n-"):
+            _save_non_project(user, start, others, name, text, errors)
+            continue
         try:
             _, resource_id, task_id, day = name.split("-")
             key = (int(resource_id), int(task_id))
@@ -223,7 +301,10 @@ def timesheet_save(*, user: AbstractBaseUser, start: datetime.date, cells: dict[
         if value == row.hours[day_index] or (value is None and row.hours[day_index] is None):
             continue
         if not row.editable:
-            errors[name] = [f"{row.project.key} is closed or read-only for you."]
+            errors[name] = [
+                f"{row.project.key} is closed, read-only for you, or its hours this week are "
+                "submitted or approved."
+            ]
             continue
         day = start + datetime.timedelta(days=day_index)
         try:
@@ -232,7 +313,14 @@ def timesheet_save(*, user: AbstractBaseUser, start: datetime.date, cells: dict[
                 if entry is not None:
                     time_entry_delete(entry=entry, by=user)
             else:
-                time_entry_log(resource=row.resource, task=row.task, by=user, date=day, hours=value)
+                time_entry_log(
+                    resource=row.resource,
+                    task=row.task,
+                    by=user,
+                    date=day,
+                    hours=value,
+                    approved=False,  # hours typed on the timesheet wait for the week's approval
+                )
         except ValidationError as error:
             errors[name] = error.messages
     if not errors:
@@ -240,6 +328,41 @@ def timesheet_save(*, user: AbstractBaseUser, start: datetime.date, cells: dict[
     if errors:
         raise ValidationError(errors)
     return timesheet(user, start)
+
+
+def _save_non_project(
+    user: AbstractBaseUser,
+    start: datetime.date,
+    rows: dict[str, OtherRow],
+    name: str,
+    text: str,
+    errors: dict[str, list[str]],
+) -> None:
+    parts = name.split("-")
+    row = rows.get(parts[1]) if len(parts) == 3 else None
+    if row is None or not parts[2].isdigit() or not 0 <= int(parts[2]) < DAYS:
+        errors[name] = ["Not a cell of this timesheet."]
+        return
+    day_index = int(parts[2])
+    try:
+        value = _parse(text)
+    except ValidationError as error:
+        errors[name] = error.messages
+        return
+    if value == row.hours[day_index]:
+        return
+    if not row.editable:
+        errors[name] = ["This week is submitted or approved; its non-project time is locked."]
+        return
+    try:
+        non_project_set(
+            user=user,
+            category=row.category,
+            day=start + datetime.timedelta(days=day_index),
+            hours=value,
+        )
+    except ValidationError as error:
+        errors[name] = error.messages
 
 
 def _over_a_day(
@@ -255,9 +378,20 @@ def _over_a_day(
         .values_list("date")
         .annotate(total=Sum("hours"))
     )
+    by_day: dict[datetime.date, Decimal] = defaultdict(lambda: ZERO)
+    for day, total in totals:
+        by_day[day] += Decimal(total)
+    for day, total in (
+        NonProjectTime.objects.filter(
+            user_id=user.pk, date__range=(start, start + datetime.timedelta(days=DAYS - 1))
+        )
+        .values_list("date")
+        .annotate(total=Sum("hours"))
+    ):
+        by_day[day] += Decimal(total)
     over = {
-        (day - start).days: Decimal(total).quantize(Decimal("0.01"))
-        for day, total in totals
+        (day - start).days: total.quantize(Decimal("0.01"))
+        for day, total in by_day.items()
         if total > 24
     }
     errors: dict[str, list[str]] = {}
@@ -285,5 +419,17 @@ def timesheet_csv_rows(week: Week) -> list[list[str]]:
         ]
         for row in week.rows
     ]
+    body += [
+        [
+            "",
+            "",
+            row.label,
+            *(str(h) if h else "" for h in row.hours),
+            str(row.total),
+        ]
+        for row in week.other_rows
+        if row.total
+    ]
     footer = ["", "", "Total", *(str(total) for total in week.day_totals), str(week.total)]
-    return [header, *body, footer]
+    status = ["", "", "Status", week.status_label]
+    return [header, *body, footer, status]

@@ -33,6 +33,8 @@ urlpatterns = [
     ),
     # --- Earned value (budgets/views/earned_value.py) ---
     path(f"{B}earned-value/", earned_value.earned_value, name="earned_value"),
+    # --- A person's hours on this project in a submitted week (budgets/views/timesheet.py) ---
+    path(f"{B}timesheets/<int:part_pk>/", timesheet.timesheet_part, name="timesheet_part"),
     # --- Resources and utilisation (budgets/views/resources.py) ---
     path(f"{B}resources/", resources.resources, name="resources"),
     path(R, resources.resource_detail, name="resource"),

@@ -270,6 +270,9 @@ urlpatterns = [
     path("calendar-feed/", interchange_api.CalendarFeedView.as_view(), name="calendar-feed"),
     path("timesheets/", timesheets_api.TimesheetView.as_view(), name="timesheets"),
     path(
+        "timesheets/submit/", timesheets_api.TimesheetSubmitView.as_view(), name="timesheet-submit"
+    ),
+    path(
         "portfolio/utilisation/",
         portfolio_api.PortfolioUtilisationView.as_view(),
         name="portfolio-utilisation",

@@ -36,6 +36,10 @@ class ApprovalSubject:
     prefix: str  # the request form's choice value: f"{prefix}-{pk}"
     title: str  # how the request form names the kind, e.g. "Stage gate"
     candidates: Callable[[Project], Iterable[Model]]  # what can be sent for approval now
+    # How messages name a subject ("timesheet of Ana, 2026-W49"), and the page that shows what is
+    # approved; None: the approval's own wording and page.
+    label: Callable[[Model], str] | None = None
+    url: Callable[[Model], str] | None = None
 
 
 _subjects: dict[str, ApprovalSubject] = {}
@@ -49,10 +53,18 @@ def register_approval_subject(
     prefix: str,
     title: str,
     candidates: Callable[[Project], Iterable[Model]],
+    label: Callable[[Model], str] | None = None,
+    url: Callable[[Model], str] | None = None,
 ) -> ApprovalSubject:
     """Register what an approval of ``kind`` approves (called from an ``AppConfig.ready()``)."""
     subject = ApprovalSubject(
-        kind=kind, model=model, prefix=prefix, title=title, candidates=candidates
+        kind=kind,
+        model=model,
+        prefix=prefix,
+        title=title,
+        candidates=candidates,
+        label=label,
+        url=url,
     )
     _subjects[kind] = subject
     for listener in _listeners:

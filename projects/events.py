@@ -49,6 +49,7 @@ EVENT_TYPES: dict[str, str] = {
     "issue.assigned": "{object} was assigned to you",
     "task.due": "{object} is {when}",
     "action_item.due": "{object} is {when}",
+    "timesheet.due": "Your timesheet for {when} is not submitted",
     "comment.created": "New comment on {object}",
     "attachment.added": "A file was attached to {object}",
     "attachment.deleted": "A file was removed from {object}",

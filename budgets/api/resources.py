@@ -270,9 +270,11 @@ class TimeEntrySerializer(serializers.ModelSerializer):
             "cost",
             "note",
             "created_by",
+            "approved",
             "version",
         )
-        read_only_fields = ("created_by",)
+        # ``approved``: counts in actual cost (budgets.services.timesheets has the rule).
+        read_only_fields = ("created_by", "approved")
         # Logging the same person, task and day again replaces the hours (the service).
         validators: list = []
 

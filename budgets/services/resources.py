@@ -30,6 +30,7 @@ from budgets.services.base import (
     save_new,
     save_versioned,
 )
+from budgets.services.timesheets import approved_on_write, check_entry_unlocked
 from projects.models import Project
 from projects.services.common import check_not_after_today
 from scheduling.models import Task
@@ -278,11 +279,17 @@ def time_entry_log(
     date: datetime.date,
     hours: Any,
     note: str = "",
+    approved: bool | None = None,
 ) -> TimeEntry:
     """Record the hours a person worked on a task on a day (logging the same person, task
-    and day again replaces the hours). Its cost is frozen at today's rate."""
+    and day again replaces the hours). Its cost is frozen at today's rate.
+
+    Hours in a submitted or approved timesheet are locked (refused). ``approved`` says whether
+    they count in actual cost at once; None: by ``timesheets.approved_on_write``'s rule (the
+    timesheet page passes False: its hours wait for the week's approval)."""
     check_same_project(task.project, resource, "resource")
     check_not_after_today(task.project, date, "date", "Hours worked")
+    check_entry_unlocked(resource=resource, project_id=task.project_id, day=date)
     if resource.kind != Resource.Kind.PERSON:
         raise ValidationError({"resource": f"{resource} is not a person; time is for people."})
     hours = parse_decimal(
@@ -313,10 +320,15 @@ def time_entry_log(
         entry.version += 1
     entry.hours, entry.note = hours, note
     entry.cost = resource.cost_of_hours(hours)
+    if approved is None:
+        approved = approved_on_write(resource=resource, project_id=task.project_id, by=by)
+    entry.approved = approved
     return save_new(entry, by)
 
 
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry, by: AbstractBaseUser) -> None:
+    """Remove logged hours, unless they are in a submitted or approved timesheet (locked)."""
+    check_entry_unlocked(resource=entry.resource, project_id=entry.project_id, day=entry.date)
     entry._history_user = by
     entry.delete()

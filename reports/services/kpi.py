@@ -587,7 +587,9 @@ def _actual_cost(project: Project, day: datetime.date) -> Decimal:
     costs = CostEntry.objects.filter(project=project, date__lte=day).aggregate(
         total=Sum(CostEntry.objects.signed_amount(), default=ZERO)
     )["total"]
-    time = TimeEntry.objects.filter(project=project, date__lte=day).aggregate(
-        total=Sum("cost", default=ZERO)
-    )["total"]
+    time = (
+        TimeEntry.objects.filter(project=project, date__lte=day)
+        .in_actual_cost()
+        .aggregate(total=Sum("cost", default=ZERO))["total"]
+    )
     return evm.round_money(Fraction(costs) + Fraction(time))

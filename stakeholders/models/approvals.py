@@ -26,7 +26,7 @@ class ApprovalQuerySet(models.QuerySet):
 
 class Approval(PythonChecksMixin, models.Model):
     """A sign-off asked of one person: a deliverable's acceptance, a change request, a stage
-    gate or the project's closure.
+    gate, the project's closure or a person's hours on the project in a week (a timesheet).
 
     The subject is generic (content type + id) because the things approved live on different
     floors (scheduling's Phase is beside stakeholders, not below it, so no FK may point to it);
@@ -38,6 +38,7 @@ class Approval(PythonChecksMixin, models.Model):
         CHANGE_REQUEST = "change_request", "Change request"
         STAGE_GATE = "stage_gate", "Stage gate"
         PROJECT_CLOSURE = "project_closure", "Project closure"
+        TIMESHEET = "timesheet", "Timesheet"
 
     class Decision(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -90,6 +91,7 @@ class Approval(PythonChecksMixin, models.Model):
                         "change_request",
                         "stage_gate",
                         "project_closure",
+                        "timesheet",
                     ]
                 ),
                 name="approval_kind_known",

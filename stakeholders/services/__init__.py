@@ -17,6 +17,7 @@ from stakeholders.services.approvals import (
     approvals_settle,
     live_approvals,
     subject_label,
+    subject_url,
 )
 from stakeholders.services.meetings import (
     ACTION_ITEM_FIELDS,
@@ -87,4 +88,5 @@ __all__ = [
     "stakeholder_delete",
     "stakeholder_update",
     "subject_label",
+    "subject_url",
 ]

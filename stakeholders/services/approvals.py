@@ -57,7 +57,18 @@ def subject_label(subject: models.Model) -> str:
         return f"deliverable “{subject.name}”"
     if isinstance(subject, Project):
         return f"closure of {subject.key} {subject.name}"
+    registered = next((s for s in approval_subjects() if isinstance(subject, s.model)), None)
+    if registered is not None and registered.label is not None:
+        return registered.label(subject)
     return f"stage gate “{subject}”"
+
+
+def subject_url(subject: models.Model) -> str:
+    """The page that shows what is approved, when its owner registered one (else "")."""
+    registered = next((s for s in approval_subjects() if isinstance(subject, s.model)), None)
+    if registered is None or registered.url is None:
+        return ""
+    return registered.url(subject)
 
 
 def _subject_project_id(subject: models.Model) -> int:
@@ -194,7 +205,7 @@ def _check_subject(project: Project, subject: models.Model) -> str:
         raise ValidationError(
             {
                 "subject": "Approvals are for deliverable acceptance, change requests, stage "
-                "gates and project closure."
+                "gates, project closure and timesheets."
             }
         )
     if _subject_project_id(subject) != project.pk:

@@ -148,6 +148,7 @@ def approval_detail(request: HttpRequest, pk: int, approval_pk: int) -> HttpResp
             "area": "approvals",
             "approval": approval,
             "subject_text": services.subject_label(approval.subject),
+            "subject_url": services.subject_url(approval.subject),
             "outcome": services.approval_outcome(approval),
             "is_approver": approval.approver_id == request.user.pk,
             "form": form,

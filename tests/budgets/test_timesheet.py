@@ -147,7 +147,8 @@ def test_csv_download_guards_formulas(client_for, member, work):
     assert rows[0][:4] == ["Project", "Ref", "Task", "Mon 16 Nov"]
     deploy = next(row for row in rows if row[0] == "TWO")
     assert deploy[2] == "'=Deploy" and deploy[3] == "2.00"
-    assert rows[-1][2] == "Total" and rows[-1][-1] == "2.00"
+    assert rows[-2][2] == "Total" and rows[-2][-1] == "2.00"
+    assert rows[-1][2:4] == ["Status", "Draft"]
 
 
 def test_api_gives_my_week_and_a_bad_week_is_a_400(api_for, member, work):
@@ -169,6 +170,8 @@ def test_timesheet_query_count_does_not_grow_with_projects(
         )
         budget_services.assignment_add(task=task, resource=resource, by=manager)
     client = client_for(member)
-    with django_assert_max_num_queries(10):
+    # Two more than the grid alone: the week's submission and the non-project time.
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("budgets:timesheet"), {"week": WEEK})
-    assert response.status_code == 200 and response.content.decode().count('class="hours"') == 42
+    # 6 tasks and 4 kinds of non-project time, 7 days each.
+    assert response.status_code == 200 and response.content.decode().count('class="hours"') == 70

@@ -21,6 +21,8 @@ from budgets.models import (
     CostEntry,
     DayOff,
     Resource,
+    TimesheetPart,
+    TimesheetWeek,
 )
 from budgets.views.earned_value import tiles
 from projects.models import ChangeRequest
@@ -68,6 +70,11 @@ def money(project, manager):
     assignment = services.assignment_add(task=design, resource=ada, by=manager, units=100)
     services.assignment_add(task=build, resource=ada, by=manager, units=100)
     day_off = services.day_off_add(resource=ada, by=manager, date=D(2026, 1, 9))
+    now = timezone.now()
+    week = TimesheetWeek.objects.create(
+        user=manager, start=D(2026, 1, 5), status="submitted", submitted_at=now
+    )
+    part = TimesheetPart.objects.create(week=week, project=project, submitted_at=now)
     return {
         "design": design,
         "build": build,
@@ -77,6 +84,7 @@ def money(project, manager):
         "ada": ada,
         "assignment": assignment,
         "day_off": day_off,
+        "part": part,
     }
 
 
@@ -117,6 +125,7 @@ def _urls(project, money) -> list[tuple[str, str]]:
         ("utilisation", reverse("budgets:utilisation", args=[p])),
         ("levelling", reverse("budgets:levelling", args=[p])),
         ("levelling_apply", reverse("budgets:levelling_apply", args=[p])),
+        ("timesheet_part", reverse("budgets:timesheet_part", args=[p, money["part"].pk])),
     ]
 
 
@@ -131,7 +140,7 @@ WRITE_ONLY = {
     "assignment_remove",
     "levelling_apply",
 }
-FORM_PAGES = {"line_edit", "cost_entry_edit", "actuals_import", "resource_edit"}
+FORM_PAGES = {"line_edit", "cost_entry_edit", "actuals_import", "resource_edit", "timesheet_part"}
 # Pages that only read: a POST is a method they do not take (405, before any role check).
 READ_ONLY = {
     "reconciliation",

@@ -10,8 +10,10 @@ import datetime
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from budgets import services as budget_services
+from budgets.models import TimesheetPart, TimesheetWeek
 from projects import services as project_services
 from projects.models import Project, Role
 from reports.models import Closure
@@ -86,6 +88,17 @@ def _day_off_of(project: Project) -> dict:
     resource = budget_services.resource_create(project=project, by=by, name="Dee")
     day = budget_services.day_off_add(resource=resource, by=by, date=datetime.date(2026, 2, 3))
     return {"resource_pk": resource.pk, "day_pk": day.pk}
+
+
+def _timesheet_part_of(project: Project) -> int:
+    """A week a member submitted with hours on ``project``: its part waits for the manager."""
+    now = timezone.now()
+    week, _ = TimesheetWeek.objects.get_or_create(
+        user=_manager(project),
+        start=datetime.date(2026, 1, 5),
+        defaults={"status": "submitted", "submitted_at": now},
+    )
+    return TimesheetPart.objects.create(week=week, project=project, submitted_at=now).pk
 
 
 def _assignment_of(project: Project) -> dict:
@@ -164,6 +177,7 @@ ARGUMENTS = {
     ("budgets", "resource_pk"): api_probe._resource_of,
     ("budgets", "day_pk"): _day_off_of,
     ("budgets", "assignment_pk"): _assignment_of,
+    ("budgets", "part_pk"): _timesheet_part_of,
     ("risks", "risk_pk"): lambda p: api_probe._risk_of(p),
     ("risks", "action_pk"): _risk_action_of,
     ("risks", "issue_pk"): api_probe._issue_of,
