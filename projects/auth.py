@@ -109,7 +109,7 @@ class TwoFactorRequiredMiddleware:
             and must_use_two_factor(request.user)
         ):
             setup = reverse("mfa_activate_totp")
-            if getattr(request, "htmx", False):
+            if request.headers.get("HX-Request") == "true":
                 return HttpResponseClientRedirect(setup)
             messages.warning(request, TWO_FACTOR_REQUIRED_MESSAGE[settings.MFA_REQUIRED])
             return redirect(setup)

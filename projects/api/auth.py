@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from django.contrib.auth import authenticate, get_user_model, user_logged_in, user_logged_out
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -20,6 +21,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from projects import lockout
+from projects.auth import has_two_factor, two_factor_code_valid
 
 User = get_user_model()
 
@@ -45,10 +47,29 @@ class SignInLockedOut(exceptions.APIException):
         self.wait = lockout.wait_seconds(wait)
 
 
+TWO_FACTOR_CODE_MISSING = (
+    "This account uses two-factor authentication: send the current code of your authenticator "
+    "app (or a recovery code) as `code`."
+)
+TWO_FACTOR_CODE_WRONG = (
+    "That two-factor code is not valid: send the current code of your authenticator app, or an "
+    "unused recovery code."
+)
+
+
 class TokenCreateSerializer(serializers.Serializer):
     username = serializers.CharField(help_text="Your username or e-mail address.")
     password = serializers.CharField(
         write_only=True, trim_whitespace=False, style={"input_type": "password"}
+    )
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="Required when your account uses two-factor authentication: the current "
+        "6-digit code of your authenticator app, or one of your unused recovery codes (each "
+        "works once). Without it, or with a wrong one, the answer is 400 with an error on "
+        "`code`.",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -62,6 +83,23 @@ class TokenCreateSerializer(serializers.Serializer):
                 "Unable to sign in with that username (or e-mail address) and password.",
                 code="authorization",
             )
+        if has_two_factor(user):
+            # The password alone must not open an account that signs in with two factors.
+            code = (attrs.get("code") or "").strip()
+            if not code:
+                raise serializers.ValidationError(
+                    {"code": TWO_FACTOR_CODE_MISSING}, code="two_factor_required"
+                )
+            try:
+                valid = two_factor_code_valid(user, code)
+            except DjangoValidationError as error:  # too many wrong codes
+                raise serializers.ValidationError(
+                    {"code": error.messages}, code="two_factor_locked"
+                ) from None
+            if not valid:
+                raise serializers.ValidationError(
+                    {"code": TWO_FACTOR_CODE_WRONG}, code="two_factor_invalid"
+                )
         attrs["user"] = user
         return attrs
 
