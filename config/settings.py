@@ -59,6 +59,14 @@ INSTALLED_APPS = [
     "simple_history",
     # Failed sign-ins and lockouts (the "Sign-in protection" section below).
     "axes",
+    # Sign-in, password reset, e-mail addresses, sessions and two-factor pages (the "Accounts"
+    # section below); socialaccount and its OpenID Connect provider for single sign-on.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     # Charter, in floors: each app imports only the ones above it in this list.
     "projects",
     "scheduling",
@@ -78,6 +86,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # allauth's sign-in flow state (pending two-factor step, re-authentication); the sessions
+    # page's records of each signed-in browser.
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     # The person's own time zone for timestamps (projects/timezones.py; no query: the session).
     "projects.timezones.UserTimeZoneMiddleware",
     # Cache-Control: private, no-store on signed-in users' responses (static files never get here).
@@ -85,6 +97,8 @@ MIDDLEWARE = [
     # Learns SITE_URL from signed-in people's requests when the environment does not set it.
     "projects.site.SiteUrlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sends a person who must use two-factor authentication (MFA_REQUIRED) to set it up.
+    "projects.auth.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Records request.user as the author of every history row written during the request.
@@ -252,6 +266,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stakeholders.tasks.record_action_item_due_reminders",
         "schedule": crontab(minute=25),
     },
+    # Last week's timesheet not submitted: told once it is Monday 09:00 in the person's time
+    # zone, so the finder runs hourly; once per person and week (budgets.services.timesheets).
+    "record-timesheet-reminders": {
+        "task": "budgets.tasks.record_timesheet_reminders",
+        "schedule": crontab(minute=35),
+    },
     # Work a broker outage or a dead worker left waiting goes back in the queue within minutes.
     "requeue-waiting-work": {
         "task": "reports.tasks.queue.requeue_waiting_work",
@@ -291,11 +311,53 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out sign-in before any password is checked; it needs the request,
     # which the login page, the admin's login and the API's token sign-in all pass.
     "axes.backends.AxesStandaloneBackend",
-    "projects.auth.UsernameOrEmailBackend",
+    # Username (any case) or any of the person's e-mail addresses, with the password.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reports:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Accounts (django-allauth) -------------------------------------------------------------------
+# The pages under /accounts/: sign-in, password reset by e-mail, e-mail addresses, change
+# password, two-factor authentication (/accounts/2fa/) and sessions (/accounts/sessions/).
+# Charter's part (adapter, two-factor requirement) is projects/auth.py.
+
+ACCOUNT_ADAPTER = "projects.auth.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "projects.auth.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+# Accounts come from invitations and the admin (signup is closed: projects.auth), so these
+# fields only shape the forms allauth shares with its signup.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+# A new address is used only once its owner followed the link mailed to it. Addresses that were
+# there before allauth were marked verified by migration (projects 0010), and an invitation's
+# address is verified by its link.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Charter] "
+# A reset asked for an address without an account sends nothing (allauth would mail the address
+# "you have no account", which lets anyone send mail from Charter to anyone).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Sign-out is a POST (the account menu's button); a GET shows a confirmation page.
+ACCOUNT_LOGOUT_ON_GET = False
+# Wrong passwords are counted by django-axes ("Sign-in protection" below; the adapter skips
+# allauth's own count) and the reset e-mail's limit is projects/views/password.py's. allauth's
+# other limits stay, among them wrong two-factor codes (5 per account in 5 minutes); they live in
+# the cache, which fails open.
+ACCOUNT_RATE_LIMITS = {"reset_password": False}
+# Two-factor: an authenticator app (TOTP) plus one-time recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Charter"
+# Keeps a person who must use two-factor (MFA_REQUIRED below) from removing their authenticator.
+MFA_ADAPTER = "projects.auth.MFAAdapter"
+# Who must use two-factor authentication: "none", "managers" (managers of at least one project)
+# or "everyone". Such a person without it is sent to set it up from every page but the account
+# pages (projects.auth.TwoFactorRequiredMiddleware); API tokens need the code too.
+MFA_REQUIRED = env.str("MFA_REQUIRED", default="none")
+if MFA_REQUIRED not in {"none", "managers", "everyone"}:
+    raise ImproperlyConfigured("MFA_REQUIRED must be none, managers or everyone.")
+# No identity providers unless configured (single sign-on is configured in its own section).
+SOCIALACCOUNT_PROVIDERS: dict = {}
 
 # --- Sign-in protection --------------------------------------------------------------------------
 # django-axes counts failed sign-ins on every way in (the login page, the admin's login, the
