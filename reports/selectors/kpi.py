@@ -37,7 +37,7 @@ from projects.models import Project
 from projects.selectors import User, projects_for
 from reports.models import HealthThresholds, KpiSnapshot, Rag
 from reports.services.kpi import kpi_snapshot_refresh
-from risks.models import Risk
+from risks.models import ForecastRun, Risk
 from risks.simulation import chance_percent
 from scheduling.models import Task
 from stakeholders import selectors as stakeholder_selectors
@@ -121,6 +121,9 @@ _ROW_PROJECT_FIELDS = (
     "top_risk_title",
     "top_risk_score",
     "top_risk_level",
+    "forecast_run",
+    "forecast_target",
+    "forecast_budget",
 )
 
 
@@ -208,12 +211,52 @@ class DashboardRow:
             and rag.rate_target_chance(chance, self._thresholds()) != rag.Rag.GREEN
         )
 
+    @property
+    def target_chance_why(self) -> str:
+        """Why the chance of the target is missing (the dash's hover text), "" when it is not:
+        read from what the latest finished forecast measured (``dashboard_rows``' annotations),
+        never guessed."""
+        if self.target_chance is not None:
+            return ""
+        project = self.project
+        target = _day(project.target_finish)
+        if self.snapshot is None:
+            return "Not computed yet: no KPI snapshot of this project"
+        if getattr(project, "forecast_run", None) is None:
+            return f"No forecast has run yet, so nothing measured the target {target}"
+        measured = getattr(project, "forecast_target", None)
+        if measured is None:
+            return f"The latest forecast measured no target; the next run measures {target}"
+        if measured != project.target_finish:
+            return (
+                f"The latest forecast measured the target {_day(measured)}, not {target}; "
+                "the next run measures the new one"
+            )
+        return "The latest forecast finished after this snapshot; the next refresh shows it"
+
+    @property
+    def budget_chance_why(self) -> str:
+        """Why the chance of the budget is missing, "" when it is not (as above)."""
+        if self.budget_chance is not None:
+            return ""
+        if self.snapshot is None:
+            return "Not computed yet: no KPI snapshot of this project"
+        if getattr(self.project, "forecast_run", None) is None:
+            return "No forecast has run yet, so nothing measured the budget"
+        if getattr(self.project, "forecast_budget", None) is None:
+            return "No budget to hold the cost to: neither a BAC nor an approved budget"
+        return "The latest forecast finished after this snapshot; the next refresh shows it"
+
     def _thresholds(self) -> rag.Thresholds:
         # Fetched with the page (select_related); a project without settings has the defaults.
         try:
             return self.project.health_thresholds.as_rules()
         except HealthThresholds.DoesNotExist:
             return rag.Thresholds()
+
+
+def _day(day: datetime.date | None) -> str:
+    return "(none)" if day is None else f"{day.day} {day:%b %Y}"
 
 
 def _latest_snapshot() -> FilteredRelation:
@@ -256,6 +299,10 @@ def dashboard_rows(
         .order_by("finish_date", "id")
     )
     risks = Risk.objects.filter(project=OuterRef("pk")).live().by_rank()
+    # The latest finished forecast: what its chances measured, for the reason of a dash.
+    forecast = ForecastRun.objects.filter(
+        project=OuterRef("pk"), status=ForecastRun.Status.DONE
+    ).order_by("-created_at", "-id")
 
     def unless_closed(value: Subquery) -> Case:
         # A closed project has no next milestone nor top risk: its figures are the final ones.
@@ -278,6 +325,9 @@ def dashboard_rows(
             top_risk_title=unless_closed(Subquery(risks.values("title")[:1])),
             top_risk_score=unless_closed(Subquery(risks.values("score")[:1])),
             top_risk_level=unless_closed(Subquery(risks.values("level")[:1])),
+            forecast_run=Subquery(forecast.values("pk")[:1]),
+            forecast_target=Subquery(forecast.values("target_finish")[:1]),
+            forecast_budget=Subquery(forecast.values("budget")[:1]),
         )
         .annotate(
             # Worst first when sorted ascending: red, amber, green, then not computed yet.

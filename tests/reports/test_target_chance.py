@@ -235,3 +235,31 @@ def test_pdf_export_has_both_chance_columns(client_for, manager, project):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Chance of target" in text and "Chance of budget" in text
     assert "42 %" in text and "90 %" in text and "—" in text
+
+
+def test_dashboard_dash_says_why_there_is_no_chance(client_for, manager, project):
+    """A dash is never a guess: its hover text says why, read from the latest finished
+    forecast: none yet; one that measured another target or had no budget to hold to; or no
+    snapshot at all."""
+    unforecast, unsnapshot = project_with(manager=manager), project_with(manager=manager)
+    _snapshot(project).save()
+    _snapshot(unforecast).save()
+    _forecast(project, chance=0.3, budget_chance=None, target_finish=datetime.date(2026, 3, 31))
+    html = client_for(manager).get("/").content.decode()
+
+    def titles(row: str) -> list[str]:
+        return [part.split('"', 1)[0] for part in row.split('class="muted" title="')[1:]]
+
+    assert titles(_row(html, project))[-2:] == [
+        "The latest forecast measured the target 31 Mar 2026, not 30 Jun 2026; the next run"
+        " measures the new one",
+        "No budget to hold the cost to: neither a BAC nor an approved budget",
+    ]
+    assert titles(_row(html, unforecast))[-2:] == [
+        "No forecast has run yet, so nothing measured the target 30 Jun 2026",
+        "No forecast has run yet, so nothing measured the budget",
+    ]
+    assert (
+        titles(_row(html, unsnapshot))[-2:]
+        == ["Not computed yet: no KPI snapshot of this project"] * 2
+    )
