@@ -9,6 +9,7 @@ allauth's backend; failed tries and lockouts are django-axes' (projects.lockout)
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.base.internal.flows import check_rate_limit
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -89,6 +90,19 @@ def two_factor_code_valid(user: AbstractBaseUser, code: str) -> bool:
             clear_limit()
             return True
     return False
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth's two-factor adapter: a person who must use two-factor authentication cannot
+    remove their authenticator app (they can set up a new one by removing it only where it is
+    not required)."""
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        if authenticator.type == Authenticator.Type.TOTP and must_use_two_factor(
+            authenticator.user
+        ):
+            return False
+        return super().can_delete_authenticator(authenticator)
 
 
 class TwoFactorRequiredMiddleware:

@@ -313,3 +313,33 @@ def test_accounts_api_schema_documents_the_code(api_for, manager):
     schema = api_for(manager).get("/api/schema/?format=json").json()
     body = schema["components"]["schemas"]["TokenCreateRequest"]["properties"]
     assert "code" in body and "two-factor" in body["code"]["description"]
+
+
+def test_accounts_required_two_factor_cannot_be_removed(settings, client, manager, password):
+    """Where two-factor is required, the authenticator app cannot be removed; elsewhere it
+    can."""
+    with_two_factor(manager)
+    settings.MFA_REQUIRED = "everyone"
+    sign_in(client, "maria", password)
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(TOTP_SECRET)})
+    client.post(reverse("account_reauthenticate"), {"password": password})
+    client.post(reverse("mfa_deactivate_totp"))
+    assert Authenticator.objects.filter(user=manager, type="totp").exists()
+    settings.MFA_REQUIRED = "none"
+    client.post(reverse("mfa_deactivate_totp"))
+    assert not Authenticator.objects.filter(user=manager, type="totp").exists()
+
+
+def test_accounts_unverified_address_gets_a_link_at_sign_in(client, db, password):
+    """An account made in the admin (its address not yet verified) is sent a confirmation link
+    at its first sign-in instead of being let in; following it lets the next sign-in through."""
+    UserFactory(username="ada", email="ada@example.com", verified_email=False)
+    response = sign_in(client, "ada", password)
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert not signed_in(client)
+    assert mail.outbox[-1].to == ["ada@example.com"]
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body)
+    client.post(link.group(1))
+    assert sign_in(client, "ada", password).status_code == 302
+    assert signed_in(client)
