@@ -14,6 +14,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from config import sso as sso_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 # The embedded default keeps its database, mail and collected static files here; creating it
@@ -311,6 +313,8 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out sign-in before any password is checked; it needs the request,
     # which the login page, the admin's login and the API's token sign-in all pass.
     "axes.backends.AxesStandaloneBackend",
+    # Under OIDC_SSO_ONLY, refuses every password but the break-glass accounts' (projects.sso).
+    "projects.sso.PasswordsOffBackend",
     # Username (any case) or any of the person's e-mail addresses, with the password.
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -356,8 +360,47 @@ MFA_ADAPTER = "projects.auth.MFAAdapter"
 MFA_REQUIRED = env.str("MFA_REQUIRED", default="none")
 if MFA_REQUIRED not in {"none", "managers", "everyone"}:
     raise ImproperlyConfigured("MFA_REQUIRED must be none, managers or everyone.")
-# No identity providers unless configured (single sign-on is configured in its own section).
-SOCIALACCOUNT_PROVIDERS: dict = {}
+
+# --- Single sign-on (OpenID Connect) -------------------------------------------------------------
+# One identity provider (Entra ID, Google Workspace, Okta, Keycloak, …) through allauth's
+# openid_connect provider; none unless OIDC_SERVER_URL is set. The provider sends people back to
+# <site>/accounts/oidc/sso/login/callback/. Charter's rules (linking by verified e-mail, groups →
+# default role, SSO only with break-glass accounts) are projects/sso.py; the README lists these.
+OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", default="")  # the issuer, e.g. …/v2.0 on Entra ID
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="single sign-on")  # "Sign in with …"
+OIDC_SCOPES = env.list("OIDC_SCOPES", default=["openid", "profile", "email"])
+# The claim that lists the person's groups, and which group gives which default project role
+# ("pmo=manager,engineering=member"): the role a manager's "add member" gives when none is named.
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_GROUP_ROLES = env.dict("OIDC_GROUP_ROLES", default={})
+if set(OIDC_GROUP_ROLES.values()) - {"manager", "member", "viewer"}:
+    raise ImproperlyConfigured("OIDC_GROUP_ROLES maps groups to manager, member or viewer.")
+# Password sign-in off everywhere (page, admin, API token sign-in) except these accounts.
+OIDC_SSO_ONLY = env.bool("OIDC_SSO_ONLY", default=False)
+OIDC_BREAK_GLASS_USERS = env.list("OIDC_BREAK_GLASS_USERS", default=[])
+OIDC_PROVIDER_ID = sso_config.PROVIDER_ID
+if OIDC_SERVER_URL and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_SERVER_URL needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.")
+SOCIALACCOUNT_PROVIDERS = sso_config.socialaccount_providers(
+    server_url=OIDC_SERVER_URL,
+    client_id=OIDC_CLIENT_ID,
+    client_secret=OIDC_CLIENT_SECRET,
+    name=OIDC_PROVIDER_NAME,
+    scopes=OIDC_SCOPES,
+)
+# The first sign-in links to the account that has the provider's verified e-mail address, or
+# makes one; a provider that vouches for addresses without saying so (Entra ID sends no
+# email_verified) can be trusted with OIDC_TRUST_EMAIL.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+OIDC_TRUST_EMAIL = env.bool("OIDC_TRUST_EMAIL", default=False)
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the button POSTs (no sign-in started by a link)
+SOCIALACCOUNT_ADAPTER = "projects.sso.SocialAccountAdapter"
+SOCIALACCOUNT_STORE_TOKENS = False
 
 # --- Sign-in protection --------------------------------------------------------------------------
 # django-axes counts failed sign-ins on every way in (the login page, the admin's login, the

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
-from projects import history
+from projects import history, sso
 from projects.display import person_name
 from projects.models import (
     ChangeRequest,
@@ -164,6 +165,15 @@ class MemberAddForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER, label="Role")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if sso.enabled() and settings.OIDC_GROUP_ROLES:
+            # Blank: the role the person's single sign-on groups map to (projects.sso).
+            field = self.fields["role"]
+            field.choices = [("", "Their default (from their sign-on groups)"), *Role.choices]
+            field.required = False
+            field.initial = ""
 
 
 class InvitationForm(forms.Form):

@@ -20,7 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from projects import lockout
+from projects import lockout, sso
 from projects.auth import has_two_factor, two_factor_code_valid
 
 User = get_user_model()
@@ -78,6 +78,12 @@ class TokenCreateSerializer(serializers.Serializer):
         if user is None and getattr(request, "axes_locked_out", False):
             # Axes refused (or this failure reached a limit): the page's lockout, as JSON.
             raise SignInLockedOut(lockout.retry_after(request, request.axes_credentials))
+        if user is None and not sso.password_sign_in_allowed(attrs["username"]):
+            raise serializers.ValidationError(
+                f"Password sign-in is off: sign in with {sso.provider_name()} on the web and "
+                "create an API token on your account page.",
+                code="authorization",
+            )
         if user is None:
             raise serializers.ValidationError(
                 "Unable to sign in with that username (or e-mail address) and password.",

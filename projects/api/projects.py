@@ -324,7 +324,12 @@ class MembershipCreateSerializer(serializers.Serializer):
     )
     username = serializers.CharField(required=False)
     email = serializers.EmailField(required=False)
-    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+    role = serializers.ChoiceField(
+        choices=Role.choices,
+        required=False,
+        help_text="Omitted: the person's default role (the role their single sign-on groups map "
+        "to, OIDC_GROUP_ROLES), else member.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -415,7 +420,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Projec
             project=self.project,
             by=request.user,
             user=serializer.validated_data["user"],
-            role=serializer.validated_data["role"],
+            role=serializer.validated_data.get("role"),
         )
         return Response(self._output(membership), status=status.HTTP_201_CREATED)
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 
+from projects import sso
 from projects.exceptions import StaleEdit
 from projects.models import Membership, Project, Role
 from projects.selectors import colleagues_of
@@ -176,12 +177,15 @@ def membership_add(
     by: AbstractBaseUser,
     user: AbstractBaseUser | None = None,
     identifier: str = "",
-    role: str = Role.MEMBER,
+    role: str | None = None,
 ) -> Membership:
     """Add an existing user (given, or found by username or e-mail among ``by``'s colleagues)
-    to the project."""
+    to the project. Without a role, they get their default one: the role their single sign-on
+    groups map to (``projects.sso.default_role``), else member."""
     if user is None:
         user = _find_user(identifier, among=colleagues_of(by))
+    if not role:
+        role = sso.default_role(user) or Role.MEMBER
     if role not in Role.values:
         raise ValidationError({"role": f"“{role}” is not a role; use manager, member or viewer."})
     Project.objects.select_for_update().filter(pk=project.pk).first()
