@@ -30,6 +30,7 @@ from projects.api import watching as watching_api
 from reports import api as reports_api
 from reports.api import closure as closure_api
 from reports.api import lessons as lessons_api
+from reports.api import programmes as programmes_api
 from reports.api import status as status_reports_api
 from risks import api as risks_api
 from scheduling.api import agile as agile_api
@@ -84,6 +85,7 @@ router.register("auth/tokens", auth_api.AuthTokenViewSet, basename="auth-token")
 # projects
 router.register("projects", projects_api.ProjectViewSet, basename="project")
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
+router.register("programmes", programmes_api.ProgrammeViewSet, basename="programme")
 router.register(
     f"{PROJECT}/(?P<resource>{attachments_api.resource_pattern()})/(?P<record_pk>[^/.]+)/watch",
     watching_api.WatchViewSet,

@@ -19,6 +19,8 @@ from projects.models import (
     Notification,
     NotificationPreference,
     Objective,
+    Programme,
+    ProgrammeMembership,
     Project,
     ProjectTemplate,
     Requirement,
@@ -27,7 +29,7 @@ from projects.models import (
 )
 from projects.models.comments import MAX_BODY as MAX_COMMENT
 from projects.models.project import _time_zones
-from projects.selectors import templates_for
+from projects.selectors import projects_for, templates_for
 
 
 class DateInput(forms.DateInput):
@@ -578,3 +580,51 @@ class ProfileForm(forms.Form):
         self.fields["time_zone"].choices = [("", "The site's time zone")] + [
             (zone, zone) for zone in sorted(_time_zones())
         ]
+
+
+# --- programmes -----------------------------------------------------------------------------------
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = ["name", "key", "currency", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_key(self) -> str:
+        return self.cleaned_data["key"].strip().upper()
+
+    def validate_unique(self) -> None:
+        # The service says "Another programme already uses the key …" (and locks the race).
+        pass
+
+
+class ProgrammeMemberForm(forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    role = forms.ChoiceField(
+        choices=ProgrammeMembership.Role.choices,
+        initial=ProgrammeMembership.Role.MEMBER,
+        label="Role",
+    )
+
+
+class ProgrammeProjectForm(forms.Form):
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.none(),
+        label="Project",
+        empty_label="Choose a project you manage",
+    )
+
+    def __init__(self, *args, user: AbstractBaseUser, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Open projects the person manages that are in no programme yet.
+        self.fields["project"].queryset = (
+            projects_for(user)
+            .filter(my_role=Role.MANAGER, programme__isnull=True)
+            .exclude(stage=Project.Stage.CLOSED)
+            .order_by("key")
+        )

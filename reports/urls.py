@@ -3,7 +3,7 @@
 from django.urls import path
 
 from reports import views
-from reports.views import closure, lessons
+from reports.views import closure, lessons, programmes
 from reports.views import status as status_views
 
 app_name = "reports"
@@ -11,6 +11,31 @@ app_name = "reports"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("projects/<int:pk>/kpis/", views.project_kpis, name="project_kpis"),
+    # Programmes (reports/views/programmes.py)
+    path("programmes/", programmes.programme_list, name="programmes"),
+    path("programmes/<int:pk>/", programmes.programme_detail, name="programme"),
+    path("programmes/<int:pk>/settings/", programmes.programme_settings, name="programme_settings"),
+    path("programmes/<int:pk>/delete/", programmes.programme_delete, name="programme_delete"),
+    path(
+        "programmes/<int:pk>/members/",
+        programmes.programme_member_add,
+        name="programme_member_add",
+    ),
+    path(
+        "programmes/<int:pk>/members/<int:member_pk>/remove/",
+        programmes.programme_member_remove,
+        name="programme_member_remove",
+    ),
+    path(
+        "programmes/<int:pk>/projects/",
+        programmes.programme_project_add,
+        name="programme_project_add",
+    ),
+    path(
+        "programmes/<int:pk>/projects/<int:project_pk>/remove/",
+        programmes.programme_project_remove,
+        name="programme_project_remove",
+    ),
     # Closure (reports/views/closure.py)
     path("projects/<int:pk>/closure/", closure.closure, name="closure"),
     path("projects/<int:pk>/closure/start/", closure.closure_start, name="closure_start"),

@@ -5,6 +5,7 @@ from projects.models.comments import Comment, CommentsRelation
 from projects.models.event import Event, Notification, NotificationPreference, Profile, Watch
 from projects.models.invitation import Invitation
 from projects.models.mail import OutgoingMail
+from projects.models.programme import ExchangeRate, Programme, ProgrammeMembership
 from projects.models.project import (
     Membership,
     MembershipQuerySet,
@@ -36,6 +37,7 @@ __all__ = [
     "CommentsRelation",
     "Deliverable",
     "Event",
+    "ExchangeRate",
     "Invitation",
     "Membership",
     "MembershipQuerySet",
@@ -44,6 +46,8 @@ __all__ = [
     "Objective",
     "OutgoingMail",
     "Profile",
+    "Programme",
+    "ProgrammeMembership",
     "Project",
     "ProjectQuerySet",
     "ProjectTemplate",

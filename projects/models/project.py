@@ -140,6 +140,15 @@ class Project(PythonChecksMixin, models.Model):
         help_text="Hour (0–23) the weekly status report goes out.",
     )
     # Optimistic concurrency: every edit must name the version it was based on (DESIGN §3).
+    # At most one programme (projects/models/programme.py); set by projects.services.programmes.
+    programme = models.ForeignKey(
+        "projects.Programme",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+        editable=False,
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

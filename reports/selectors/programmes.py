@@ -1,0 +1,179 @@
+"""A programme's roll-up: its projects' latest KPIs in the programme's currency, summed.
+
+Earned value is summed, never averaged: the programme's SPI is ΣEV / ΣPV and its CPI is
+ΣEV / ΣAC over the projects whose figures could be converted. A project whose currency has no
+rate to the programme's on the roll-up day is shown with "no rate" and left out of the sums
+(never converted at a guessed rate); the totals say how many projects they cover.
+
+Who sees what (DESIGN §3): every programme member sees each project's name, key, health, key
+dates and figures (``projects.programmes.programme_projects``, the explicit second selector);
+milestones and risks come only from the projects the reader is a member of
+(``projects_for``), and a project row links to its pages only for them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import OuterRef, Q, Subquery
+
+from projects.models import ExchangeRate, Programme, Project
+from projects.programmes import programme_projects
+from projects.selectors import projects_for
+from reports.models import KpiSnapshot
+from risks.models import Risk
+from scheduling.models import Task
+
+FIGURES = ("bac", "pv", "ev", "ac", "eac")
+CENT = Decimal("0.01")
+MILESTONES_SHOWN = 10
+RISKS_SHOWN = 10
+
+
+class Rates:
+    """The exchange rates effective on one day, read once: ``rate(source, target)`` is the
+    latest rate of the pair from that day or before, else the inverse of the reverse pair's,
+    else None (missing: never guessed)."""
+
+    def __init__(self, currencies: set[str], target: str, day: datetime.date) -> None:
+        self.target = target
+        latest: dict[tuple[str, str], Decimal] = {}
+        rows = (
+            ExchangeRate.objects.filter(effective_from__lte=day)
+            .filter(
+                Q(source__in=currencies, target=target) | Q(source=target, target__in=currencies)
+            )
+            .order_by("source", "target", "-effective_from")
+            .values_list("source", "target", "rate")
+        )
+        for source, to, rate in rows:
+            latest.setdefault((source, to), rate)
+        self._latest = latest
+
+    def rate(self, source: str) -> Decimal | None:
+        if source == self.target:
+            return Decimal(1)
+        direct = self._latest.get((source, self.target))
+        if direct is not None:
+            return direct
+        reverse = self._latest.get((self.target, source))
+        return Decimal(1) / reverse if reverse else None
+
+
+@dataclass
+class ProgrammeRow:
+    project: Project
+    visible: bool  # the reader is a member: the row links to the project
+    snapshot: KpiSnapshot | None
+    rate: Decimal | None
+    figures: dict[str, Decimal | None] = field(default_factory=dict)  # programme currency
+
+    @property
+    def figure_list(self) -> list[Decimal | None]:
+        """PV, EV, AC, BAC, EAC: the roll-up table's columns."""
+        return [self.figures.get(name) for name in ("pv", "ev", "ac", "bac", "eac")]
+
+    @property
+    def converted(self) -> bool:
+        return self.rate is not None
+
+    @property
+    def health(self) -> str:
+        return self.snapshot.health if self.snapshot else ""
+
+
+@dataclass
+class Rollup:
+    programme: Programme
+    as_of: datetime.date
+    rows: list[ProgrammeRow]
+    totals: dict[str, Decimal]
+    spi: Decimal | None
+    cpi: Decimal | None
+    missing_rates: list[str]  # currencies without a rate to the programme's
+    counted: int  # projects in the sums
+    milestones: list[Task]
+    risks: list[Risk]
+
+    @property
+    def health_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for row in self.rows:
+            counts[row.health or "none"] += 1
+        return dict(counts)
+
+
+def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    if not denominator:
+        return None
+    return (numerator / denominator).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def programme_rollup(
+    programme: Programme, user: AbstractBaseUser, *, as_of: datetime.date
+) -> Rollup:
+    """The roll-up on ``as_of`` (rates effective that day; each project's latest snapshot).
+    Five queries whatever the number of projects."""
+    latest = KpiSnapshot.objects.filter(project=OuterRef("pk")).order_by("-as_of")
+    projects = list(
+        programme_projects(programme).annotate(snapshot_pk=Subquery(latest.values("pk")[:1]))
+    )
+    snapshots = KpiSnapshot.objects.in_bulk([p.snapshot_pk for p in projects if p.snapshot_pk])
+    visible_ids = set(
+        projects_for(user).filter(programme=programme).values_list("pk", flat=True)
+    )
+    rates = Rates({p.currency for p in projects}, programme.currency, as_of)
+
+    rows: list[ProgrammeRow] = []
+    totals = {name: Decimal(0) for name in FIGURES}
+    missing: set[str] = set()
+    counted = 0
+    for project in projects:
+        snapshot = snapshots.get(project.snapshot_pk)
+        rate = rates.rate(project.currency)
+        row = ProgrammeRow(project, project.pk in visible_ids, snapshot, rate)
+        if rate is None:
+            missing.add(project.currency)
+        for name in FIGURES:
+            value = getattr(snapshot, name) if snapshot else None
+            row.figures[name] = (
+                (value * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+                if value is not None and rate is not None
+                else None
+            )
+        if rate is not None and snapshot is not None:
+            counted += 1
+            for name in FIGURES:
+                totals[name] += row.figures[name] or Decimal(0)
+        rows.append(row)
+
+    milestones = list(
+        Task.objects.filter(project_id__in=visible_ids, duration=0)
+        .exclude(status=Task.Status.DONE)
+        .exclude(project__stage=Project.Stage.CLOSED)
+        .select_related("project")
+        .order_by("finish_date", "project__key", "id")[:MILESTONES_SHOWN]
+    )
+    risks = list(
+        Risk.objects.filter(project_id__in=visible_ids)
+        .live()
+        .exclude(project__stage=Project.Stage.CLOSED)
+        .select_related("project")
+        .order_by("-score", "project__key", "id")[:RISKS_SHOWN]
+    )
+    return Rollup(
+        programme=programme,
+        as_of=as_of,
+        rows=rows,
+        totals=totals,
+        spi=_ratio(totals["ev"], totals["pv"]),
+        cpi=_ratio(totals["ev"], totals["ac"]),
+        missing_rates=sorted(missing),
+        counted=counted,
+        milestones=milestones,
+        risks=risks,
+    )
