@@ -128,5 +128,5 @@ class PasswordsOffBackend:
             raise PermissionDenied(f"Password sign-in is off: sign in with {provider_name()}.")
         return None
 
-    def get_user(self, user_id):
-        return None
+    # No get_user: this backend never signs anyone in, so no session names it (and a test
+    # client's force_login, which takes the first backend that has get_user, passes it by).
