@@ -6,8 +6,11 @@ from projects.models import (
     ChangeRequest,
     Charter,
     Deliverable,
+    ExchangeRate,
     Membership,
     Objective,
+    Programme,
+    ProgrammeMembership,
     Project,
     ProjectTemplate,
     Requirement,
@@ -27,6 +30,35 @@ class ProjectAdmin(SimpleHistoryAdmin):
     list_filter = ["type", "methodology", "stage"]
     search_fields = ["key", "name", "sponsor"]
     inlines = [MembershipInline]
+
+
+class ProgrammeMembershipInline(admin.TabularInline):
+    model = ProgrammeMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(SimpleHistoryAdmin):
+    list_display = ["key", "name", "currency"]
+    search_fields = ["key", "name"]
+    inlines = [ProgrammeMembershipInline]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(SimpleHistoryAdmin):
+    """Where an administrator enters the rates programme roll-ups convert with: one unit of
+    "from" in "to", from a day on (the next rate of the pair takes over from its own day)."""
+
+    list_display = ["source", "target", "rate", "effective_from", "created_by"]
+    list_filter = ["source", "target"]
+    date_hierarchy = "effective_from"
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Membership)

@@ -72,6 +72,7 @@ DASHBOARD_GROUPS = [
     ("type", "Type"),
     ("sponsor", "Sponsor"),
     ("stage", "Stage"),
+    ("programme", "Programme"),
     ("none", "No grouping"),
 ]
 _STAGE_ORDER = [stage for stage, _ in Project.Stage.choices]
@@ -90,6 +91,8 @@ def _group_order(group: str) -> Any:
             *(When(stage=stage, then=Value(i)) for i, stage in enumerate(_STAGE_ORDER)),
             output_field=IntegerField(),
         )
+    if group == "programme":  # programmes by key, then the projects in none
+        return F("programme__key").asc(nulls_last=True)
     return Case(When(stage=Project.Stage.CLOSED, then=Value(1)), default=Value(0))
 
 
@@ -103,6 +106,9 @@ def group_label(project: Project, group: str) -> str:
         return project.sponsor or "No sponsor"
     if group == "stage":
         return project.get_stage_display()
+    if group == "programme":
+        programme = project.programme
+        return f"{programme.key} · {programme.name}" if programme else "No programme"
     return "Closed projects" if project.is_closed else "Open projects"
 
 
@@ -286,7 +292,7 @@ def dashboard_rows(
     weeks of SPI, CPI and % complete, filtered and sorted over all of them: four queries (count,
     page, snapshots, history) whatever the number of projects. A closed project shows its final
     snapshot (nothing refreshes it) and neither a next milestone nor a top risk."""
-    qs = projects_for(user).search(search).select_related("health_thresholds")
+    qs = projects_for(user).search(search).select_related("health_thresholds", "programme")
     if type:
         qs = qs.filter(type=type)
     if methodology:

@@ -274,3 +274,21 @@ def test_a_programme_member_sees_the_row_but_not_the_project(client_for, program
     assert project.get_absolute_url() not in text
     assert client.get(project.get_absolute_url()).status_code == 404
     assert client.get(f"/api/v1/projects/{project.pk}/").status_code in (401, 403, 404)
+
+
+def test_the_dashboard_groups_projects_by_programme(client_for, programme, pmo):
+    """Programmes by key, then the projects in none; the grouping is kept in the URL."""
+    first = project_with(manager=pmo)
+    second = project_with(manager=pmo)
+    loose = project_with(manager=pmo)
+    other = programme_create(by=pmo, name="Another", key="APGM")
+    programme_project_add(programme=programme, project=first, by=pmo)
+    programme_project_add(programme=other, project=second, by=pmo)
+    response = client_for(pmo).get("/", {"group": "programme"})
+    rows = [(row.project.key, row.group) for row in response.context["rows"]]
+    assert rows == [
+        (second.key, "APGM · Another"),
+        (first.key, "CLOUDPGM · Cloud move"),
+        (loose.key, "No programme"),
+    ]
+    assert "group=programme" in response.content.decode()
