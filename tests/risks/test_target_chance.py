@@ -155,3 +155,22 @@ def test_forecast_page_says_why_there_is_no_chance(client_for, viewer, project, 
     assert "this run had no target finish to measure against" in html
     assert "the next run measures against 30 Jun 2026" in html
     assert "neither a BAC nor an approved budget" in html
+
+
+def test_the_chances_are_hidden_from_a_non_member(
+    api_for, client_for, outsider, project, manager, single_task
+):
+    """Someone who is not a member of the project finds no chance anywhere: 404 on
+    ``/forecast/``, ``/kpis/`` and the forecast page, and the project is not on their
+    dashboard."""
+    run = _run(project, manager)
+    assert run.p_target_finish is not None
+    api = api_for(outsider)
+    for path in (
+        f"/api/v1/projects/{project.pk}/forecast/",
+        f"/api/v1/projects/{project.pk}/kpis/",
+    ):
+        assert api.get(path).status_code == 404, path
+    client = client_for(outsider)
+    assert client.get(f"/projects/{project.pk}/risks/forecast/").status_code == 404
+    assert f'id="project-{project.pk}"' not in client.get("/").content.decode()
