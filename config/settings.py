@@ -242,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.kpi.refresh_all_kpi_snapshots",
         "schedule": crontab(hour=2, minute=15),  # nightly, after the day's work is in
     },
+    # Programme status reports: Monday morning, the week's roll-up to every programme member.
+    "send-programme-reports": {
+        "task": "reports.tasks.programmes.send_programme_reports",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=45),
+    },
     "remind-post-implementation-reviews": {
         "task": "reports.tasks.closure.remind_post_implementation_reviews",
         "schedule": crontab(hour=7, minute=30),  # daily, before the working day starts

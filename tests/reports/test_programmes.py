@@ -292,3 +292,42 @@ def test_the_dashboard_groups_projects_by_programme(client_for, programme, pmo):
         (loose.key, "No programme"),
     ]
     assert "group=programme" in response.content.decode()
+
+
+# --- the weekly programme status report -----------------------------------------------------------
+
+
+def test_weekly_report_reaches_each_member_once_with_their_own_view(
+    programme, pmo, smtp_server, eager_tasks, django_capture_on_commit_callbacks
+):
+    """Over real SMTP: one message per member and week (a second run sends nothing); each
+    member's copy shows every project's row, and milestones only of their own projects."""
+    from reports.services.programme_report import programme_reports_send
+    from scheduling.models import Task
+
+    mine = project_with(manager=pmo)
+    foreign = project_with(manager=pmo)
+    for project in (mine, foreign):
+        programme_project_add(programme=programme, project=project, by=pmo)
+        snapshot(project, pv=100, ev=50, ac=50, bac=100, eac=100)
+    Task.objects.create(
+        project=foreign,
+        name="Secret cut-over",
+        duration=0,
+        start_date=DAY,
+        finish_date=DAY,
+    )
+    reader = UserFactory(username="reader", email="reader@example.com")
+    ProgrammeMembership.objects.create(programme=programme, user=reader)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert programme_reports_send(today=DAY) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert programme_reports_send(today=DAY) == 0
+    messages = {tuple(to): message for to, message in smtp_server.messages}
+    assert set(messages) == {("pmo@example.com",), ("reader@example.com",)}
+    reader_text = messages[("reader@example.com",)].get_body(("plain",)).get_content()
+    pmo_text = messages[("pmo@example.com",)].get_body(("plain",)).get_content()
+    assert "[CLOUDPGM] Programme status" in messages[("reader@example.com",)]["Subject"]
+    assert mine.key in reader_text and foreign.key in reader_text
+    assert "SPI (ΣEV ÷ ΣPV): 0.50" in reader_text
+    assert "Secret cut-over" not in reader_text and "Secret cut-over" in pmo_text
