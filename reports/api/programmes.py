@@ -208,13 +208,13 @@ class ProgrammeViewSet(
 
     @extend_schema(
         summary="Take a project out of the programme (managers)",
-        parameters=[OpenApiParameter("project_pk", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        parameters=[OpenApiParameter("project_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
         responses={204: None},
     )
-    @action(detail=True, methods=["delete"], url_path=r"projects/(?P<project_pk>\d+)")
-    def remove_project(self, request: Request, pk: str, project_pk: str) -> Response:
+    @action(detail=True, methods=["delete"], url_path=r"projects/(?P<project_id>\d+)")
+    def remove_project(self, request: Request, pk: str, project_id: str) -> Response:
         programme = get_programme_for(request.user, pk, manage=True)
-        project = get_object_or_404(Project.objects.filter(programme=programme), pk=project_pk)
+        project = get_object_or_404(Project.objects.filter(programme=programme), pk=project_id)
         services.programme_project_remove(programme=programme, project=project, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
