@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
+    # The sign-in pages may send a form on to the single sign-on provider (projects.sso).
+    "projects.sso.FormActionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -333,7 +335,6 @@ LOGOUT_REDIRECT_URL = "login"
 # Charter's part (adapter, two-factor requirement) is projects/auth.py.
 
 ACCOUNT_ADAPTER = "projects.auth.AccountAdapter"
-SOCIALACCOUNT_ADAPTER = "projects.auth.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 # Accounts come from invitations and the admin (signup is closed: projects.auth), so these
 # fields only shape the forms allauth shares with its signup.

@@ -21,6 +21,8 @@ environment variables read in config/settings.py ("Single sign-on"; the README l
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -98,6 +100,31 @@ def default_role(user: AbstractBaseUser) -> str | None:
     if not enabled() or not settings.OIDC_GROUP_ROLES:
         return None
     return role_for_groups(groups_of(user))
+
+
+def provider_origin() -> str:
+    """The identity provider's origin (``https://login.example.com``), or "" when none."""
+    parts = urlsplit(getattr(settings, "OIDC_SERVER_URL", ""))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+class FormActionMiddleware:
+    """Lets the sign-in pages' forms lead to the identity provider: the "Sign in with …" button
+    POSTs to Charter, which redirects to the provider, and browsers hold that redirect to the
+    page's CSP ``form-action`` ('self' everywhere else). Listed after django-csp's middleware,
+    so the update is on the response before the header is built."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        origin = provider_origin() if enabled() else ""
+        if origin and request.path.startswith("/accounts/"):
+            update = dict(getattr(response, "_csp_update", None) or {})
+            update["form-action"] = [*update.get("form-action", []), origin]
+            response._csp_update = update
+        return response
 
 
 class SocialAccountAdapter(auth.SocialAccountAdapter):
