@@ -37,6 +37,7 @@ class BudgetsConfig(AppConfig):
             candidates=lambda project: TimesheetPart.objects.none(),
             label=part_label,
             url=part_path,
+            select_related=("week__user",),
         )
         approval_decided.connect(
             receivers.timesheet_approval_decided, dispatch_uid="budgets.timesheet_decided"

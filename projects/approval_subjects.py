@@ -40,6 +40,8 @@ class ApprovalSubject:
     # approved; None: the approval's own wording and page.
     label: Callable[[Model], str] | None = None
     url: Callable[[Model], str] | None = None
+    # What ``label`` reads beyond the subject's row, fetched with it in lists of approvals.
+    select_related: tuple[str, ...] = ()
 
 
 _subjects: dict[str, ApprovalSubject] = {}
@@ -55,6 +57,7 @@ def register_approval_subject(
     candidates: Callable[[Project], Iterable[Model]],
     label: Callable[[Model], str] | None = None,
     url: Callable[[Model], str] | None = None,
+    select_related: tuple[str, ...] = (),
 ) -> ApprovalSubject:
     """Register what an approval of ``kind`` approves (called from an ``AppConfig.ready()``)."""
     subject = ApprovalSubject(
@@ -65,6 +68,7 @@ def register_approval_subject(
         candidates=candidates,
         label=label,
         url=url,
+        select_related=select_related,
     )
     _subjects[kind] = subject
     for listener in _listeners:

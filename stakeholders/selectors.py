@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from projects.approval_subjects import approval_subjects
 from projects.models import Deliverable, Membership, Project, WorkPackage
 from projects.selectors import User, projects_for
 from stakeholders.models import (
@@ -232,10 +234,20 @@ def my_open_actions(user: User) -> QuerySet[ActionItem]:
 
 
 def _with_subjects(qs: QuerySet[Approval]) -> QuerySet[Approval]:
-    # One query per kind of subject (at most four), never one per approval.
+    # One query per kind of subject, never one per approval; a registered subject whose label
+    # reads related rows (a timesheet names its person and week) brings them along.
     return qs.select_related(
         "project", "approver", "requested_by", "stakeholder", "content_type"
-    ).prefetch_related("subject")
+    ).prefetch_related(
+        GenericPrefetch(
+            "subject",
+            [
+                subject.model._default_manager.select_related(*subject.select_related)
+                for subject in approval_subjects()
+                if subject.select_related
+            ],
+        )
+    )
 
 
 def approvals_waiting_for(user: User) -> QuerySet[Approval]:

@@ -38,6 +38,7 @@ time is locked while the week is submitted or approved.
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -236,9 +237,19 @@ def timesheet_approval_decided(
     returns it with the reason. Then the week's status follows its parts."""
     if not isinstance(subject, TimesheetPart):
         return
-    part = TimesheetPart.objects.select_for_update().select_related("week").get(pk=subject.pk)
+    part = (
+        TimesheetPart.objects.select_for_update(of=("self",))
+        .select_related("week", "project")
+        .get(pk=subject.pk)
+    )
     if part.status != TimesheetPart.Status.PENDING:
         return
+    if not is_manager(by, part.project_id):
+        # Someone asked by hand (the approvals API) who is not a manager: their word does not
+        # approve anyone's hours (raising undoes the decision, same transaction).
+        raise ValidationError(
+            {"decision": f"Only a manager of {part.project.key} approves or returns timesheets."}
+        )
     now = timezone.now()
     part.decided_by, part.decided_at = by, now
     if decision == Approval.Decision.APPROVED:
@@ -282,7 +293,8 @@ def timesheet_reminders_record(*, now: datetime.datetime | None = None) -> int:
     """Remind each person who is a resource on an active project and has not submitted last
     week, once it is Monday 09:00 or later in their own time zone (hourly beat): an event
     ``timesheet.due`` that notifications deliver. Exactly once per person and week
-    (``TimesheetWeek.reminded_at``, set under a row lock); how many were recorded."""
+    (``TimesheetWeek.reminded_at``, set under a row lock); a fixed number of queries however
+    many people; how many were recorded."""
     now = now or clock.now()
     people: dict[int, int] = {}
     for user_id, project_id in (
@@ -297,32 +309,39 @@ def timesheet_reminders_record(*, now: datetime.datetime | None = None) -> int:
     zones = dict(
         Profile.objects.filter(user_id__in=list(people)).values_list("user_id", "time_zone")
     )
-    due: dict[int, datetime.date] = {}
+    # Everyone's "last week" is one of at most two Mondays (time zones straddle a day).
+    due: dict[datetime.date, list[int]] = defaultdict(list)
     for user_id in people:
         local = timezone.localtime(now, zone_of(zones.get(user_id)))
         this_monday = monday_of(local.date())
         if local.date() == this_monday and local.hour < REMINDER_HOUR:
             continue  # Monday before nine: not yet
-        due[user_id] = this_monday - datetime.timedelta(days=7)
+        due[this_monday - datetime.timedelta(days=7)].append(user_id)
     events = []
     with transaction.atomic():
-        for user_id, start in due.items():
-            week, _ = TimesheetWeek.objects.get_or_create(user_id=user_id, start=start)
-            week = TimesheetWeek.objects.select_for_update().get(pk=week.pk)
-            if week.reminded_at is not None or week.status not in OPEN_WEEKS:
-                continue
-            week.reminded_at = now
-            week.save(update_fields=["reminded_at"])
-            events.append(
+        for start, users in due.items():
+            TimesheetWeek.objects.bulk_create(
+                [TimesheetWeek(user_id=user_id, start=start) for user_id in users],
+                ignore_conflicts=True,
+            )
+            weeks = list(
+                TimesheetWeek.objects.select_for_update()
+                .filter(start=start, user_id__in=users, reminded_at__isnull=True)
+                .filter(status__in=OPEN_WEEKS)
+                .order_by("pk")
+            )
+            TimesheetWeek.objects.filter(pk__in=[week.pk for week in weeks]).update(reminded_at=now)
+            events += [
                 build_event(
                     "timesheet.due",
-                    project=people[user_id],
+                    project=people[week.user_id],
                     target=week,
                     data={
-                        "assignee": user_id,
+                        "assignee": week.user_id,
                         "when": week.label,
                         "url": f"{reverse('budgets:timesheet')}?week={week.label}",
                     },
                 )
-            )
+                for week in weeks
+            ]
         return len(record_events(events))

@@ -6,6 +6,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from budgets import services as budget_services
@@ -275,3 +277,64 @@ def test_approval_page_query_count(client_for, manager, member, two, django_asse
     with django_assert_max_num_queries(25):
         response = client.get(reverse("budgets:timesheet_part", args=[two["alpha"].pk, part.pk]))
     assert response.status_code == 200
+
+
+def test_my_work_lists_timesheet_approvals_in_flat_queries(client_for, manager, two):
+    """Maria's My work names each waiting timesheet (person and week) without a query per
+    approval: five people's weeks cost what one does."""
+
+    def waiting(count: int) -> int:
+        for index in range(count):
+            person = UserFactory(username=f"p{index}-{count}")
+            project_with(member=person)  # somewhere else too
+            two["alpha"].memberships.create(user=person, role="member")
+            resource = budget_services.resource_create(
+                project=two["alpha"], by=manager, name=f"P{index}-{count}", user=person
+            )
+            budget_services.time_entry_log(
+                resource=resource, task=two["build"], by=person, date=MONDAY, hours="1"
+            )
+            timesheet_submit(user=person, start=MONDAY)
+        client = client_for(manager)
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(reverse("stakeholders:my_work")).status_code == 200
+        return len(context.captured_queries)
+
+    one = waiting(1)
+    six = waiting(5)
+    assert six == one
+
+
+def test_reminders_take_a_fixed_number_of_queries(manager, two, django_assert_max_num_queries):
+    """Six people to remind cost the same handful of queries as one."""
+    for index in range(5):
+        person = UserFactory(username=f"r{index}")
+        two["alpha"].memberships.create(user=person, role="member")
+        budget_services.resource_create(
+            project=two["alpha"], by=manager, name=f"R{index}", user=person
+        )
+    monday = datetime.datetime(2026, 11, 30, 9, 30, tzinfo=datetime.UTC)
+    with django_assert_max_num_queries(8):
+        assert timesheet_reminders_record(now=monday) == 6
+
+
+def test_an_approval_asked_by_hand_of_a_non_manager_decides_nothing(
+    api_for, manager, member, viewer, two
+):
+    """A manager may ask anyone through the approvals API, but a viewer's yes does not approve
+    hours: 400, and the part still waits."""
+    two["alpha"].memberships.create(user=viewer, role="viewer")
+    _log_week(member, two)
+    timesheet_submit(user=member, start=MONDAY)
+    part = TimesheetPart.objects.get(project=two["alpha"])
+    base = f"/api/v1/projects/{two['alpha'].pk}/approvals/"
+    asked = api_for(manager).post(
+        base, {"kind": "timesheet", "subject_id": part.pk, "approver": viewer.pk}
+    )
+    assert asked.status_code == 201, asked.json()
+    decided = api_for(viewer).post(f"{base}{asked.json()['id']}/decide/", {"decision": "approved"})
+    assert decided.status_code == 400
+    assert "Only a manager of ALPHA" in str(decided.json())
+    part.refresh_from_db()
+    assert part.status == "pending"
+    assert not TimeEntry.objects.filter(project=two["alpha"], approved=True).exists()
