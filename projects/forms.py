@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from projects import history, sso
-from projects.display import person_name
+from projects.display import DateFormat, person_name
 from projects.models import (
     ChangeRequest,
     Charter,
@@ -565,7 +565,7 @@ class CommentForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    """The person's name and time zone."""
+    """The person's name, time zone and date format."""
 
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
@@ -574,12 +574,20 @@ class ProfileForm(forms.Form):
         help_text="Times on pages and your daily digest follow it; a project's dates and "
         "deadlines stay in the project's own zone.",
     )
+    date_format = forms.ChoiceField(
+        choices=DateFormat.choices,
+        required=False,
+        help_text="How pages write a date. E-mails and exports keep their own unambiguous format.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [("", "The site's time zone")] + [
             (zone, zone) for zone in sorted(_time_zones())
         ]
+
+    def clean_date_format(self) -> str | None:
+        return self.cleaned_data["date_format"] or None  # left out: keep the saved one
 
 
 # --- programmes -----------------------------------------------------------------------------------

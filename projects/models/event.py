@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from projects.display import DateFormat
 from projects.models.checks import PythonChecksMixin
 from projects.models.project import Project, validate_time_zone
 
@@ -178,12 +179,22 @@ class Watch(models.Model):
 
 class Profile(models.Model):
     """What a person chooses for themselves: the time zone their timestamps and their daily
-    digest follow (business dates stay in each project's zone)."""
+    digest follow (business dates stay in each project's zone) and how pages write a date."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="charter_profile"
     )
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
+    date_format = models.CharField(
+        max_length=16, choices=DateFormat.choices, default=DateFormat.DAY_MONTH_NAME
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_format__in=DateFormat.values), name="profile_date_format_known"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Profile of {self.user_id}"

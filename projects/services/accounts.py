@@ -1,4 +1,5 @@
-"""A person's own account: their name and time zone, their verified e-mail addresses."""
+"""A person's own account: their name, time zone and date format, their verified e-mail
+addresses."""
 
 from __future__ import annotations
 
@@ -7,25 +8,36 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from projects.display import DateFormat
 from projects.models import Profile, validate_time_zone
 
 
 @transaction.atomic
 def profile_update(
-    *, user: AbstractBaseUser, first_name: str, last_name: str, time_zone: str
+    *,
+    user: AbstractBaseUser,
+    first_name: str,
+    last_name: str,
+    time_zone: str,
+    date_format: str | None = None,
 ) -> Profile:
-    """Change the person's name and time zone (empty: the site's); refused with a message for
-    an unknown zone, nothing written."""
+    """Change the person's name, time zone (empty: the site's) and date format (None: keep
+    it); refused with a message for an unknown zone or format, nothing written."""
     time_zone = time_zone.strip()
     if time_zone:
         try:
             validate_time_zone(time_zone)
         except ValidationError:
             raise ValidationError({"time_zone": f"{time_zone} is not a time zone."}) from None
+    defaults = {"time_zone": time_zone}
+    if date_format is not None:
+        if date_format not in DateFormat.values:
+            raise ValidationError({"date_format": f"{date_format} is not a date format."})
+        defaults["date_format"] = date_format
     user.first_name = first_name.strip()[:150]
     user.last_name = last_name.strip()[:150]
     user.save(update_fields=["first_name", "last_name"])
-    profile, _ = Profile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+    profile, _ = Profile.objects.update_or_create(user=user, defaults=defaults)
     return profile
 
 

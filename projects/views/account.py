@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from knox.models import AuthToken
 
+from projects.display import DATE_FORMAT
 from projects.forms import ProfileForm, attach_errors
 from projects.models import Profile
 from projects.selectors import sign_in_log_for
 from projects.services.accounts import profile_update
-from projects.timezones import remember_zone
+from projects.timezones import remember_date_format, remember_zone
 
 # --- API tokens ----------------------------------------------------------------------------------
 
@@ -69,12 +70,14 @@ def account_token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_profile(request: HttpRequest) -> HttpResponse:
-    """My name and time zone (timestamps on pages show in it)."""
+    """My name, time zone (timestamps on pages show in it) and date format (dates on pages
+    follow it)."""
     profile = Profile.objects.filter(user=request.user).first()
     initial = {
         "first_name": request.user.first_name,
         "last_name": request.user.last_name,
         "time_zone": profile.time_zone if profile else "",
+        "date_format": profile.date_format if profile else DATE_FORMAT,
     }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -84,6 +87,7 @@ def account_profile(request: HttpRequest) -> HttpResponse:
             attach_errors(form, error)
         else:
             remember_zone(request, profile.time_zone)
+            remember_date_format(request, profile.date_format)
             messages.success(request, "Profile saved.")
             return redirect("projects:account_profile")
     return render(

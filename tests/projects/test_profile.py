@@ -1,10 +1,14 @@
-"""A person's profile: their name, and the time zone their timestamps show in."""
+"""A person's profile: their name, the time zone their timestamps show in and the format their
+dates are written in."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from projects.models import Profile
-from projects.timezones import SESSION_KEY
+from projects.services.accounts import profile_update
+from projects.timezones import DATE_FORMAT_SESSION_KEY, SESSION_KEY
 
 
 @pytest.mark.django_db
@@ -42,3 +46,44 @@ def test_signing_in_brings_the_persons_zone_into_the_session(client, member, pas
     assert client.session[SESSION_KEY] == "America/New_York"
     page = client.get(reverse("projects:account_profile")).content.decode()
     assert "EST" in page or "EDT" in page
+
+
+@pytest.mark.django_db
+def test_profile_saves_the_date_format_and_pages_write_dates_in_it(client_for, member):
+    """A person who picks day/month/year has it saved, remembered and used on their pages."""
+    client = client_for(member)
+    url = reverse("projects:account_profile")
+    today = timezone.now()
+    assert today.strftime("%-d %b %Y") in client.get(url).content.decode()  # the default
+    response = client.post(
+        url, {"first_name": "Mo", "last_name": "", "time_zone": "", "date_format": "d/m/Y"}
+    )
+    assert response.status_code == 302
+    assert Profile.objects.get(user=member).date_format == "d/m/Y"
+    assert client.session[DATE_FORMAT_SESSION_KEY] == "d/m/Y"
+    page = client.get(url).content.decode()
+    assert f"today is {today.strftime('%d/%m/%Y')}" in page
+    assert f"{today.strftime('%d/%m/%Y')}, " in page  # the timestamp's date part too
+
+
+@pytest.mark.django_db
+def test_profile_refuses_an_unknown_date_format(client_for, member):
+    """A format outside the fixed choices is an error next to the field; nothing is saved."""
+    client = client_for(member)
+    url = reverse("projects:account_profile")
+    refused = client.post(
+        url, {"first_name": "X", "last_name": "", "time_zone": "", "date_format": "%Y"}
+    )
+    assert refused.status_code == 200 and b"Select a valid choice" in refused.content
+    assert not Profile.objects.filter(user=member).exists()
+    with pytest.raises(ValidationError):
+        profile_update(user=member, first_name="X", last_name="", time_zone="", date_format="Y/m/d")
+    assert not Profile.objects.filter(user=member).exists()
+
+
+@pytest.mark.django_db
+def test_signing_in_brings_the_persons_date_format_into_the_session(client, member, password):
+    """The format is copied into the session at sign-in, so pages need no query to read it."""
+    Profile.objects.create(user=member, date_format="Y-m-d")
+    assert client.login(username=member.username, password=password)
+    assert client.session[DATE_FORMAT_SESSION_KEY] == "Y-m-d"
