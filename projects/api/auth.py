@@ -21,7 +21,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from projects import lockout, sso
-from projects.auth import has_two_factor, two_factor_code_valid
+from projects.auth import has_two_factor, must_use_two_factor, two_factor_code_valid
 
 User = get_user_model()
 
@@ -50,6 +50,11 @@ class SignInLockedOut(exceptions.APIException):
 TWO_FACTOR_CODE_MISSING = (
     "This account uses two-factor authentication: send the current code of your authenticator "
     "app (or a recovery code) as `code`."
+)
+TWO_FACTOR_SETUP_FIRST = (
+    "Two-factor authentication is required for this account (MFA_REQUIRED): set up an "
+    "authenticator app on the web (account menu › Two-factor authentication), then send its "
+    "code as `code`."
 )
 TWO_FACTOR_CODE_WRONG = (
     "That two-factor code is not valid: send the current code of your authenticator app, or an "
@@ -106,6 +111,11 @@ class TokenCreateSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {"code": TWO_FACTOR_CODE_WRONG}, code="two_factor_invalid"
                 )
+        elif must_use_two_factor(user):
+            # MFA_REQUIRED covers this person: no token before their authenticator is set up.
+            raise serializers.ValidationError(
+                {"code": TWO_FACTOR_SETUP_FIRST}, code="two_factor_setup_required"
+            )
         attrs["user"] = user
         return attrs
 

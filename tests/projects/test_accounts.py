@@ -308,6 +308,24 @@ def test_accounts_api_token_without_two_factor_needs_no_code(manager, password):
     assert response.status_code == 201
 
 
+def test_accounts_api_token_refused_until_required_two_factor_is_set_up(
+    manager, password, settings
+):
+    """MFA_REQUIRED is no weaker on the API: a manager who must use two-factor and has not set
+    it up gets no token by password alone (400 saying what to do); once set up, the code works."""
+    settings.MFA_REQUIRED = "managers"
+    from tests.factories import project_with
+
+    project_with(manager=manager)
+    body = {"username": "maria", "password": password}
+    refused = APIClient().post(TOKENS, body, format="json", REMOTE_ADDR=address())
+    assert refused.status_code == 400
+    assert "set up an authenticator app" in refused.json()["code"][0]
+    with_two_factor(manager)
+    body["code"] = totp_code(TOTP_SECRET)
+    assert APIClient().post(TOKENS, body, format="json", REMOTE_ADDR=address()).status_code == 201
+
+
 def test_accounts_api_schema_documents_the_code(api_for, manager):
     """The OpenAPI schema lists ``code`` on the token sign-in."""
     schema = api_for(manager).get("/api/schema/?format=json").json()
