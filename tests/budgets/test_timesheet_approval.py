@@ -262,7 +262,8 @@ def test_no_reminder_for_a_submitted_week(member, two):
 
 
 def test_approval_page_query_count(client_for, manager, member, two, django_assert_max_num_queries):
-    """The part's page reads a fixed number of queries whatever the number of tasks."""
+    """The part's page reads a fixed number of queries whatever the number of tasks (five rows
+    here), and so does the person's grid once the week is submitted."""
     for index in range(5):
         task = schedule_services.task_create(
             project=two["alpha"], by=manager, name=f"T{index}", duration=1
@@ -274,8 +275,14 @@ def test_approval_page_query_count(client_for, manager, member, two, django_asse
     timesheet_submit(user=member, start=MONDAY)
     part = TimesheetPart.objects.get(project=two["alpha"])
     client = client_for(manager)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("budgets:timesheet_part", args=[two["alpha"].pk, part.pk]))
+    assert response.status_code == 200 and response.content.decode().count("<tr>") == 5 + 2
+    # The person's grid of a submitted week: the week, its parts and non-project time on top
+    # of the grid's own queries.
+    client = client_for(member)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("budgets:timesheet"), {"week": WEEK})
     assert response.status_code == 200
 
 
