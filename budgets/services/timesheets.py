@@ -26,7 +26,8 @@ person's other projects. The first manager's decision settles the part (the othe
 requests are withdrawn). Approved: the part's entries are approved and locked. Returned (a
 reason is required): that part is editable again; parts already approved stay approved and
 locked. The week is approved once every part is. A project with no other manager than the
-person is approved at once on submit (there is nobody else to ask).
+person is approved at once on submit (there is nobody else to ask); a closed project's hours are
+left out (it is read-only, its cost final).
 
 Locks
 -----
@@ -179,6 +180,8 @@ def timesheet_submit(*, user: AbstractBaseUser, start: datetime.date) -> Timeshe
         TimeEntry.objects.filter(
             resource__user=user, date__range=(start, start + datetime.timedelta(days=6))
         )
+        # A closed project is read-only and its cost final: nothing there to approve.
+        .exclude(project__stage=Project.Stage.CLOSED)
         .values("project_id")
         .annotate(total=Sum("hours"))
         .values_list("project_id", "total")

@@ -345,3 +345,13 @@ def test_an_approval_asked_by_hand_of_a_non_manager_decides_nothing(
     part.refresh_from_db()
     assert part.status == "pending"
     assert not TimeEntry.objects.filter(project=two["alpha"], approved=True).exists()
+
+
+def test_a_closed_projects_hours_are_left_out_of_the_submission(member, two):
+    """BETA closed after Mo logged: only ALPHA is asked; the week does not wait on a project
+    nobody may decide in."""
+    _log_week(member, two)
+    Project.objects.filter(pk=two["beta"].pk).update(stage=Project.Stage.CLOSED)
+    week = timesheet_submit(user=member, start=MONDAY)
+    assert [part.project.key for part in week.parts.all()] == ["ALPHA"]
+    assert week.status == TimesheetWeek.Status.SUBMITTED
