@@ -71,15 +71,20 @@ def _parse(value: Any) -> datetime.date | datetime.datetime | None:
     return value if isinstance(value, datetime.date) else None
 
 
-def human_date(value: Any) -> str:
-    """``date(2026, 12, 7)``, a datetime or ``"2026-12-07"`` → ``"7 Dec 2026"``; anything else
-    is returned as it came (``None`` → ``""``) so ``|default:"—"`` still applies."""
+def human_date(value: Any, *, weekday: bool = False, short: bool = False) -> str:
+    """``date(2026, 12, 7)``, a datetime or ``"2026-12-07"`` → ``"7 Dec 2026"`` in the active
+    format (``weekday``: ``"Mon 7 Dec 2026"``; ``short``, for dense tables: ``"7 Dec 26"``, but
+    year-month-day keeps its four digits); anything else is returned as it came (``None`` →
+    ``""``) so ``|default:"—"`` still applies."""
     parsed = _parse(value)
     if parsed is None:
         return "" if value is None else value
     if isinstance(parsed, datetime.datetime) and timezone.is_aware(parsed):
         parsed = timezone.localtime(parsed)
-    return formats.date_format(parsed, active_date_format())
+    date_format = active_date_format()
+    if short and date_format != DateFormat.ISO:
+        date_format = date_format.replace("Y", "y")
+    return formats.date_format(parsed, f"D {date_format}" if weekday else date_format)
 
 
 def human_timestamp(value: Any, zone: str | None = None) -> str:

@@ -58,9 +58,12 @@ def display_name(user) -> str:
 
 
 @register.filter
-def human_date(value) -> str:
-    """``{{ d|human_date }}`` → "7 Dec 2026", also for ISO strings frozen in report content."""
-    return display.human_date(value)
+def human_date(value, options: str = "") -> str:
+    """``{{ d|human_date }}`` → "7 Dec 2026", also for ISO strings frozen in report content;
+    ``{{ d|human_date:"weekday" }}`` → "Mon 7 Dec 2026", ``"weekday short"`` → "Mon 7 Dec 26".
+    Written in the reader's date format."""
+    chosen = options.split()
+    return display.human_date(value, weekday="weekday" in chosen, short="short" in chosen)
 
 
 @register.filter

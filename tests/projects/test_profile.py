@@ -1,14 +1,19 @@
 """A person's profile: their name, the time zone their timestamps show in and the format their
 dates are written in."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import Profile
 from projects.services.accounts import profile_update
 from projects.timezones import DATE_FORMAT_SESSION_KEY, SESSION_KEY
+from scheduling import services as schedule_services
 
 
 @pytest.mark.django_db
@@ -87,3 +92,31 @@ def test_signing_in_brings_the_persons_date_format_into_the_session(client, memb
     Profile.objects.create(user=member, date_format="Y-m-d")
     assert client.login(username=member.username, password=password)
     assert client.session[DATE_FORMAT_SESSION_KEY] == "Y-m-d"
+
+
+@pytest.mark.django_db
+def test_task_pages_write_dates_in_the_persons_format_at_no_extra_query(
+    client_for, manager, member, project, django_assert_num_queries
+):
+    """After choosing month/day/year, the task table and the task's page write Alpha's start
+    (Monday 5 Jan 2026) that way, with as many queries as before the choice."""
+    project.start_date = datetime.date(2026, 1, 5)
+    project.save()
+    task = schedule_services.task_create(project=project, by=manager, name="Alpha", duration=3)
+    client = client_for(member)
+    table = reverse("scheduling:tasks", kwargs={"pk": project.pk})
+    detail = reverse("scheduling:task_detail", kwargs={"pk": project.pk, "task_pk": task.pk})
+    client.get(table)  # warm: the first request of a session may differ
+    with CaptureQueriesContext(connection) as before:
+        html = client.get(table).content.decode()
+    queries_before = len(before)
+    assert "Mon 5 Jan 26" in html
+    assert "Mon 5 Jan 2026" in client.get(detail).content.decode()
+    client.post(
+        reverse("projects:account_profile"),
+        {"first_name": "Mo", "last_name": "", "time_zone": "", "date_format": "m/d/Y"},
+    )
+    with django_assert_num_queries(queries_before):
+        html = client.get(table).content.decode()
+    assert "Mon 01/05/26" in html and "Mon 5 Jan 26" not in html
+    assert "Mon 01/05/2026" in client.get(detail).content.decode()
