@@ -14,7 +14,12 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -32,7 +37,7 @@ from projects.programmes import (
 )
 from projects.selectors import projects_for
 from projects.services import programmes as services
-from reports.selectors.programmes import FIGURES, programme_rollup
+from reports.selectors.programmes import FIGURES, programme_forecast, programme_rollup
 
 TAGS = ["programmes"]
 
@@ -98,6 +103,24 @@ class RollupRowSerializer(serializers.Serializer):
     )
 
 
+class ProgrammeForecastSerializer(serializers.Serializer):
+    """When the programme's last project finishes, from their latest forecasts (independent
+    projects: the chance all have finished by a day is the product of theirs)."""
+
+    percentiles = serializers.SerializerMethodField()
+    p_all_targets = serializers.FloatField(
+        allow_null=True, help_text="Chance every project meets its own target (0–1)."
+    )
+    covered = serializers.ListField(child=serializers.CharField())
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="Open projects without a forecast, left out."
+    )
+
+    def get_percentiles(self, forecast) -> dict[str, str]:
+        """``{"P50": "2026-03-09", "P80": …, "P90": …}``."""
+        return {f"P{p}": day.isoformat() for p, day in forecast.percentiles.items()}
+
+
 class RollupSerializer(serializers.Serializer):
     as_of = serializers.DateField()
     currency = serializers.CharField(source="programme.currency")
@@ -115,6 +138,11 @@ class RollupSerializer(serializers.Serializer):
     projects = RollupRowSerializer(source="rows", many=True)
     milestones = serializers.SerializerMethodField()
     risks = serializers.SerializerMethodField()
+    finish_forecast = serializers.SerializerMethodField()
+
+    @extend_schema_field(ProgrammeForecastSerializer)
+    def get_finish_forecast(self, rollup) -> dict[str, Any]:
+        return ProgrammeForecastSerializer(programme_forecast(rollup.programme)).data
 
     def get_milestones(self, rollup) -> list[dict[str, Any]]:
         """Open milestones of the projects you are a member of, soonest first."""

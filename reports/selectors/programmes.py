@@ -25,7 +25,7 @@ from projects.models import ExchangeRate, Programme, Project
 from projects.programmes import programme_projects
 from projects.selectors import projects_for
 from reports.models import KpiSnapshot
-from risks.models import Risk
+from risks.models import ForecastRun, Risk
 from scheduling.models import Task
 
 FIGURES = ("bac", "pv", "ev", "ac", "eac")
@@ -123,9 +123,7 @@ def programme_rollup(
         programme_projects(programme).annotate(snapshot_pk=Subquery(latest.values("pk")[:1]))
     )
     snapshots = KpiSnapshot.objects.in_bulk([p.snapshot_pk for p in projects if p.snapshot_pk])
-    visible_ids = set(
-        projects_for(user).filter(programme=programme).values_list("pk", flat=True)
-    )
+    visible_ids = set(projects_for(user).filter(programme=programme).values_list("pk", flat=True))
     rates = Rates({p.currency for p in projects}, programme.currency, as_of)
 
     rows: list[ProgrammeRow] = []
@@ -177,3 +175,86 @@ def programme_rollup(
         milestones=milestones,
         risks=risks,
     )
+
+
+# --- the programme's finish distribution ---------------------------------------------------------
+
+FORECAST_PERCENTILES = (50, 80, 90)
+
+
+@dataclass
+class ProgrammeForecast:
+    """When the whole programme finishes (its last project), from each project's latest
+    finished Monte Carlo forecast.
+
+    Charter has no dependency between projects yet, so the projects' finishes are independent
+    and the chance that all have finished by a day is the product of each one's chance
+    (the s-curves); ``p_all_targets`` is likewise the product of each project's chance of
+    meeting its own target. Projects without a forecast are listed in ``missing`` and left
+    out: the figures then speak for the others only."""
+
+    curve: list[tuple[datetime.date, float]]  # (day, % of the programme finished by then)
+    percentiles: dict[int, datetime.date]
+    covered: list[str]
+    missing: list[str]
+    p_all_targets: float | None
+
+
+def _step(curve: list[tuple[datetime.date, float]], day: datetime.date) -> float:
+    """A project's share (0–1) of runs finished by ``day``: its s-curve's last point on or
+    before it (0 before the first, 1 after the last)."""
+    share = 0.0
+    for point, percent in curve:
+        if point > day:
+            break
+        share = percent / 100
+    return share
+
+
+def programme_forecast(programme: Programme) -> ProgrammeForecast:
+    """Two queries: the projects with their latest finished run, and those runs' curves."""
+    latest = ForecastRun.objects.filter(
+        project=OuterRef("pk"), status=ForecastRun.Status.DONE
+    ).order_by("-created_at", "-id")
+    projects = list(
+        programme_projects(programme)
+        .exclude(stage=Project.Stage.CLOSED)
+        .annotate(run_pk=Subquery(latest.values("pk")[:1]))
+        .values_list("key", "run_pk")
+    )
+    runs = {
+        pk: (curve or [], chance)
+        for pk, curve, chance in ForecastRun.objects.filter(
+            pk__in=[run for _, run in projects if run]
+        ).values_list("pk", "results__s_curve", "p_target_finish")
+    }
+    curves: list[list[tuple[datetime.date, float]]] = []
+    covered, missing, chances = [], [], []
+    for key, run in projects:
+        points, chance = runs.get(run, ([], None))
+        if not points:
+            missing.append(key)
+            continue
+        covered.append(key)
+        curves.append(
+            [(datetime.date.fromisoformat(p["date"]), float(p["percent"])) for p in points]
+        )
+        chances.append(chance)
+    days = sorted({day for curve in curves for day, _ in curve})
+    combined: list[tuple[datetime.date, float]] = []
+    for day in days:
+        share = 1.0
+        for curve in curves:
+            share *= _step(curve, day)
+        combined.append((day, round(share * 100, 2)))
+    percentiles = {}
+    for wanted in FORECAST_PERCENTILES:
+        reached = next((day for day, percent in combined if percent >= wanted), None)
+        if reached is not None:
+            percentiles[wanted] = reached
+    p_all = None
+    if chances and all(chance is not None for chance in chances):
+        p_all = 1.0
+        for chance in chances:
+            p_all *= chance
+    return ProgrammeForecast(combined, percentiles, covered, missing, p_all)

@@ -27,7 +27,7 @@ from projects.programmes import (
     programmes_for,
 )
 from projects.services import programmes as services
-from reports.selectors.programmes import programme_rollup
+from reports.selectors.programmes import programme_forecast, programme_rollup
 
 
 @login_required
@@ -70,6 +70,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "programme": programme,
             "rollup": rollup,
+            "forecast": programme_forecast(programme),
             "is_manager": programme.my_role == ProgrammeMembership.Role.MANAGER,
         },
     )

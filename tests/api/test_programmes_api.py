@@ -63,6 +63,9 @@ def test_create_add_projects_and_read_the_rollup(api_for, pmo):
     rows = {row["key"]: row for row in kpis["projects"]}
     assert rows[b.key]["rate"] == "0.90000000" and rows[b.key]["figures"]["pv"] == "18.00"
     assert rows[a.key]["health"] == "amber" and rows[a.key]["member"] is True
+    forecast = kpis["finish_forecast"]
+    assert forecast["covered"] == [] and forecast["missing"] == sorted([a.key, b.key])
+    assert forecast["percentiles"] == {} and forecast["p_all_targets"] is None
 
 
 def test_bad_input_and_stale_edits_are_4xx_with_reasons(api_for, pmo):

@@ -331,3 +331,49 @@ def test_weekly_report_reaches_each_member_once_with_their_own_view(
     assert mine.key in reader_text and foreign.key in reader_text
     assert "SPI (ΣEV ÷ ΣPV): 0.50" in reader_text
     assert "Secret cut-over" not in reader_text and "Secret cut-over" in pmo_text
+
+
+def test_programme_finish_is_the_product_of_its_projects_chances(programme, pmo):
+    """Worked example (independent projects: no dependency links them):
+
+    A finishes by 2 Mar in 40 % of its runs, by 9 Mar in all; B by 3 Mar in 50 %, by 10 Mar
+    in all. The programme (both finished) by 2 Mar: 0.4 × 0 = 0 %; by 3 Mar: 0.4 × 0.5 = 20 %;
+    by 9 Mar: 1 × 0.5 = 50 %; by 10 Mar: 100 %. So P50 = 9 Mar, P80 = P90 = 10 Mar. A meets its
+    target in 80 % of runs and B in 50 %: every target met in 0.8 × 0.5 = 40 %. C has no
+    forecast and is named as left out."""
+    from reports.selectors.programmes import programme_forecast
+    from risks.models import ForecastRun
+
+    a, b, c = (project_with(manager=pmo) for _ in range(3))
+    for project in (a, b, c):
+        programme_project_add(programme=programme, project=project, by=pmo)
+
+    def run(project, points, chance):
+        curve = [{"index": i, "date": day, "percent": pct} for i, (day, pct) in enumerate(points)]
+        ForecastRun.objects.create(
+            project=project,
+            number=1,
+            seed=1,
+            status=ForecastRun.Status.DONE,
+            results={"s_curve": curve},
+            target_finish=project.target_finish,
+            p_target_finish=chance,
+        )
+
+    run(a, [("2026-03-02", 40), ("2026-03-09", 100)], 0.8)
+    run(b, [("2026-03-03", 50), ("2026-03-10", 100)], 0.5)
+    forecast = programme_forecast(programme)
+    day = datetime.date
+    assert forecast.curve == [
+        (day(2026, 3, 2), 0.0),
+        (day(2026, 3, 3), 20.0),
+        (day(2026, 3, 9), 50.0),
+        (day(2026, 3, 10), 100.0),
+    ]
+    assert forecast.percentiles == {
+        50: day(2026, 3, 9),
+        80: day(2026, 3, 10),
+        90: day(2026, 3, 10),
+    }
+    assert forecast.p_all_targets == pytest.approx(0.4)
+    assert forecast.covered == sorted([a.key, b.key]) and forecast.missing == [c.key]
