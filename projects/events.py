@@ -51,6 +51,7 @@ EVENT_TYPES: dict[str, str] = {
     "action_item.due": "{object} is {when}",
     "timesheet.due": "Your timesheet for {when} is not submitted",
     "comment.created": "New comment on {object}",
+    "comment.edited": "A comment on {object} now mentions you",
     "attachment.added": "A file was attached to {object}",
     "attachment.deleted": "A file was removed from {object}",
     "approval.requested": "Your approval is asked: {object}",

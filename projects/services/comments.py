@@ -99,7 +99,9 @@ def comment_create(*, project: Project, record: Model, by: AbstractBaseUser, bod
 def comment_update(
     *, comment: Comment, by: AbstractBaseUser, version: int | None, body: str
 ) -> Comment:
-    """Replace the author's comment with a new body (the old one stays in its history)."""
+    """Replace the author's comment with a new body (the old one stays in its history), and
+    record the event that tells the members the new body mentions and the old one did not (those
+    already mentioned heard of it when they were)."""
     current = locked_current(comment, version)
     if current.is_deleted:
         raise ValidationError({"body": "This comment was deleted; it cannot be edited."})
@@ -110,11 +112,23 @@ def comment_update(
         return current
     project = current.project
     mentioned = _mentioned_members(project, body)
+    before = set(current.mentions.values_list("pk", flat=True))
     current.body = body
     current.body_html = markup.render(body, [user.get_username() for user in mentioned])
     current.edited_at = timezone.now()
     current = save_versioned(current, by)
     current.mentions.set(mentioned)
+    record_event(
+        "comment.edited",
+        project=project,
+        target=current.target,
+        actor=by,
+        data={
+            "comment_id": current.pk,
+            "mentions": [user.pk for user in mentioned if user.pk not in before],
+            "excerpt": markup.plain_text(current.body_html)[:EXCERPT_LENGTH],
+        },
+    )
     return current
 
 

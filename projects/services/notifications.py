@@ -118,6 +118,8 @@ def _candidates(
         found += [(user, Reason.MENTIONED) for user in _people(data, "mentions")]
         if event.pk in owners:
             found.append((owners[event.pk], Reason.COMMENT))
+    elif kind == "comment.edited":
+        found += [(user, Reason.MENTIONED) for user in _people(data, "mentions")]
     elif kind == "approval.requested":
         found += [(user, Reason.APPROVAL) for user in _people(data, "approver")]
     elif kind == "approval.decided":
@@ -128,7 +130,9 @@ def _candidates(
         found += [(user, Reason.STATUS_REPORT) for user in sorted(members)]
     elif kind == "invitation.accepted":
         found += [(user, Reason.INVITATION) for user in _people(data, "invited_by")]
-    if event.content_type_id and event.object_id:
+    # An edited comment tells only the people it newly mentions: the owner and the watchers
+    # heard of the comment when it was written, and a reworded comment is not news to them.
+    if event.content_type_id and event.object_id and kind != "comment.edited":
         key = (event.content_type_id, event.object_id)
         found += [(user, Reason.WATCHING) for user in watchers.get(key, [])]
     chosen: dict[int, str] = {}

@@ -117,6 +117,51 @@ def test_comment_update_refuses_a_stale_version(task, member):
     assert comment.body == "v2"
 
 
+def test_comment_edit_adding_a_mention_tells_the_newly_mentioned_once(
+    task, member, manager, viewer, eager_tasks, django_capture_on_commit_callbacks
+):
+    """An edit that adds @maria tells her once; @vic, mentioned before, and the author hear
+    nothing new; the same body again, or new words without a new name, tell nobody."""
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = comment_on(task, member, "@vic please have a look")
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = services.comment_update(
+            comment=comment, by=member, version=1, body="@vic please have a look, @maria too"
+        )
+    event = Event.objects.get(type="comment.edited")
+    assert (event.object_id, event.actor, event.data["mentions"]) == (task.pk, member, [manager.pk])
+    assert list(
+        Notification.objects.filter(recipient=manager).values_list("event__type", "reason")
+    ) == [("comment.edited", Notification.Reason.MENTIONED)]
+    with django_capture_on_commit_callbacks(execute=True):
+        same = services.comment_update(
+            comment=edited, by=member, version=2, body="@vic please have a look, @maria too"
+        )
+        services.comment_update(
+            comment=same, by=member, version=2, body="@vic please look, @maria as well"
+        )
+    assert Notification.objects.filter(recipient=manager).count() == 1
+    assert Notification.objects.filter(recipient=viewer).count() == 1  # the comment's own
+    assert not Notification.objects.filter(recipient=member).exists()
+    assert Event.objects.filter(type="comment.edited").count() == 2  # the same body: no edit
+
+
+def test_comment_edit_refuses_mentions_of_non_members_as_on_create(task, member, outsider):
+    """An edit naming an outsider is refused with the create's words; nothing changes."""
+    comment = comment_on(task, member, "First take")
+    with pytest.raises(ValidationError) as refused:
+        services.comment_update(
+            comment=comment, by=member, version=1, body=f"cc @{outsider.username}"
+        )
+    assert refused.value.message_dict["body"] == [
+        f"@oscar is not a member of {task.project.key}: only members of the project can be "
+        "mentioned."
+    ]
+    comment.refresh_from_db()
+    assert (comment.body, comment.version) == ("First take", 1)
+    assert not Event.objects.filter(type="comment.edited").exists()
+
+
 def test_comment_update_only_by_its_author(task, member, manager):
     """Nobody, a manager neither, edits someone else's words."""
     comment = comment_on(task, member)
