@@ -33,6 +33,31 @@ def test_human_date_reads_dates_datetimes_and_iso_strings_alike():
     assert display.human_date("not a date") == "not a date"
 
 
+@pytest.mark.parametrize(
+    ("chosen", "plain", "weekday_short", "timestamp"),
+    [
+        ("j M Y", "7 Dec 2026", "Mon 7 Dec 26", "7 Dec 2026, 09:00 CET"),
+        ("d/m/Y", "07/12/2026", "Mon 07/12/26", "07/12/2026, 09:00 CET"),
+        ("m/d/Y", "12/07/2026", "Mon 12/07/26", "12/07/2026, 09:00 CET"),
+        ("Y-m-d", "2026-12-07", "Mon 2026-12-07", "2026-12-07, 09:00 CET"),
+    ],
+)
+def test_human_date_follows_the_active_date_format(chosen, plain, weekday_short, timestamp):
+    """Dates and timestamps read in the format activated for the request, then the default."""
+    day = datetime.date(2026, 12, 7)
+    display.activate_date_format(chosen)
+    try:
+        assert display.human_date(day) == plain
+        assert display.human_date(day, weekday=True, short=True) == weekday_short
+        moment = datetime.datetime(2026, 12, 7, 8, tzinfo=UTC)
+        assert display.human_timestamp(moment, "Europe/Berlin") == timestamp
+    finally:
+        display.deactivate_date_format()
+    assert display.human_date(day) == "7 Dec 2026"
+    display.activate_date_format("%Y")  # not one of the choices: the default
+    assert display.human_date(day) == "7 Dec 2026"
+
+
 def test_human_timestamp_names_its_time_zone():
     """A timestamp is shown in the given zone, with the zone's name, else in the server's."""
     moment = datetime.datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
