@@ -65,9 +65,7 @@ class ProgrammeMembership(models.Model):
         MANAGER = "manager", "Programme manager"
         MEMBER = "member", "Member"
 
-    programme = models.ForeignKey(
-        Programme, on_delete=models.CASCADE, related_name="memberships"
-    )
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="programme_memberships"
     )
