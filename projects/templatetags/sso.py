@@ -11,3 +11,10 @@ register = template.Library()
 def sso_only() -> bool:
     """Whether only the identity provider signs people in (break-glass accounts aside)."""
     return sso.sso_only()
+
+
+@register.simple_tag
+def sso_enabled() -> bool:
+    """Whether an identity provider is configured (the sign-in page then lists it; without
+    one it asks the database nothing)."""
+    return sso.enabled()

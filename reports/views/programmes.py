@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -27,6 +27,7 @@ from projects.programmes import (
     programmes_for,
 )
 from projects.services import programmes as services
+from projects.views.base import not_allowed
 from reports.selectors.programmes import programme_forecast, programme_rollup
 
 
@@ -47,12 +48,15 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/programmes.html", {"programmes": programmes, "form": form})
 
 
-def _door(request: HttpRequest, pk: int, methods: tuple[str, ...], *, manage: bool = False):
+def _programme_for(
+    request: HttpRequest, pk: int, methods: tuple[str, ...], *, manage: bool = False
+):
     """The programme for this request (404 to a non-member first, whatever the method), then
-    the 405 for a method the page does not take, then 403 unless a manager where ``manage``."""
+    the 405 for a method the page does not take, then 403 unless a manager where ``manage``:
+    the project door's order (``projects.views.base``), for a programme."""
     programme = get_programme_for(request.user, pk)
-    if request.method not in methods:
-        return programme, HttpResponseNotAllowed(methods)
+    if refused := not_allowed(request, methods):
+        return programme, refused
     if manage:
         programme = get_programme_for(request.user, pk, manage=True)
     return programme, None
@@ -60,7 +64,7 @@ def _door(request: HttpRequest, pk: int, methods: tuple[str, ...], *, manage: bo
 
 @login_required
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    programme, refused = _door(request, pk, ("GET", "HEAD"))
+    programme, refused = _programme_for(request, pk, ("GET", "HEAD"))
     if refused:
         return refused
     rollup = programme_rollup(programme, request.user, as_of=clock.today())
@@ -93,7 +97,7 @@ def _settings_page(request: HttpRequest, programme, **forms) -> HttpResponse:
 @login_required
 def programme_settings(request: HttpRequest, pk: int) -> HttpResponse:
     """Name, key, currency and description (managers)."""
-    programme, refused = _door(request, pk, ("GET", "HEAD", "POST"), manage=True)
+    programme, refused = _programme_for(request, pk, ("GET", "HEAD", "POST"), manage=True)
     if refused:
         return refused
     if request.method == "GET":
@@ -128,7 +132,7 @@ def _version(request: HttpRequest) -> int | None:
 
 @login_required
 def programme_member_add(request: HttpRequest, pk: int) -> HttpResponse:
-    programme, refused = _door(request, pk, ("POST",), manage=True)
+    programme, refused = _programme_for(request, pk, ("POST",), manage=True)
     if refused:
         return refused
     form = ProgrammeMemberForm(request.POST)
@@ -147,7 +151,7 @@ def programme_member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def programme_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
-    programme, refused = _door(request, pk, ("POST",), manage=True)
+    programme, refused = _programme_for(request, pk, ("POST",), manage=True)
     if refused:
         return refused
     membership = get_object_or_404(programme.memberships.select_related("user"), pk=member_pk)
@@ -162,7 +166,7 @@ def programme_member_remove(request: HttpRequest, pk: int, member_pk: int) -> Ht
 
 @login_required
 def programme_project_add(request: HttpRequest, pk: int) -> HttpResponse:
-    programme, refused = _door(request, pk, ("POST",), manage=True)
+    programme, refused = _programme_for(request, pk, ("POST",), manage=True)
     if refused:
         return refused
     form = ProgrammeProjectForm(request.POST, user=request.user)
@@ -181,7 +185,7 @@ def programme_project_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def programme_project_remove(request: HttpRequest, pk: int, project_pk: int) -> HttpResponse:
-    programme, refused = _door(request, pk, ("POST",), manage=True)
+    programme, refused = _programme_for(request, pk, ("POST",), manage=True)
     if refused:
         return refused
     project = get_object_or_404(programme_projects(programme), pk=project_pk)
@@ -196,7 +200,7 @@ def programme_project_remove(request: HttpRequest, pk: int, project_pk: int) -> 
 
 @login_required
 def programme_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    programme, refused = _door(request, pk, ("POST",), manage=True)
+    programme, refused = _programme_for(request, pk, ("POST",), manage=True)
     if refused:
         return refused
     services.programme_delete(programme=programme, by=request.user)
