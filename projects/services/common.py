@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 
 from projects.exceptions import StaleEdit
@@ -109,3 +110,19 @@ def versioned_update(
     for field, value in changes.items():
         setattr(current, field, value)
     return save_versioned(current, by)
+
+
+def save_unique_key(instance: Model, what: str) -> None:
+    """Save a record whose ``key`` is unique (a project, a programme): a key taken by a
+    concurrent request after ``full_clean()`` checked it is the same error ``full_clean()``
+    gives ("Another project already uses the key …"), not a database error."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        taken = type(instance)._default_manager.filter(key=instance.key).exclude(pk=instance.pk)
+        if taken.exists():
+            raise ValidationError(
+                {"key": f"Another {what} already uses the key {instance.key}."}
+            ) from None
+        raise

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 
 from projects.exceptions import StaleEdit
@@ -27,21 +27,10 @@ from projects.models import (
     Role,
 )
 from projects.selectors import colleagues_of
+from projects.services.common import save_unique_key
 
 PROGRAMME_EDITABLE_FIELDS = ("name", "key", "description", "currency")
 ProgrammeRole = ProgrammeMembership.Role
-
-
-def _save_unique_key(programme: Programme) -> None:
-    try:
-        with transaction.atomic():
-            programme.save()
-    except IntegrityError:
-        if Programme.objects.filter(key=programme.key).exclude(pk=programme.pk).exists():
-            raise ValidationError(
-                {"key": f"Another programme already uses the key {programme.key}."}
-            ) from None
-        raise
 
 
 @transaction.atomic
@@ -58,7 +47,7 @@ def programme_create(
     )
     programme.full_clean()
     programme._history_user = by
-    _save_unique_key(programme)
+    save_unique_key(programme, "programme")
     membership = ProgrammeMembership(programme=programme, user=by, role=ProgrammeRole.MANAGER)
     membership._history_user = by
     membership.save()
@@ -83,7 +72,7 @@ def programme_update(
     current.full_clean()
     current.version = F("version") + 1
     current._history_user = by
-    _save_unique_key(current)
+    save_unique_key(current, "programme")
     current.refresh_from_db()
     return current
 

@@ -19,6 +19,7 @@ from projects import sso
 from projects.exceptions import StaleEdit
 from projects.models import Membership, Project, Role
 from projects.selectors import colleagues_of
+from projects.services.common import save_unique_key
 
 # Fields a manager may change after creation. ``key`` is included: it is unique and validated.
 PROJECT_EDITABLE_FIELDS = (
@@ -43,20 +44,6 @@ def _full_clean(instance: Any, **kwargs: Any) -> None:
     if isinstance(instance, Project) and instance.key:
         instance.key = instance.key.strip().upper()
     instance.full_clean(**kwargs)
-
-
-def _save_unique_key(project: Project) -> None:
-    """Save; a key taken by a concurrent request after full_clean() checked it is the same
-    error full_clean() gives, not a database error."""
-    try:
-        with transaction.atomic():
-            project.save()
-    except IntegrityError:
-        if Project.objects.filter(key=project.key).exclude(pk=project.pk).exists():
-            raise ValidationError(
-                {"key": f"Another project already uses the key {project.key}."}
-            ) from None
-        raise
 
 
 @transaction.atomic
@@ -96,7 +83,7 @@ def project_create(
     )
     _full_clean(project)
     project._history_user = by
-    _save_unique_key(project)
+    save_unique_key(project, "project")
     membership = Membership(project=project, user=by, role=Role.MANAGER)
     membership._history_user = by
     membership.save()
@@ -147,7 +134,7 @@ def project_update(
     _full_clean(current)
     current.version = F("version") + 1
     current._history_user = by
-    _save_unique_key(current)
+    save_unique_key(current, "project")
     current.refresh_from_db()
     current.my_role = getattr(project, "my_role", None)
     return current
