@@ -32,7 +32,7 @@ from django.db.models.functions import Lower
 from django.template.loader import get_template
 from django.utils import translation
 
-from projects import rag
+from projects import display, rag
 from projects.models import Project
 from projects.selectors import User, projects_for
 from reports.models import HealthThresholds, KpiSnapshot, Rag
@@ -165,12 +165,14 @@ class DashboardRow:
         project's own fields and annotations, every field of its snapshot, its history, the
         red flags of its thresholds (SPI, CPI, the chance of the target), today (missed
         milestones, the sparklines' span), the
-        language and the template's source. Any change to any of them is another key."""
+        language, the reader's date format (the row writes its dates in it) and the template's
+        source. Any change to any of them is another key."""
         project = self.project
         snapshot = self.snapshot
         parts = (
             _template_digest(),
             translation.get_language(),
+            display.active_date_format(),
             today,
             *(getattr(project, name, None) for name in _ROW_PROJECT_FIELDS),
             None
