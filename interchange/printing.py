@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import datetime
 import math
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -360,6 +361,7 @@ def gantt_pdf(project: Project, options: GanttOptions) -> bytes:
 # than this is printed by a worker while the page polls (DESIGN §6: no request waits long).
 SYNC_PAGES = 8
 JOB_SECONDS = 60 * 60  # how long a printed PDF waits in the cache to be downloaded
+JOB_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def gantt_page_count(project: Project, paper: Paper) -> int:
@@ -403,7 +405,9 @@ def gantt_job_render(*, token: str, project_id: int, user_id: int, params: dict)
 def gantt_job(project: Project, user, token: str) -> dict | None:
     """The job ``token`` of this user on this project (``pdf`` None while printing), or None:
     unknown, expired, or someone else's."""
-    state = cache.get(_job_key(token)) if token else None
+    # Tokens are URL-safe base64 (``secrets.token_urlsafe``); anything else names no job.
+    valid = bool(token) and len(token) <= 64 and JOB_TOKEN.fullmatch(token) is not None
+    state = cache.get(_job_key(token)) if valid else None
     if not state or state["user"] != user.pk or state["project"] != project.pk:
         return None
     return state
