@@ -70,6 +70,8 @@ EVENT_TYPES: dict[str, str] = {
     "change_request.decided": "{object}: {decision}",
     "health.changed": "The project's health is now {to}",
     "project.closed": "{object} was closed",
+    # For consumers (the forecast's re-run measures the new target): nobody is notified.
+    "project.target_changed": "The target finish moved to {to}",
 }
 
 

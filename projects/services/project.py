@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 
-from projects import sso
+from projects import events, sso
 from projects.exceptions import StaleEdit
 from projects.models import Membership, Project, Role
 from projects.selectors import colleagues_of
@@ -129,6 +129,7 @@ def project_update(
     if version is not None and current.version != version:
         raise StaleEdit()
     _check_stage_change(current, changes.get("stage", current.stage))
+    target_before = current.target_finish
     for field, value in changes.items():
         setattr(current, field, value)
     _full_clean(current)
@@ -136,6 +137,15 @@ def project_update(
     current._history_user = by
     save_unique_key(current, "project")
     current.refresh_from_db()
+    if current.target_finish != target_before:
+        # The forecast's chance of the target measures the old date until it runs again.
+        events.record_event(
+            "project.target_changed",
+            project=current,
+            target=current,
+            actor=by,
+            data={"from": target_before.isoformat(), "to": current.target_finish.isoformat()},
+        )
     current.my_role = getattr(project, "my_role", None)
     return current
 

@@ -10,6 +10,8 @@ from django.core.cache import cache
 
 from projects import clock
 from projects.events import record_event
+from projects.models import Event
+from projects.services.project import project_update
 from risks import services
 from risks.models import ForecastRun
 from risks.receivers import forecast_consume
@@ -205,3 +207,21 @@ def test_the_forecast_consumer_hears_only_a_moved_finish_and_once_per_window(
         assert forecast_consume(events) == [project.pk]
         assert forecast_consume(events[:1]) == [project.pk]
     assert refreshes == [project.pk]
+
+
+def test_a_new_target_finish_queues_a_refresh(
+    project, manager, network, forecast, refreshes, django_capture_on_commit_callbacks
+):
+    """The chance of the target measures the target it was run against: moving the project's
+    target finish queues a refresh (through the event source); an edit that leaves the target
+    alone queues none."""
+    with django_capture_on_commit_callbacks(execute=True):
+        project_update(project=project, by=manager, version=None, name="Renamed")
+    assert refreshes == []
+    new_target = project.target_finish + datetime.timedelta(days=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        project_update(project=project, by=manager, version=None, target_finish=new_target)
+    assert refreshes == [project.pk]
+    event = Event.objects.get(type="project.target_changed")
+    assert event.data["to"] == new_target.isoformat()
+    assert forecast_consume([event]) == [project.pk]
