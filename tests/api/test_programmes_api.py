@@ -128,3 +128,18 @@ def test_non_members_get_404_and_members_403_on_writes(api_for, pmo):
         assert getattr(member_api, method)(url).status_code == 403, (method, url)
     # The programme member reads the roll-up's row, never the project itself.
     assert member_api.get(f"/api/v1/projects/{project.pk}/").status_code == 404
+
+
+def test_the_list_reads_every_programme_s_projects_in_one_query(
+    api_for, pmo, django_assert_max_num_queries
+):
+    """Listing programmes costs the same queries for one programme as for five."""
+    for index in range(5):
+        programme = programme_create(by=pmo, name=f"P{index}", key=f"PGM{index}")
+        project = project_with(manager=pmo)
+        api_for(pmo).post(f"/api/v1/programmes/{programme.pk}/projects/", {"project": project.pk})
+    api = api_for(pmo)
+    with django_assert_max_num_queries(6):
+        listed = api.get("/api/v1/programmes/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert len(rows) == 5 and all(len(row["projects"]) == 1 for row in rows)
