@@ -30,7 +30,6 @@ from django.core.exceptions import PermissionDenied
 
 from projects import auth
 
-PROVIDER = "openid_connect"
 # The strongest first: a person in two mapped groups gets the stronger role.
 _ROLE_ORDER = ("manager", "member", "viewer")
 
