@@ -56,6 +56,7 @@ PROJECT_FORM_FIELDS = (
     "time_zone",
     "report_weekday",
     "report_hour",
+    "priority",
 )
 
 
@@ -74,9 +75,18 @@ class ProjectForm(forms.ModelForm):
             ),
             "time_zone": forms.TextInput(attrs={"list": "time-zones", "spellcheck": "false"}),
             "report_hour": forms.NumberInput(attrs={"min": 0, "max": 23}),
+            "priority": forms.NumberInput(attrs={"min": 1, "max": 1000}),
         }
         labels = {"target_finish": "Target finish", "report_weekday": "Report weekday"}
         error_messages = {"key": {"unique": "Another project already uses this key."}}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The priority came after the form: a post without it (a page opened before, a script)
+        # keeps the project's priority instead of failing on a field it never showed.
+        if self.is_bound and "priority" not in self.data:
+            self.data = self.data.copy()
+            self.data["priority"] = str(self.instance.priority)
 
     def clean_key(self) -> str:
         return self.cleaned_data["key"].strip().upper()

@@ -85,6 +85,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "time_zone",
             "report_weekday",
             "report_hour",
+            "priority",
             "version",
             "my_role",
             "template",

@@ -33,6 +33,9 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+#: A project's priority when none is given (MS Project's default and scale, 1-1000).
+DEFAULT_PRIORITY = 500
+
 key_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}\Z",
     "A key is 2 to 10 capital letters or digits, starting with a letter (for example ERP).",
@@ -139,6 +142,13 @@ class Project(PythonChecksMixin, models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(23)],
         help_text="Hour (0–23) the weekly status report goes out.",
     )
+    # Ranks projects that share people: cross-project levelling keeps the days of the higher
+    # priority's tasks (budgets/levelling.py). MS Project's scale and default.
+    priority = models.PositiveSmallIntegerField(
+        default=DEFAULT_PRIORITY,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="1–1000: when projects share a person, the higher keeps its dates.",
+    )
     # Optimistic concurrency: every edit must name the version it was based on (DESIGN §3).
     # At most one programme (projects/models/programme.py); set by projects.services.programmes.
     programme = models.ForeignKey(
@@ -179,6 +189,11 @@ class Project(PythonChecksMixin, models.Model):
             models.CheckConstraint(
                 condition=Q(report_hour__gte=0, report_hour__lte=23),
                 name="project_report_hour_in_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__gte=1, priority__lte=1000),
+                name="project_priority_1_to_1000",
+                violation_error_message="A project's priority is from 1 to 1000.",
             ),
         ]
 

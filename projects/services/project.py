@@ -18,6 +18,7 @@ from django.db.models import F, Q, QuerySet
 from projects import events, sso
 from projects.exceptions import StaleEdit
 from projects.models import Membership, Project, Role
+from projects.models.project import DEFAULT_PRIORITY
 from projects.selectors import colleagues_of
 from projects.services.common import save_unique_key
 
@@ -36,6 +37,7 @@ PROJECT_EDITABLE_FIELDS = (
     "time_zone",
     "report_weekday",
     "report_hour",
+    "priority",
 )
 
 
@@ -63,6 +65,7 @@ def project_create(
     time_zone: str = "Europe/London",
     report_weekday: int = Project.Weekday.FRIDAY,
     report_hour: int = 9,
+    priority: int = DEFAULT_PRIORITY,
 ) -> Project:
     """Create a project; its creator becomes its manager."""
     project = Project(
@@ -79,6 +82,7 @@ def project_create(
         time_zone=time_zone,
         report_weekday=report_weekday,
         report_hour=report_hour,
+        priority=priority,
         created_by=by,
     )
     _full_clean(project)

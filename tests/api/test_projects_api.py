@@ -64,6 +64,7 @@ def test_projects_list_has_the_contract_fields(api_for, manager, project):
         "time_zone",
         "report_weekday",
         "report_hour",
+        "priority",
         "version",
         "my_role",
         "created_at",
