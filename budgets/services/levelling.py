@@ -26,6 +26,17 @@ from scheduling.models import Baseline, Dependency, Task
 from scheduling.services import baseline_create, lock_project, schedule_recompute, work_calendar
 
 CENT = Decimal("0.01")
+# What levelling reads of a task.
+TASK_FIELDS = (
+    "id",
+    "name",
+    "duration",
+    "constraint_date",
+    "deadline",
+    "actual_start",
+    "actual_finish",
+    "priority",
+)
 REASON = "Levelling (baseline {})"
 UNDO_REASON = "Levelling undone (baseline {})"
 
@@ -76,21 +87,8 @@ def _index(calendar: engine.WorkCalendar, day: datetime.date | None, *, end: boo
     return calendar.last_index_on_or_before(day) if end else calendar.date_to_index(day)
 
 
-def _plan(project: Project, *, allow_past_float: bool) -> LevellingPlan:
-    """Read the project (seven queries) and level it; writes nothing."""
-    calendar = work_calendar(project)
-    rows = list(
-        Task.objects.filter(project=project).values(
-            "id",
-            "name",
-            "duration",
-            "constraint_date",
-            "deadline",
-            "actual_start",
-            "actual_finish",
-            "priority",
-        )
-    )
+def _task_inputs(rows: list[dict[str, Any]], calendar: engine.WorkCalendar) -> list:
+    """The engine's tasks from task rows (``TASK_FIELDS``), dates as indexes of ``calendar``."""
     tasks = []
     for row in rows:
         actual_start, actual_finish = calendar.actual_indexes(
@@ -106,6 +104,14 @@ def _plan(project: Project, *, allow_past_float: bool) -> LevellingPlan:
                 actual_finish=actual_finish,
             )
         )
+    return tasks
+
+
+def _plan(project: Project, *, allow_past_float: bool) -> LevellingPlan:
+    """Read the project (seven queries) and level it; writes nothing."""
+    calendar = work_calendar(project)
+    rows = list(Task.objects.filter(project=project).values(*TASK_FIELDS))
+    tasks = _task_inputs(rows, calendar)
     links = [
         engine.LinkInput(predecessor=p, successor=s, type=t, lag=lag)
         for p, s, t, lag in Dependency.objects.filter(project=project).values_list(
@@ -213,6 +219,43 @@ def _baseline_name(project: Project) -> str:
     return candidate
 
 
+def _nothing_to_level(allow_past_float: bool) -> str:
+    return "Nothing to level: no over-allocation can be removed by delaying tasks" + (
+        "." if allow_past_float else " within their float; allow moves past float?"
+    )
+
+
+def _constrain(
+    project: Project, *, by: AbstractBaseUser, levelled: dict[int, datetime.date | None]
+) -> Baseline:
+    """Apply levelled moves to a locked project: the baseline "Before levelling <date>", each
+    task's start-no-earlier-than date (never earlier than one it had) with the history reason
+    that ``levelling_undo`` looks for, and one recompute. Returns the baseline."""
+    baseline = baseline_create(
+        project=project,
+        by=by,
+        name=_baseline_name(project),
+        note="Taken automatically before resource levelling; undo the levelling to return to it.",
+    )
+    tasks = list(Task.objects.select_for_update().filter(pk__in=levelled).order_by("pk"))
+    for task in tasks:
+        new = levelled[task.pk]
+        task.constraint_date = (
+            new if task.constraint_date is None else max(task.constraint_date, new)
+        )
+        task.version += 1
+    bulk_update_with_history(
+        tasks,
+        Task,
+        ["constraint_date", "version"],
+        batch_size=500,
+        default_user=by,
+        default_change_reason=REASON.format(baseline.pk),
+    )
+    schedule_recompute(project)
+    return baseline
+
+
 @transaction.atomic
 def levelling_apply(
     *,
@@ -236,32 +279,8 @@ def levelling_apply(
         )
     levelled = {move.task_id: move.constraint_date for move in fresh.moves if move.levelled}
     if not levelled:
-        raise ValidationError(
-            "Nothing to level: no over-allocation can be removed by delaying tasks"
-            + ("." if fresh.allow_past_float else " within their float; allow moves past float?")
-        )
-    baseline = baseline_create(
-        project=project,
-        by=by,
-        name=_baseline_name(project),
-        note="Taken automatically before resource levelling; undo the levelling to return to it.",
-    )
-    tasks = list(Task.objects.select_for_update().filter(pk__in=levelled).order_by("pk"))
-    for task in tasks:
-        new = levelled[task.pk]
-        task.constraint_date = (
-            new if task.constraint_date is None else max(task.constraint_date, new)
-        )
-        task.version += 1
-    bulk_update_with_history(
-        tasks,
-        Task,
-        ["constraint_date", "version"],
-        batch_size=500,
-        default_user=by,
-        default_change_reason=REASON.format(baseline.pk),
-    )
-    schedule_recompute(project)
+        raise ValidationError(_nothing_to_level(fresh.allow_past_float))
+    baseline = _constrain(project, by=by, levelled=levelled)
     return LevellingPlan(
         plan=fresh.plan,
         moves=fresh.moves,

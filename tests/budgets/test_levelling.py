@@ -11,11 +11,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from budgets import levelling, selectors, services
+from budgets import allocation, levelling, selectors, services
 from budgets.levelling import Demand
 from scheduling import services as schedule_services
 from scheduling.engine import LinkInput, TaskInput, compute_schedule
 from scheduling.models import Baseline, Task
+from scheduling.workdays import WorkCalendar
 
 D = datetime.date
 M = Decimal
@@ -295,3 +296,133 @@ def test_levelling_apply_with_nothing_to_do_refuses_and_takes_no_baseline(projec
     with pytest.raises(ValidationError, match="Nothing to level"):
         services.levelling_apply(project=project, by=manager)
     assert not Baseline.objects.filter(project=project).exists()
+
+
+# --- across projects (dates, project priority, fixed load) ----------------------------------------
+
+MON_FRI = frozenset({1, 2, 3, 4, 5})
+AISHA = 7
+
+
+def calendar(*holidays: datetime.date) -> WorkCalendar:
+    """Monday to Friday from Monday 5 Jan 2026 (index 0), with ``holidays``."""
+    return WorkCalendar(MON_FRI, frozenset(holidays), D(2026, 1, 5))
+
+
+def cloud(priority: int = 600, **kwargs) -> levelling.ProjectNetwork:
+    """CLOUD: Migrate (5 d), Aisha full-time, nothing else: critical."""
+    return levelling.ProjectNetwork(1, calendar(), [TaskInput(11, 5)], priority=priority, **kwargs)
+
+
+def soc2(*holidays: datetime.date, priority: int = 500) -> levelling.ProjectNetwork:
+    """SOC2: Evidence (15 d, nobody booked) makes the finish; Policies (5 d, Aisha full-time,
+    float 8) → Review (2 d)."""
+    return levelling.ProjectNetwork(
+        2,
+        calendar(*holidays),
+        [TaskInput(20, 15), TaskInput(21, 5), TaskInput(22, 2)],
+        [LinkInput(21, 22)],
+        priority=priority,
+    )
+
+
+AISHA_ON_BOTH = [Demand(AISHA, 11, EIGHT), Demand(AISHA, 21, EIGHT)]
+
+
+def moves_of(plan: levelling.PortfolioPlan) -> dict[int, dict[int, tuple[int, int]]]:
+    return {
+        part.project_id: {m.task_id: (m.from_start, m.to_start) for m in part.moves}
+        for part in plan.projects
+    }
+
+
+def test_level_across_the_higher_priority_project_keeps_the_week():
+    """Aisha (8 h) is booked full-time on CLOUD (600) and SOC2 (500) the week of 5 Jan: CLOUD
+    keeps it; SOC2's Policies moves by exactly the overlap (5 working days, to Mon 12 Jan) and
+    its successor Review follows; neither finish moves (Policies had 8 days of float)."""
+    plan = levelling.level_across([cloud(), soc2()], AISHA_ON_BOTH, capacity={AISHA: EIGHT})
+    assert plan.conflicts_before == 5
+    assert moves_of(plan) == {1: {}, 2: {21: (0, 5), 22: (5, 10)}}
+    policies = plan.projects[1].moves[0]
+    assert (policies.levelled, policies.constraint, policies.resource_id) == (True, 5, AISHA)
+    assert [(p.finish_before, p.finish_after) for p in plan.projects] == [(5, 5), (15, 15)]
+    assert plan.remaining == ()
+
+
+def test_level_across_priority_swapped_moves_the_other_project_past_float_only():
+    """CLOUD at 400: within float its critical Migrate cannot move, so it holds the week
+    whatever its rank and SOC2's Policies still waits; past float SOC2 (now higher) keeps the
+    week, Migrate waits 5 days and CLOUD's finish moves by 5."""
+    within = levelling.level_across(
+        [cloud(priority=400), soc2()], AISHA_ON_BOTH, capacity={AISHA: EIGHT}
+    )
+    assert moves_of(within) == {1: {}, 2: {21: (0, 5), 22: (5, 10)}}
+    past = levelling.level_across(
+        [cloud(priority=400), soc2()], AISHA_ON_BOTH, capacity={AISHA: EIGHT}, allow_past_float=True
+    )
+    assert moves_of(past) == {1: {11: (0, 5)}, 2: {}}
+    assert past.projects[0].moves[0].past_float
+    assert (past.projects[0].finish_before, past.projects[0].finish_after) == (5, 10)
+    assert past.remaining == ()
+
+
+def test_level_across_works_in_dates_when_calendars_differ():
+    """SOC2 does not work Wed 7 Jan (a holiday there, not in CLOUD): Policies then runs Mon,
+    Tue, Thu, Fri and Mon 12, clashing with Migrate on four dates; it moves by those four
+    working days of SOC2's calendar to Mon 12 Jan (index 4), and Review follows."""
+    plan = levelling.level_across(
+        [cloud(), soc2(D(2026, 1, 7))], AISHA_ON_BOTH, capacity={AISHA: EIGHT}
+    )
+    assert plan.conflicts_before == 4
+    assert moves_of(plan) == {1: {}, 2: {21: (0, 4), 22: (5, 9)}}
+    assert plan.remaining == ()
+
+
+def test_level_across_fixed_load_counts_and_never_moves():
+    """CLOUD is fixed (Aisha's week there is booked in a project the user does not manage):
+    its hours count, so Policies still moves to Mon 12 Jan; CLOUD has no plan of its own."""
+    fixed = levelling.FixedProject(1, calendar(), [allocation.Booking(AISHA, 11, 0, 5, EIGHT)])
+    plan = levelling.level_across(
+        [soc2(priority=1)], [Demand(AISHA, 21, EIGHT)], capacity={AISHA: EIGHT}, fixed=[fixed]
+    )
+    assert moves_of(plan) == {2: {21: (0, 5), 22: (5, 10)}}
+    # Booked elsewhere on the day of a SOC2 task that cannot move: reported, nothing moves.
+    plan = levelling.level_across(
+        [soc2()],
+        [Demand(AISHA, 20, EIGHT)],
+        capacity={AISHA: EIGHT},
+        fixed=[fixed],
+    )
+    assert moves_of(plan) == {2: {}}
+    assert [(c.date, c.projects) for c in plan.remaining][:1] == [
+        (D(2026, 1, 5), ((1, M("8"), (11,)), (2, M("8"), (20,))))
+    ]
+
+
+def test_level_across_ignores_over_allocation_only_elsewhere():
+    """Two fixed projects over-book Aisha on a day no levelled task touches: not our
+    conflict, nothing reported."""
+    fixed = [
+        levelling.FixedProject(k, calendar(), [allocation.Booking(AISHA, 90 + k, 0, 1, EIGHT)])
+        for k in (8, 9)
+    ]
+    plan = levelling.level_across(
+        [soc2()], [Demand(AISHA, 22, EIGHT)], capacity={AISHA: EIGHT}, fixed=fixed
+    )
+    assert (plan.conflicts_before, plan.remaining) == (0, ())
+
+
+def test_level_across_one_project_gives_the_single_project_plan():
+    """With one project and no fixed load, levelling across projects moves what level() moves."""
+    tasks = [TaskInput(10, 5), TaskInput(11, 5), TaskInput(21, 2), TaskInput(22, 3)]
+    links = [LinkInput(10, 11)]
+    demands = full_time(21, 22)
+    single = levelling.level(tasks, links, demands, capacity={ANA: EIGHT})
+    across = levelling.level_across(
+        [levelling.ProjectNetwork(1, calendar(), tasks, links)], demands, capacity={ANA: EIGHT}
+    )
+    assert across.projects[0].moves == single.moves
+    assert (across.conflicts_before, len(across.remaining)) == (
+        single.conflicts_before,
+        len(single.remaining),
+    )
