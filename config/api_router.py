@@ -36,6 +36,7 @@ from risks import api as risks_api
 from scheduling.api import agile as agile_api
 from scheduling.api import baselines as baselines_api
 from scheduling.api import calendar as calendar_api
+from scheduling.api import external as external_api
 from scheduling.api import phases as phases_api
 from scheduling.api import tasks as tasks_api
 from stakeholders.api import approvals as approvals_api
@@ -149,6 +150,11 @@ router.register(
 router.register(f"{PROJECT}/tasks", tasks_api.TaskViewSet, basename="project-task")
 router.register(
     f"{PROJECT}/dependencies", tasks_api.DependencyViewSet, basename="project-dependency"
+)
+router.register(
+    f"{PROJECT}/external-dependencies",
+    external_api.ExternalDependencyViewSet,
+    basename="project-external-dependency",
 )
 router.register(f"{PROJECT}/schedule", tasks_api.ScheduleViewSet, basename="project-schedule")
 router.register(f"{PROJECT}/calendar", calendar_api.CalendarViewSet, basename="project-calendar")

@@ -58,6 +58,8 @@ EVENT_TYPES: dict[str, str] = {
     "approval.decided": "{object}: {decision}",
     "milestone.slipped": "{object} slipped to {to}",
     "schedule.recomputed": "The plan's finish moved to {to}",
+    "external_dependency.added": "{object} now waits for a task of another project",
+    "external_dependency.removed": "{object} no longer waits for a task of another project",
     "status_report.sent": "{object} was sent",
     "invitation.accepted": "{object} accepted your invitation",
     # Told to watchers of the record only (and to webhooks): record-level news, not personal.

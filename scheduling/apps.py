@@ -8,7 +8,7 @@ class SchedulingConfig(AppConfig):
         from projects.approval_subjects import register_approval_subject
         from projects.demo import register_demo_seeder
         from projects.records import register_record_kind
-        from scheduling import demo
+        from scheduling import demo, receivers  # noqa: F401 (connects the signal receivers)
         from scheduling.models import Phase, Task
 
         register_demo_seeder("scheduling", demo.seed, order=1)

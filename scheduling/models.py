@@ -318,6 +318,16 @@ class Task(PythonChecksMixin, models.Model):
     is_critical = models.BooleanField(default=False, editable=False)
     start_date = models.DateField(null=True, editable=False)
     finish_date = models.DateField(null=True, editable=False)
+    # What tasks of other projects allow (ExternalDependency), kept by
+    # ``scheduling.services.external.refresh_bounds`` from their dates: the task starts no
+    # earlier than ``external_start`` (FS, SS links) and finishes no earlier than the working
+    # day before ``external_finish`` (FF, SF links; an exclusive end, as ``early_finish``). Read
+    # with the other inputs, so a recompute costs no query for them.
+    external_start = models.DateField(null=True, editable=False)
+    external_finish = models.DateField(null=True, editable=False)
+    # Whether a task of another project depends on this one: when a recompute moves it, the
+    # dependent projects are recomputed after the commit (scheduling.services.external).
+    drives_other_projects = models.BooleanField(default=False, editable=False)
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -335,6 +345,9 @@ class Task(PythonChecksMixin, models.Model):
             "is_critical",
             "start_date",
             "finish_date",
+            "external_start",
+            "external_finish",
+            "drives_other_projects",
             "version",
             "updated_at",
         ]
@@ -552,6 +565,69 @@ class Dependency(PythonChecksMixin, models.Model):
     def __str__(self) -> str:
         lag = f" {self.lag:+d}d" if self.lag else ""
         return f"{self.predecessor_id} {self.type}{lag} → {self.successor_id}"
+
+
+class ExternalDependency(PythonChecksMixin, models.Model):
+    """A task of this project (``successor``) that waits for a task of another project
+    (``predecessor``): FS/SS/FF/SF with a lag in working days of this project's calendar.
+
+    The one deliberate exception to "a recompute stays in the edit's transaction" (DESIGN §4):
+    the other project's dates are read as they were last committed, and when they move, this
+    project is recomputed by the worker after that commit (``scheduling.services.external``).
+    Links between projects never make a loop of projects.
+    """
+
+    Type = Dependency.Type
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="external_dependencies"
+    )
+    predecessor = models.ForeignKey(
+        Task, on_delete=models.CASCADE, related_name="external_successor_links"
+    )
+    successor = models.ForeignKey(
+        Task, on_delete=models.CASCADE, related_name="external_predecessor_links"
+    )
+    type = models.CharField(max_length=2, choices=Dependency.Type.choices, default="FS")
+    lag = models.IntegerField(
+        default=0,
+        validators=[MinValueValidator(-MAX_WORKING_DAYS), MaxValueValidator(MAX_WORKING_DAYS)],
+        help_text="Working days; negative for a lead.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        ordering = ["project", "id"]
+        verbose_name_plural = "external dependencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"],
+                name="external_dependency_once_per_pair",
+                violation_error_message="These two tasks are already linked.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        lag = f" {self.lag:+d}d" if self.lag else ""
+        return f"{self.predecessor_id} {self.type}{lag} → {self.successor_id} (external)"
+
+
+class ScheduleWait(models.Model):
+    """A project whose dates wait for the worker: a project it depends on moved and committed,
+    and the cross-project recompute has not reached it yet ("waiting for KEY to recompute")."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="schedule_wait")
+    waiting_for = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.project_id} waits for {self.waiting_for_id}"
 
 
 class Baseline(models.Model):

@@ -8,9 +8,16 @@ Apps stand in floors (DESIGN §1): ``scheduling`` never imports ``budgets`` or `
     ``UPDATE … FROM (VALUES …)`` per batch, not per-row saves, so no ``post_save`` tells anyone
     that tasks moved; this signal does. Arguments: ``project`` and ``changed`` (how many tasks'
     computed values changed, possibly 0: a calendar edit can move the status-date arithmetic
-    without moving a task). ``reports`` listens and queues a KPI refresh after the commit.
+    without moving a task), and ``drivers_moved`` (whether a task another project waits for
+    moved: the scheduling app's own receiver then queues those projects' recompute).
+    ``reports`` listens and queues a KPI refresh after the commit.
 """
 
 from django.dispatch import Signal
 
 schedule_recomputed = Signal()
+
+# Sent by ``services.task_delete`` (under the project lock, before the row goes) when the task
+# is one other projects wait for: they are recomputed without it after the commit. Arguments:
+# ``project`` and ``task``.
+driver_deleted = Signal()

@@ -22,6 +22,16 @@ plan_patterns: list = [
         name="dependency_add",
     ),
     path(
+        f"{PLAN}tasks/<int:task_pk>/external/",
+        schedule.external_add,
+        name="external_add",
+    ),
+    path(
+        f"{PLAN}external/<int:link_pk>/remove/",
+        schedule.external_remove,
+        name="external_remove",
+    ),
+    path(
         f"{PLAN}dependencies/<int:dependency_pk>/",
         schedule.dependency_edit,
         name="dependency_edit",

@@ -32,6 +32,7 @@ from projects.api.base import (
 )
 from projects.api.renderers import FastJSONRenderer
 from projects.models import WorkPackage
+from scheduling.api.external import ExternalLinks, is_external_body
 from scheduling.models import Dependency, Phase, Task
 from scheduling.predecessors import PredecessorLink, format_links
 from scheduling.services import (
@@ -376,7 +377,9 @@ DependencyWriteSerializer = with_schedule_change(DependencySerializer)
     retrieve=extend_schema(summary="One dependency"),
     create=extend_schema(
         summary="Link two tasks; a link that closes a loop is refused (members)",
-        description="A loop is a 400 on `successor` naming the tasks in it; nothing is saved.",
+        description="A loop is a 400 on `successor` naming the tasks in it; nothing is saved. "
+        "A `predecessor` of another project you can see makes an external link: the answer is "
+        "then that of `…/external-dependencies/` (`external: true`).",
     ),
     partial_update=extend_schema(
         summary="Change a dependency's type or lag (members)",
@@ -390,6 +393,7 @@ DependencyWriteSerializer = with_schedule_change(DependencySerializer)
 )
 @extend_schema(tags=TAGS)
 class DependencyViewSet(
+    ExternalLinks,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -408,6 +412,11 @@ class DependencyViewSet(
         if self.action in {"create", "partial_update"}:
             return DependencyWriteSerializer
         return DependencySerializer
+
+    def create(self, request, *args: Any, **kwargs: Any) -> Response:
+        if is_external_body(self.project.pk, request.data):
+            return self.create_external(request.data)
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer: DependencySerializer) -> None:
         fields, _ = self.split_version(serializer)

@@ -5,6 +5,7 @@ the edit already carries the new dates and concurrent edits of one project queue
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import dataclasses
 import datetime
@@ -30,6 +31,7 @@ from projects.services.common import (
     lock_project,
 )
 from scheduling import engine, predecessors, signals
+from scheduling.crossproject import refresh_bounds
 from scheduling.models import (
     MAX_WORKING_DAYS,
     Baseline,
@@ -235,7 +237,23 @@ def _write_computed(ids: list[int], values: dict[str, list[Any]]) -> None:
             )
 
 
-_INPUT_FIELDS = ("id", "duration", "constraint_date", "deadline", "actual_start", "actual_finish")
+_INPUT_FIELDS = (
+    "id",
+    "duration",
+    "constraint_date",
+    "deadline",
+    "actual_start",
+    "actual_finish",
+    "external_start",
+    "external_finish",
+    "drives_other_projects",
+)
+
+# The key of the project whose move the worker is carrying to the projects that wait for it
+# (``scheduling.services.external``), while it does; None for a person's edit.
+recompute_cause: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "recompute_cause", default=None
+)
 
 
 def _store_finish(project: Project, index: int) -> int | None:
@@ -291,16 +309,15 @@ def schedule_recompute(project: Project) -> ScheduleChange:
     )
     both = (actual_start != engine.MISSING) & (actual_finish != engine.MISSING)
     actual_finish = np.where(both, np.maximum(actual_start, actual_finish), actual_finish)
+    durations = np.array(columns["duration"], np.int64)
     try:
         result = engine.compute_schedule_arrays(
-            np.array(columns["duration"], np.int64),
+            durations,
             position(preds),
             position(succs),
             np.array([engine.LINK_TYPES.index(kind) for kind in kinds], np.int64),
             np.array(lags, np.int64),
-            constraint=_index_column(
-                _day_column(columns["constraint_date"]), calendar, inclusive_end=False
-            ),
+            constraint=_start_no_earlier(columns, durations, calendar),
             deadline=_index_column(_day_column(columns["deadline"]), calendar, inclusive_end=True),
             actual_start=actual_start,
             actual_finish=actual_finish,
@@ -332,6 +349,16 @@ def schedule_recompute(project: Project) -> ScheduleChange:
     moves |= _day_column(columns["start_date"]) != starts
     moves |= _day_column(columns["finish_date"]) != finishes
     changed = moves.copy()
+    # Tasks other projects wait for, whose shown dates moved: those projects follow (worker).
+    drivers_moved = bool(
+        (
+            np.array(columns["drives_other_projects"], np.bool_)
+            & (
+                (_day_column(columns["start_date"]) != starts)
+                | (_day_column(columns["finish_date"]) != finishes)
+            )
+        ).any()
+    )
     for name in ("late_start_to_finish", "free_float_links"):
         changed |= _int_column(columns[name]) != computed[name]
     where = np.flatnonzero(changed)
@@ -349,7 +376,9 @@ def schedule_recompute(project: Project) -> ScheduleChange:
     moves |= _read_floats_changed(columns, before, result)
     where = np.flatnonzero(moves)
     moved = ids[where].tolist()
-    signals.schedule_recomputed.send(sender=Task, project=project, changed=len(moved))
+    signals.schedule_recomputed.send(
+        sender=Task, project=project, changed=len(moved), drivers_moved=drivers_moved
+    )
     finish = calendar.index_to_date(
         int(shown_finish_index(result.early_start, result.early_finish))
     )
@@ -359,6 +388,25 @@ def schedule_recompute(project: Project) -> ScheduleChange:
         starts=starts[where].astype(object).tolist(),
         finishes=finishes[where].astype(object).tolist(),
     )
+
+
+def _start_no_earlier(
+    columns: dict[str, tuple[Any, ...]],
+    durations: npt.NDArray[np.int64],
+    calendar: engine.WorkCalendar,
+) -> npt.NDArray[np.int64]:
+    """Each task's "start no earlier than" index for the engine: its own constraint and what its
+    external predecessors allow (a bound on the start, and one on the exclusive finish, which
+    holds the start ``duration`` days before it), whichever is latest."""
+    constraint = _index_column(
+        _day_column(columns["constraint_date"]), calendar, inclusive_end=False
+    )
+    if not any(columns["external_start"]) and not any(columns["external_finish"]):
+        return constraint
+    start = _index_column(_day_column(columns["external_start"]), calendar, inclusive_end=False)
+    finish = _index_column(_day_column(columns["external_finish"]), calendar, inclusive_end=False)
+    finish = np.where(finish == engine.MISSING, engine.MISSING, finish - durations)
+    return np.maximum(np.maximum(constraint, start), finish)
 
 
 def _record_slips(
@@ -393,16 +441,15 @@ def _record_slips(
             event.object_label = f"Milestone '{task.name}'"
             events.append(event)
     if before is not None and before != after:
-        events.append(
-            build_event(
-                "schedule.recomputed",
-                project=project,
-                data={
-                    "from": calendar.index_to_date(before - 1).isoformat() if before else None,
-                    "to": calendar.index_to_date(after - 1).isoformat() if after else None,
-                },
-            )
-        )
+        data = {
+            "from": calendar.index_to_date(before - 1).isoformat() if before else None,
+            "to": calendar.index_to_date(after - 1).isoformat() if after else None,
+        }
+        cause = recompute_cause.get()
+        if cause is not None:
+            # Moved by another project's change: its managers are told (notifications).
+            data["because"] = cause
+        events.append(build_event("schedule.recomputed", project=project, data=data))
     if events:
         record_events(events)
 
@@ -639,6 +686,9 @@ def task_update(
 def task_delete(*, task: Task, by: AbstractBaseUser) -> None:
     """Delete a task with its links, and reschedule what depended on it."""
     project = lock_project(task.project)
+    if task.drives_other_projects:
+        # The projects waiting for it are recomputed (without it) after the commit.
+        signals.driver_deleted.send(sender=Task, project=project, task=task)
     # Recorded before the row goes: the event keeps the task's id, name and last dates.
     _record_task_event("task.deleted", task, by=by)
     task._history_user = by
@@ -833,6 +883,13 @@ def _replace_predecessors(
 # --- calendar -------------------------------------------------------------------------------------
 
 
+def _recompute_new_calendar(project: Project) -> ScheduleChange:
+    """Reschedule after a calendar edit: the bounds other projects' tasks put on this one's are
+    working days of this calendar, so they are derived again first."""
+    refresh_bounds(project, work_calendar(project))
+    return schedule_recompute(project)
+
+
 @transaction.atomic
 def calendar_update(
     *,
@@ -866,7 +923,7 @@ def calendar_update(
         )
         if working_weekdays is None:
             Calendar.objects.filter(pk=calendar.pk).update(version=F("version") + 1)
-    schedule_recompute(project)
+    _recompute_new_calendar(project)
     calendar.refresh_from_db()
     return calendar
 
@@ -882,7 +939,7 @@ def holiday_add(
     holiday = Holiday(calendar=calendar, date=date, name=name)
     holiday._history_user = by
     holiday.save()
-    schedule_recompute(project)
+    _recompute_new_calendar(project)
     return holiday
 
 
@@ -891,7 +948,7 @@ def holiday_remove(*, holiday: Holiday, by: AbstractBaseUser) -> None:
     project = lock_project(holiday.calendar.project)
     holiday._history_user = by
     holiday.delete()
-    schedule_recompute(project)
+    _recompute_new_calendar(project)
 
 
 @transaction.atomic
@@ -927,7 +984,7 @@ def holidays_import(
             if day not in existing
         ]
     )
-    schedule_recompute(project)
+    _recompute_new_calendar(project)
     return added
 
 

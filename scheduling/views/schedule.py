@@ -30,17 +30,19 @@ from django_htmx.http import reswap, retarget
 from projects.exceptions import StaleEdit
 from projects.forms import attach_errors
 from projects.models import Project, Role, WorkPackage
-from projects.selectors import members_of
+from projects.selectors import members_of, projects_for
 from projects.views.base import READ, READ_WRITE, WRITE, door
 from scheduling import gantt, selectors, services
 from scheduling.forms import (
     DependencyAddForm,
     DependencyEditForm,
+    ExternalDependencyForm,
     TaskAddForm,
     TaskEditForm,
     TaskRowForm,
 )
-from scheduling.models import Baseline, BaselineTask, Dependency, Task
+from scheduling.models import Baseline, BaselineTask, Dependency, ExternalDependency, Task
+from scheduling.services import external
 
 PAGE_SIZE = 200  # rows per page of the Gantt and the task table
 
@@ -301,6 +303,7 @@ def _render_detail(
     task: Task,
     *,
     add_form: DependencyAddForm | None = None,
+    external_form: ExternalDependencyForm | None = None,
     link_errors: dict[int, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -340,6 +343,9 @@ def _render_detail(
             "predecessors": predecessors,
             "successors": successors,
             "add_form": add_form,
+            "external_predecessors": external.external_predecessors(request.user, task),
+            "external_successors": external.external_successors(request.user, task),
+            "external_form": external_form or _external_form(request, project),
             "link_errors": link_errors or {},
             "link_types": Dependency.Type.choices,
             "can_edit": can_edit(project),
@@ -515,6 +521,68 @@ def dependency_remove(request: HttpRequest, pk: int, dependency_pk: int) -> Http
     services.dependency_remove(dependency=dependency, by=request.user)
     messages.success(request, f"Removed the link {words}.")
     return redirect("scheduling:task_detail", pk=project.pk, task_pk=back.pk)
+
+
+def _external_form(
+    request: HttpRequest, project: Project, data: QueryDict | None = None
+) -> ExternalDependencyForm:
+    """The form linking a task to a task of another project the person can see."""
+    others = projects_for(request.user).exclude(pk=project.pk).order_by("key")
+    choices = [(pk, f"{key} · {name}") for pk, key, name in others.values_list("pk", "key", "name")]
+    return ExternalDependencyForm(data, projects=choices)
+
+
+@login_required
+def external_add(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
+    """Make the task wait for a task of another project (by its project and number); a loop of
+    projects is refused naming it."""
+    project, refused = door(request, pk, WRITE)
+    if refused:
+        return refused
+    task = _project_task(project, task_pk)
+    form = _external_form(request, project, request.POST)
+    if form.is_valid():
+        other = projects_for(request.user).get(pk=form.cleaned_data["other_project"])
+        number = form.cleaned_data["number"]
+        predecessor = Task.objects.filter(project=other, ref=number).first()
+        if predecessor is None:
+            form.add_error("number", f"{other.key} has no task numbered {number}.")
+        else:
+            try:
+                external.external_dependency_add(
+                    project=project,
+                    by=request.user,
+                    predecessor=predecessor,
+                    successor=task,
+                    type=form.cleaned_data["type"],
+                    lag=form.cleaned_data["lag"],
+                )
+            except ValidationError as error:
+                attach_errors(form, error, aliases={"predecessor": "number", "successor": "number"})
+            else:
+                task.refresh_from_db()
+                messages.success(
+                    request,
+                    f"“{task.name}” now waits for {external.task_label(predecessor, other.key)} "
+                    f"({form.cleaned_data['type']}): {_span_words(task)}.",
+                )
+                return redirect("scheduling:task_detail", pk=project.pk, task_pk=task.pk)
+    return _render_detail(request, project, task, external_form=form, status=400)
+
+
+@login_required
+def external_remove(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    project, refused = door(request, pk, WRITE)
+    if refused:
+        return refused
+    link = get_object_or_404(
+        ExternalDependency.objects.filter(project=project).select_related("successor"),
+        pk=link_pk,
+    )
+    task = link.successor
+    external.external_dependency_remove(link=link, by=request.user)
+    messages.success(request, f"“{task.name}” no longer waits for that task of another project.")
+    return redirect("scheduling:task_detail", pk=project.pk, task_pk=task.pk)
 
 
 # --- Gantt ----------------------------------------------------------------------------------------

@@ -25,8 +25,9 @@ from reports.services.status import status_report_build
 from risks import services as risk_services
 from risks.models import ForecastRun
 from scheduling import services as scheduling_services
+from scheduling.services import external
 from stakeholders import services as stakeholder_services
-from tests.factories import UserFactory
+from tests.factories import UserFactory, project_with
 
 # The apps whose rows must not change when the door says no.
 CHARTER_APPS = (
@@ -83,6 +84,18 @@ def _change_request_of(project: Project) -> int:
 
 def _task_of(project: Project) -> int:
     return scheduling_services.task_create(project=project, by=_manager(project), name="Build").pk
+
+
+def _external_dependency_of(project: Project) -> int:
+    """A task of the project waiting for a task of another project its manager also runs."""
+    by = _manager(project)
+    upstream = scheduling_services.task_create(
+        project=project_with(manager=by), by=by, name="Upstream"
+    )
+    waits = scheduling_services.task_create(project=project, by=by, name="Waits")
+    return external.external_dependency_add(
+        project=project, by=by, predecessor=upstream, successor=waits
+    ).pk
 
 
 def _dependency_of(project: Project) -> int:
@@ -341,6 +354,7 @@ DETAIL_OBJECTS = {
     "project-change-request": _change_request_of,
     "project-task": _task_of,
     "project-dependency": _dependency_of,
+    "project-external-dependency": _external_dependency_of,
     "project-baseline": _baseline_of,
     "project-sprint": _sprint_of,
     "project-backlog-item": _backlog_item_of,

@@ -159,6 +159,7 @@ ARGUMENTS = {
     ("projects", "model"): lambda p: {"model": "projects.project", "object_pk": p.pk},
     ("scheduling", "task_pk"): api_probe._task_of,
     ("scheduling", "dependency_pk"): api_probe._dependency_of,
+    ("scheduling", "link_pk"): api_probe._external_dependency_of,
     ("scheduling", "holiday_pk"): _holiday_of,
     ("scheduling", "baseline_pk"): api_probe._baseline_of,
     ("scheduling", "item_pk"): api_probe._backlog_item_of,
