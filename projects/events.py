@@ -57,7 +57,7 @@ EVENT_TYPES: dict[str, str] = {
     "approval.requested": "Your approval is asked: {object}",
     "approval.decided": "{object}: {decision}",
     "milestone.slipped": "{object} slipped to {to}",
-    "schedule.recomputed": "The plan's finish moved to {to}",
+    "schedule.recomputed": "The plan's finish moved to {to}{because}",
     "external_dependency.added": "{object} now waits for a task of another project",
     "external_dependency.removed": "{object} no longer waits for a task of another project",
     "status_report.sent": "{object} was sent",

@@ -97,3 +97,19 @@ def refresh_bounds(project: Project, calendar: WorkCalendar) -> bool:
     if changed:
         Task.objects.bulk_update(changed, ["external_start", "external_finish"])
     return bool(changed)
+
+
+def start_no_earlier(
+    calendar: WorkCalendar,
+    constraint_date: datetime.date | None,
+    external_start: datetime.date | None,
+    external_finish: datetime.date | None,
+    duration: int,
+) -> int | None:
+    """A task's "start no earlier than" index as the engine takes it, for the code that builds
+    its own network (the forecast, the KPI replay): the task's own constraint and the bounds of
+    its external predecessors, whichever is latest (None: no bound at all)."""
+    bounds = [calendar.date_to_index(day) for day in (constraint_date, external_start) if day]
+    if external_finish is not None:
+        bounds.append(calendar.date_to_index(external_finish) - duration)
+    return max(bounds) if bounds else None

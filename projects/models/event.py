@@ -78,6 +78,7 @@ class Notification(PythonChecksMixin, models.Model):
         APPROVAL = "approval", "Approvals"
         DUE = "due", "Due tomorrow or overdue"
         MILESTONE = "milestone", "Milestone slipped"
+        SCHEDULE = "schedule", "Plan moved by another project"
         STATUS_REPORT = "status_report", "Status report sent"
         INVITATION = "invitation", "Invitation accepted"
         WATCHING = "watching", "Something you watch changed"
@@ -107,6 +108,7 @@ class Notification(PythonChecksMixin, models.Model):
                         "approval",
                         "due",
                         "milestone",
+                        "schedule",
                         "status_report",
                         "invitation",
                         "watching",

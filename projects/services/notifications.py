@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from projects.events import EVENT_TYPES
 from projects.mail import mail_queue_many
-from projects.models import Membership, Project, validate_time_zone
+from projects.models import Membership, Project, Role, validate_time_zone
 from projects.models.event import Event, Notification, NotificationPreference, Profile, Watch
 from projects.models.mail import OutgoingMail
 from projects.site import absolute_url
@@ -56,6 +56,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     Reason.COMMENT: Channel.DIGEST,
     Reason.DUE: Channel.DIGEST,
     Reason.MILESTONE: Channel.DIGEST,
+    Reason.SCHEDULE: Channel.EMAIL,
     Reason.STATUS_REPORT: Channel.IN_APP,
     Reason.INVITATION: Channel.EMAIL,
     Reason.WATCHING: Channel.DIGEST,
@@ -103,6 +104,7 @@ def _owners(events: list[Event]) -> dict[int, int]:
 def _candidates(
     event: Event,
     members: set[int],
+    managers: set[int],
     owners: dict[int, int],
     watchers: dict[tuple[int, int], list[int]],
 ) -> dict[int, str]:
@@ -126,6 +128,9 @@ def _candidates(
         found += [(user, Reason.APPROVAL) for user in _people(data, "requested_by")]
     elif kind == "milestone.slipped":
         found += [(user, Reason.MILESTONE) for user in sorted(members)]
+    elif kind == "schedule.recomputed" and data.get("external"):
+        # Moved by the worker carrying another project's change: nobody here made the edit.
+        found += [(user, Reason.SCHEDULE) for user in sorted(managers)]
     elif kind == "status_report.sent":
         found += [(user, Reason.STATUS_REPORT) for user in sorted(members)]
     elif kind == "invitation.accepted":
@@ -166,6 +171,8 @@ def describe(event: Event) -> str:
         "to": data.get("to", ""),
         "when": data.get("when", ""),
         "decision": data.get("decision", "decided"),
+        # Not which project: not every reader may see it.
+        "because": ", after a change in a project it waits for" if data.get("external") else "",
     }
     template = EVENT_TYPES.get(event.type, event.type)
     try:
@@ -243,10 +250,13 @@ def notify(events: list[Event]) -> FanOut:
         return FanOut()
     project_ids = {event.project_id for event in events}
     members: dict[int, set[int]] = defaultdict(set)
-    for project_id, user_id in Membership.objects.filter(
+    managers: dict[int, set[int]] = defaultdict(set)
+    for project_id, user_id, role in Membership.objects.filter(
         project_id__in=project_ids, user__is_active=True
-    ).values_list("project_id", "user_id"):
+    ).values_list("project_id", "user_id", "role"):
         members[project_id].add(user_id)
+        if role == Role.MANAGER:
+            managers[project_id].add(user_id)
     watchers: dict[tuple[int, int], list[int]] = defaultdict(list)
     targets = {(e.content_type_id, e.object_id) for e in events if e.content_type_id}
     if targets:
@@ -257,7 +267,9 @@ def notify(events: list[Event]) -> FanOut:
                 watchers[(content_type_id, object_id)].append(user_id)
     owners = _owners(events)
     chosen = {
-        event.pk: _candidates(event, members[event.project_id], owners, watchers)
+        event.pk: _candidates(
+            event, members[event.project_id], managers[event.project_id], owners, watchers
+        )
         for event in events
     }
     everyone = {user for people in chosen.values() for user in people}

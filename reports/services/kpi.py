@@ -37,6 +37,7 @@ from risks import selectors as risk_selectors
 from risks.models import LIVE_STATUSES, Issue, Kind, Level, Risk
 from scheduling import engine
 from scheduling import services as schedule_services
+from scheduling.crossproject import start_no_earlier
 from scheduling.models import Baseline, Dependency, Task
 
 logger = logging.getLogger(__name__)
@@ -447,9 +448,13 @@ def _past_schedule(
             engine.TaskInput(
                 id=t["id"],
                 duration=t["duration"],
-                constraint=calendar.date_to_index(t["constraint_date"])
-                if t["constraint_date"]
-                else None,
+                constraint=start_no_earlier(
+                    calendar,
+                    t["constraint_date"],
+                    t["external_start"],
+                    t["external_finish"],
+                    t["duration"],
+                ),
                 deadline=calendar.last_index_on_or_before(t["deadline"]) if t["deadline"] else None,
                 actual_start=first,
                 actual_finish=last,
@@ -527,7 +532,9 @@ def kpi_snapshot_backfill(
     until = cutoffs[-1]
     calendar = schedule_services.work_calendar(project)
     tasks = list(
-        Task.objects.filter(project=project).values("id", "duration", "constraint_date", "deadline")
+        Task.objects.filter(project=project).values(
+            "id", "duration", "constraint_date", "external_start", "external_finish", "deadline"
+        )
     )
     links = [
         engine.LinkInput(predecessor=p, successor=s, type=kind, lag=lag)

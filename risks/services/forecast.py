@@ -56,6 +56,7 @@ from risks.simulation import (
     check_inputs,
     simulate,
 )
+from scheduling.crossproject import start_no_earlier
 from scheduling.engine import CycleError, WorkCalendar
 from scheduling.models import Dependency, Task
 from scheduling.services import work_calendar
@@ -131,6 +132,8 @@ def forecast_inputs(
             "name",
             "duration",
             "constraint_date",
+            "external_start",
+            "external_finish",
             "deadline",
             "actual_start",
             "actual_finish",
@@ -175,7 +178,14 @@ def forecast_inputs(
                 optimistic=estimate[0],
                 most_likely=estimate[1],
                 pessimistic=estimate[2],
-                constraint=index(row["constraint_date"]),
+                # Its own constraint and what tasks of other projects allow, as they stand.
+                constraint=start_no_earlier(
+                    calendar,
+                    row["constraint_date"],
+                    row["external_start"],
+                    row["external_finish"],
+                    row["duration"],
+                ),
                 deadline=index(row["deadline"], inclusive_end=True),
                 actual_start=actual_start,
                 actual_finish=actual_finish,

@@ -445,10 +445,10 @@ def _record_slips(
             "from": calendar.index_to_date(before - 1).isoformat() if before else None,
             "to": calendar.index_to_date(after - 1).isoformat() if after else None,
         }
-        cause = recompute_cause.get()
-        if cause is not None:
-            # Moved by another project's change: its managers are told (notifications).
-            data["because"] = cause
+        if recompute_cause.get() is not None:
+            # Moved by another project's change: the managers are told (notifications), not
+            # which project (not every reader of this event may see it).
+            data["external"] = True
         events.append(build_event("schedule.recomputed", project=project, data=data))
     if events:
         record_events(events)

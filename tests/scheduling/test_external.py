@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from projects.exceptions import StaleEdit
-from projects.models import Event
+from projects.models import Event, Notification
+from projects.services.notifications import describe
 from scheduling import services
 from scheduling.models import ExternalDependency, ScheduleWait, Task
 from scheduling.services import external
@@ -264,7 +265,12 @@ def test_managers_of_a_project_moved_by_another_are_told(pm, run_after_commit):
     external.external_dependency_add(project=soc, by=pm, predecessor=build, successor=audit)
     run_after_commit(services.task_update, task=build, by=pm, version=None, duration=6)
     event = Event.objects.filter(project=soc, type="schedule.recomputed").latest("pk")
-    assert event.data == {"from": "2026-01-14", "to": "2026-01-15", "because": "CLOUD"}
+    assert event.data == {"from": "2026-01-14", "to": "2026-01-15", "external": True}
+    [told] = Notification.objects.filter(event=event)
+    assert (told.recipient, told.reason) == (pm, "schedule")
+    assert describe(event) == (
+        "The plan's finish moved to 2026-01-15, after a change in a project it waits for"
+    )
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -312,3 +318,15 @@ def test_removing_on_the_page_frees_the_task(pm, client_for):
     response = client_for(pm).post(f"/projects/{soc.pk}/schedule/external/{link.pk}/remove/")
     assert response.status_code == 302
     assert shown(audit) == (D(2026, 1, 5), D(2026, 1, 7))
+
+
+def test_the_forecast_and_the_kpis_hold_the_task_to_its_external_predecessor(pm):
+    """The Monte Carlo's network takes the bound: the audit may start no earlier than day 5
+    (Monday 12 Jan), whatever CLOUD's own uncertainty (read as it stands)."""
+    from risks.services.forecast import forecast_inputs
+
+    cloud, soc = make_project(pm, "CLOUD"), make_project(pm, "SOC")
+    build, audit = add(cloud, pm, "Build", 5), add(soc, pm, "Audit", 3)
+    external.external_dependency_add(project=soc, by=pm, predecessor=build, successor=audit)
+    [task] = forecast_inputs(soc).tasks
+    assert task.constraint == 5
