@@ -5,6 +5,7 @@ from celery import shared_task
 from projects import clock
 from projects.queue import enqueue
 from risks import services
+from risks.services import programme_forecast
 
 
 @shared_task
@@ -31,3 +32,10 @@ def refresh_stale_forecasts() -> int:
     for pk in ids:
         enqueue(services.REFRESH_TASK, pk, reason=services.Reason.NIGHTLY)
     return len(ids)
+
+
+@shared_task
+def forecast_linked_projects(group: list[int], key: str) -> None:
+    """Simulate projects that wait for each other together (a programme's finish) and keep the
+    result in the cache under ``key``."""
+    programme_forecast.forecast_linked_projects(group, key)

@@ -101,12 +101,25 @@ class RollupRowSerializer(serializers.Serializer):
 
 
 class ProgrammeForecastSerializer(serializers.Serializer):
-    """When the programme's last project finishes, from their latest forecasts (independent
-    projects: the chance all have finished by a day is the product of theirs)."""
+    """When the programme's last project finishes: independent projects from their latest
+    forecasts (the chance all have finished by a day is the product of theirs), projects that
+    wait for each other from one joint simulation on the worker."""
 
     percentiles = serializers.SerializerMethodField()
     p_all_targets = serializers.FloatField(
-        allow_null=True, help_text="Chance every project meets its own target (0–1)."
+        allow_null=True,
+        help_text="Chance every project meets its own target (0–1); a lower bound when "
+        "`p_all_at_least` (linked projects are more likely on time together).",
+    )
+    p_all_at_least = serializers.BooleanField(read_only=True)
+    linked = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Keys of projects that wait for each other, simulated together.",
+    )
+    pending = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Linked projects whose joint simulation is being computed (counted as "
+        "independent meanwhile).",
     )
     covered = serializers.ListField(child=serializers.CharField())
     missing = serializers.ListField(

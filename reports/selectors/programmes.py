@@ -26,6 +26,7 @@ from projects.programmes import programme_projects
 from projects.selectors import projects_for
 from reports.models import KpiSnapshot
 from risks.models import ForecastRun, Risk
+from risks.services.programme_forecast import cached_group_curve, group_key, linked_groups
 from scheduling.models import Task
 
 FIGURES = ("bac", "pv", "ev", "ac", "eac")
@@ -184,20 +185,33 @@ FORECAST_PERCENTILES = (50, 80, 90)
 
 @dataclass
 class ProgrammeForecast:
-    """When the whole programme finishes (its last project), from each project's latest
-    finished Monte Carlo forecast.
+    """When the whole programme finishes (its last project).
 
-    Charter has no dependency between projects yet, so the projects' finishes are independent
-    and the chance that all have finished by a day is the product of each one's chance
-    (the s-curves); ``p_all_targets`` is likewise the product of each project's chance of
-    meeting its own target. Projects without a forecast are listed in ``missing`` and left
-    out: the figures then speak for the others only."""
+    Projects with no dependency between them finish independently: the chance that all have
+    finished by a day is the product of each one's chance, from each project's latest finished
+    Monte Carlo forecast (its s-curve). Projects that wait for each other (``linked``) are
+    simulated together instead, as one network on the worker
+    (``risks.services.programme_forecast``), so a shared predecessor's slip moves them all in
+    the same run; their joint s-curve then stands for them in the product. Until that joint run
+    is ready (``pending``), their own curves are used as if independent.
+
+    ``p_all_targets`` is the product of each project's chance of meeting its own target: exact
+    for independent projects, and a lower bound when some are linked (``p_all_at_least``):
+    finishing on time is more likely together when the projects slip together.
+    Projects without a forecast are listed in ``missing`` and left out (unless a joint run
+    covers them): the figures then speak for the others only."""
 
     curve: list[tuple[datetime.date, float]]  # (day, % of the programme finished by then)
     percentiles: dict[int, datetime.date]
     covered: list[str]
     missing: list[str]
     p_all_targets: float | None
+    linked: list[list[str]] = field(default_factory=list)
+    pending: list[list[str]] = field(default_factory=list)
+
+    @property
+    def p_all_at_least(self) -> bool:
+        return bool(self.linked or self.pending)
 
 
 def _step(curve: list[tuple[datetime.date, float]], day: datetime.date) -> float:
@@ -212,7 +226,8 @@ def _step(curve: list[tuple[datetime.date, float]], day: datetime.date) -> float
 
 
 def programme_forecast(programme: Programme) -> ProgrammeForecast:
-    """Two queries: the projects with their latest finished run, and those runs' curves."""
+    """Two queries, one more for the links between the projects and one per linked group
+    (its joint run is read from the cache, or queued)."""
     latest = ForecastRun.objects.filter(
         project=OuterRef("pk"), status=ForecastRun.Status.DONE
     ).order_by("-created_at", "-id")
@@ -220,26 +235,42 @@ def programme_forecast(programme: Programme) -> ProgrammeForecast:
         programme_projects(programme)
         .exclude(stage=Project.Stage.CLOSED)
         .annotate(run_pk=Subquery(latest.values("pk")[:1]))
-        .values_list("key", "run_pk")
+        .values_list("pk", "key", "run_pk")
     )
     runs = {
         pk: (curve or [], chance)
         for pk, curve, chance in ForecastRun.objects.filter(
-            pk__in=[run for _, run in projects if run]
+            pk__in=[run for _, _, run in projects if run]
         ).values_list("pk", "results__s_curve", "p_target_finish")
     }
+    keys = {pk: key for pk, key, _ in projects}
+    run_of = {pk: run for pk, _, run in projects}
     curves: list[list[tuple[datetime.date, float]]] = []
     covered, missing, chances = [], [], []
-    for key, run in projects:
-        points, chance = runs.get(run, ([], None))
-        if not points:
-            missing.append(key)
+    linked, pending = [], []
+    joint: set[int] = set()
+    for group in linked_groups(keys):
+        curve = cached_group_curve(group, group_key(group, run_of))
+        names = [keys[pk] for pk in group]
+        if curve is None:
+            pending.append(names)
             continue
-        covered.append(key)
-        curves.append(
-            [(datetime.date.fromisoformat(p["date"]), float(p["percent"])) for p in points]
-        )
-        chances.append(chance)
+        linked.append(names)
+        joint.update(group)
+        curves.append(curve)
+        covered += names
+    for pk, key, run in projects:
+        points, chance = runs.get(run, ([], None))
+        if pk not in joint:
+            if not points:
+                missing.append(key)
+                continue
+            covered.append(key)
+            curves.append(
+                [(datetime.date.fromisoformat(p["date"]), float(p["percent"])) for p in points]
+            )
+        if points:
+            chances.append(chance)
     days = sorted({day for curve in curves for day, _ in curve})
     combined: list[tuple[datetime.date, float]] = []
     for day in days:
@@ -257,4 +288,6 @@ def programme_forecast(programme: Programme) -> ProgrammeForecast:
         p_all = 1.0
         for chance in chances:
             p_all *= chance
-    return ProgrammeForecast(combined, percentiles, covered, missing, p_all)
+    return ProgrammeForecast(
+        combined, percentiles, sorted(covered), missing, p_all, linked=linked, pending=pending
+    )

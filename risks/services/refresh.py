@@ -142,7 +142,7 @@ def projects_due_a_forecast(*, now: datetime.datetime) -> list[int]:
     return [p.pk for p in projects.order_by("pk") if _due(p, Reason.NIGHTLY, now)]
 
 
-def _settings_of(project: Project) -> tuple[str, bool]:
+def settings_of(project: Project) -> tuple[str, bool]:
     """Distribution and whether to apply the default uncertainty: the latest run's, or for a
     first run triangular, with the default uncertainty when no task has an estimate."""
     latest = (
@@ -169,7 +169,7 @@ def forecast_refresh(
     project = _with_forecast_state(Project.objects.active().filter(pk=project_id)).first()
     if project is None or not _due(project, reason, now):
         return None
-    distribution, default_uncertainty = _settings_of(project)
+    distribution, default_uncertainty = settings_of(project)
     seed = project.pk
     with transaction.atomic():
         try:

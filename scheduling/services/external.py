@@ -31,6 +31,7 @@ from django.db.models import F
 from projects.events import record_event
 from projects.exceptions import StaleEdit
 from projects.models import Project
+from projects.queue import enqueue_on_commit
 from projects.selectors import projects_for
 from projects.services.common import check_same_project
 from scheduling.crossproject import refresh_bounds
@@ -43,6 +44,8 @@ from scheduling.services.schedule import (
 )
 
 logger = logging.getLogger(__name__)
+
+CHAIN_TASK = "scheduling.tasks.recompute_dependents"
 
 # One lock for every change to the graph of projects, so two links added at once in opposite
 # directions cannot both pass the loop check (PostgreSQL; SQLite writes one at a time anyway).
@@ -169,10 +172,7 @@ def queue_dependents(project: Project, *, also: Iterable[int] = ()) -> None:
         return
     for pk in later:
         ScheduleWait.objects.update_or_create(project_id=pk, defaults={"waiting_for": project})
-    # Imported here: the task module imports this one (a Celery task is a thin wrapper).
-    from scheduling.tasks import recompute_dependents
-
-    transaction.on_commit(lambda: recompute_dependents.delay(project.pk, extra))
+    enqueue_on_commit(CHAIN_TASK, project.pk, extra)
 
 
 def successor_projects(task: Task) -> list[int]:

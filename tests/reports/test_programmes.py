@@ -377,3 +377,65 @@ def test_programme_finish_is_the_product_of_its_projects_chances(programme, pmo)
     }
     assert forecast.p_all_targets == pytest.approx(0.4)
     assert forecast.covered == sorted([a.key, b.key]) and forecast.missing == [c.key]
+
+
+def test_projects_that_wait_for_each_other_are_simulated_together(programme, pmo, eager_tasks):
+    """Worked example: CLOUD's Build (5–20 working days, most likely 10) → SOC's Audit (exactly
+    5 days), FS across the two projects. Together the programme finishes 5 working days after
+    the build in every run, so its s-curve is exactly that of the same two tasks linked inside
+    one project (same draws); counted as independent it would not be: SOC's own forecast holds
+    the audit to the build's *planned* finish and never sees the build slip."""
+    from reports.selectors.programmes import programme_forecast
+    from risks.services.forecast import finish_date, forecast_inputs
+    from risks.services.programme_forecast import simulate_group
+    from risks.simulation import simulate
+    from scheduling import services as schedule_services
+    from scheduling.services import external
+
+    def build_and_audit(project, audit_project):
+        build = schedule_services.task_create(
+            project=project,
+            by=pmo,
+            name="Build",
+            duration=10,
+            optimistic_duration=5,
+            most_likely_duration=10,
+            pessimistic_duration=20,
+        )
+        audit = schedule_services.task_create(
+            project=audit_project,
+            by=pmo,
+            name="Audit",
+            duration=5,
+            optimistic_duration=5,
+            most_likely_duration=5,
+            pessimistic_duration=5,
+        )
+        return build, audit
+
+    alone = project_with(manager=pmo)
+    build, audit = build_and_audit(alone, alone)
+    schedule_services.dependency_add(project=alone, by=pmo, predecessor=build, successor=audit)
+    inputs = forecast_inputs(alone)
+    reference = simulate(inputs.tasks, inputs.links, iterations=2_000, seed=0)
+    expected = [
+        (finish_date(inputs.calendar, index).isoformat(), round(percent, 2))
+        for index, percent in zip(
+            reference.finish_indexes, reference.finish_cumulative, strict=True
+        )
+    ]
+
+    cloud, soc = project_with(manager=pmo), project_with(manager=pmo)
+    build, audit = build_and_audit(cloud, soc)
+    external.external_dependency_add(project=soc, by=pmo, predecessor=build, successor=audit)
+    assert simulate_group([cloud.pk, soc.pk])["curve"] == expected
+    assert len(expected) > 5  # the build's spread reaches the programme's finish
+
+    for project in (cloud, soc):
+        programme_project_add(programme=programme, project=project, by=pmo)
+    first = programme_forecast(programme)
+    assert first.pending == [[cloud.key, soc.key]] and first.linked == []
+    ready = programme_forecast(programme)  # the worker has run (in-process here)
+    assert ready.linked == [[cloud.key, soc.key]] and ready.pending == []
+    assert ready.covered == sorted([cloud.key, soc.key]) and ready.missing == []
+    assert [(day.isoformat(), percent) for day, percent in ready.curve] == expected
