@@ -330,3 +330,33 @@ def test_the_forecast_and_the_kpis_hold_the_task_to_its_external_predecessor(pm)
     external.external_dependency_add(project=soc, by=pm, predecessor=build, successor=audit)
     [task] = forecast_inputs(soc).tasks
     assert task.constraint == 5
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_carries_the_move_through_the_chain(pm, worker_queue, monkeypatch):
+    """The edit queues the chain for after its commit; a Celery worker on Redis runs it: each
+    later project recomputed in its own transaction, the waits cleared."""
+    from scheduling.tasks import recompute_dependents
+
+    queued = []
+    monkeypatch.setattr(
+        external, "enqueue_on_commit", lambda name, *args: queued.append((name, args))
+    )
+    cloud, soc, go = make_project(pm, "CLOUD"), make_project(pm, "SOC"), make_project(pm, "GO")
+    build, audit, launch = add(cloud, pm, "Build", 5), add(soc, pm, "Audit", 3), add(go, pm, "L", 0)
+    external.external_dependency_add(project=soc, by=pm, predecessor=build, successor=audit)
+    external.external_dependency_add(project=go, by=pm, predecessor=audit, successor=launch)
+
+    services.task_update(task=build, by=pm, version=None, duration=8)
+
+    assert queued == [("scheduling.tasks.recompute_dependents", (cloud.pk, []))]
+    assert set(ScheduleWait.objects.values_list("project__key", "waiting_for__key")) == {
+        ("SOC", "CLOUD"),
+        ("GO", "CLOUD"),
+    }
+    result = recompute_dependents.apply_async(args=[cloud.pk, []], queue=worker_queue)
+    assert result.get(timeout=30) == [soc.pk, go.pk]
+    assert shown(audit) == (D(2026, 1, 15), D(2026, 1, 19))
+    assert shown(launch) == (D(2026, 1, 20), D(2026, 1, 20))
+    assert not ScheduleWait.objects.exists()
