@@ -226,18 +226,22 @@ class ExternalDependencyForm(forms.Form):
     """Make a task wait for a task of another project: the project (among those the person can
     see), the task's number there, the link type and the lag."""
 
-    other_project = forms.TypedChoiceField(coerce=int, label="Project")
-    number = forms.IntegerField(min_value=1, label="Task number", help_text="As in KEY-12.")
-    type = forms.ChoiceField(choices=Dependency.Type.choices, initial=Dependency.Type.FS)
+    other_project = forms.TypedChoiceField(coerce=int, label="Other project")
+    number = forms.IntegerField(min_value=1, label="Its task number", help_text="As in KEY-12.")
+    type = forms.ChoiceField(
+        choices=Dependency.Type.choices, initial=Dependency.Type.FS, label="How it waits"
+    )
     lag = forms.IntegerField(
         initial=0,
         min_value=-9999,
         max_value=9999,
-        label="Lag (days)",
+        label="Lag after it (days)",
         help_text="Working days of this project; negative for a lead.",
     )
 
     def __init__(self, *args, projects: list[tuple[int, str]], **kwargs) -> None:
+        # Beside the in-project link form on the task page: its own ids and names.
+        kwargs.setdefault("prefix", "ext")
         super().__init__(*args, **kwargs)
         self.fields["other_project"].choices = [("", "— choose a project —"), *projects]
 

@@ -282,12 +282,11 @@ def test_the_task_page_links_a_task_of_another_project_by_key_and_number(pm, cli
     build, audit = add(cloud, pm, "Build VPC", 5), add(soc, pm, "Audit", 3)
     where = f"/projects/{soc.pk}/schedule/tasks/{audit.pk}/external/"
     page = client_for(pm)
-    wrong = page.post(where, {"other_project": cloud.pk, "number": 99, "type": "FS", "lag": 0})
+    body = {"ext-other_project": cloud.pk, "ext-type": "FS", "ext-lag": 0}
+    wrong = page.post(where, {**body, "ext-number": 99})
     assert wrong.status_code == 400
     assert "CLOUD has no task numbered 99." in wrong.content.decode()
-    response = page.post(
-        where, {"other_project": cloud.pk, "number": build.ref, "type": "FS", "lag": 0}
-    )
+    response = page.post(where, {**body, "ext-number": build.ref})
     assert response.status_code == 302
     assert shown(audit) == (D(2026, 1, 12), D(2026, 1, 14))
     mine = page.get(f"/projects/{soc.pk}/schedule/tasks/{audit.pk}/").content.decode()
