@@ -168,6 +168,13 @@ def queue_dependents(project: Project, *, also: Iterable[int] = ()) -> None:
         return
     extra = sorted(set(also))
     later = downstream(project.pk, also=extra)
+    if later:
+        closed = set(
+            Project.objects.filter(pk__in=later, stage=Project.Stage.CLOSED).values_list(
+                "pk", flat=True
+            )
+        )
+        later = [pk for pk in later if pk not in closed]
     if not later:
         return
     for pk in later:
@@ -302,8 +309,9 @@ def recompute_dependents(project_id: int, also: Iterable[int] = ()) -> list[int]
     returns the projects whose bounds moved.
 
     A project whose bounds did not change keeps its dates (its own edits recomputed it), so only
-    its wait is cleared. One that fails (a date beyond the calendar) is logged and skipped: the
-    others still run, and its wait is cleared so the page does not promise a recompute forever.
+    its wait is cleared; so does a closed project (read-only). One that fails (a date beyond
+    the calendar) is logged and skipped: the others still run, and its wait is cleared so the
+    page does not promise a recompute forever.
     """
     source = Project.objects.filter(pk=project_id).values_list("key", flat=True).first()
     if source is None:
@@ -317,8 +325,8 @@ def recompute_dependents(project_id: int, also: Iterable[int] = ()) -> list[int]
                     project = Project.objects.select_for_update().filter(pk=pk).first()
                     if project is None:
                         continue
-                    calendar = work_calendar(project)
-                    if refresh_bounds(project, calendar):
+                    # A closed project is read-only (DESIGN §3): its record stays as closed.
+                    if not project.is_closed and refresh_bounds(project, work_calendar(project)):
                         schedule_recompute(project)
                         moved.append(pk)
                     ScheduleWait.objects.filter(project=project).delete()

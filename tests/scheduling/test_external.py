@@ -359,3 +359,14 @@ def test_a_real_worker_carries_the_move_through_the_chain(pm, worker_queue, monk
     assert shown(audit) == (D(2026, 1, 15), D(2026, 1, 19))
     assert shown(launch) == (D(2026, 1, 20), D(2026, 1, 20))
     assert not ScheduleWait.objects.exists()
+
+
+def test_a_closed_project_waiting_for_another_keeps_its_dates(pm, run_after_commit):
+    cloud, soc = make_project(pm, "CLOUD"), make_project(pm, "SOC")
+    build, audit = add(cloud, pm, "Build", 5), add(soc, pm, "Audit", 3)
+    external.external_dependency_add(project=soc, by=pm, predecessor=build, successor=audit)
+    soc.stage = soc.Stage.CLOSED
+    soc.save()
+    run_after_commit(services.task_update, task=build, by=pm, version=None, duration=8)
+    assert shown(audit) == (D(2026, 1, 12), D(2026, 1, 14))
+    assert not ScheduleWait.objects.exists()
