@@ -14,6 +14,13 @@ urlpatterns = [
     path("timesheet/", timesheet.timesheet, name="timesheet"),
     # People × weeks across every project I can see (budgets/views/portfolio.py).
     path("portfolio/utilisation/", portfolio.utilisation, name="portfolio_utilisation"),
+    # The projects I manage levelled together (budgets/views/levelling.py).
+    path("portfolio/levelling/", levelling.portfolio_levelling, name="portfolio_levelling"),
+    path(
+        "portfolio/levelling/apply/",
+        levelling.portfolio_levelling_apply,
+        name="portfolio_levelling_apply",
+    ),
     # --- The budget, actual costs and commitments (budgets/views/budget.py) ---
     path(B, budget.budget, name="budget"),
     path(f"{B}lines/<int:line_pk>/edit/", budget.line_edit, name="line_edit"),
@@ -56,4 +63,5 @@ urlpatterns = [
     # --- Levelling (budgets/views/levelling.py) ---
     path(f"{B}levelling/", levelling.levelling, name="levelling"),
     path(f"{B}levelling/apply/", levelling.levelling_apply, name="levelling_apply"),
+    path(f"{B}levelling/undo/", levelling.levelling_undo, name="levelling_undo"),
 ]

@@ -285,5 +285,10 @@ urlpatterns = [
         portfolio_api.PortfolioUtilisationView.as_view(),
         name="portfolio-utilisation",
     ),
+    path(
+        "portfolio/levelling/",
+        levelling_api.PortfolioLevellingView.as_view(),
+        name="portfolio-levelling",
+    ),
     *router.urls,
 ]

@@ -346,4 +346,29 @@ def levelling_undo(*, project: Project, by: AbstractBaseUser, baseline: Baseline
     return len(tasks)
 
 
-__all__ = ["LevellingPlan", "MoveRow", "levelling_apply", "levelling_preview", "levelling_undo"]
+def levelling_undoable(project: Project) -> list[Baseline]:
+    """The baselines of levellings of ``project`` that can still be undone, newest first: one
+    query for the history's reasons, one more only when there are some."""
+    levelled: set[int] = set()
+    undone: set[int] = set()
+    for reason in (
+        Task.history.filter(project_id=project.pk, history_change_reason__startswith="Levelling ")
+        .values_list("history_change_reason", flat=True)
+        .distinct()
+    ):
+        head, _, number = reason.rstrip(")").rpartition("(baseline ")
+        if number.isdigit():
+            (undone if head.startswith("Levelling undone") else levelled).add(int(number))
+    if not levelled - undone:
+        return []
+    return list(Baseline.objects.filter(project=project, pk__in=levelled - undone).order_by("-pk"))
+
+
+__all__ = [
+    "LevellingPlan",
+    "MoveRow",
+    "levelling_apply",
+    "levelling_preview",
+    "levelling_undo",
+    "levelling_undoable",
+]

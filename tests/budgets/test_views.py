@@ -125,6 +125,7 @@ def _urls(project, money) -> list[tuple[str, str]]:
         ("utilisation", reverse("budgets:utilisation", args=[p])),
         ("levelling", reverse("budgets:levelling", args=[p])),
         ("levelling_apply", reverse("budgets:levelling_apply", args=[p])),
+        ("levelling_undo", reverse("budgets:levelling_undo", args=[p])),
         ("timesheet_part", reverse("budgets:timesheet_part", args=[p, money["part"].pk])),
     ]
 
@@ -139,6 +140,7 @@ WRITE_ONLY = {
     "assignment_update",
     "assignment_remove",
     "levelling_apply",
+    "levelling_undo",
 }
 FORM_PAGES = {"line_edit", "cost_entry_edit", "actuals_import", "resource_edit", "timesheet_part"}
 # Pages that only read: a POST is a method they do not take (405, before any role check).
@@ -237,6 +239,8 @@ def test_budget_manager_writes_refuse_a_member(client_for, member, project, mone
         assert client.post(url, POST_DATA).status_code == 403, name
     apply = reverse("budgets:levelling_apply", args=[project.pk])
     assert client.post(apply).status_code == 403
+    undo = reverse("budgets:levelling_undo", args=[project.pk])
+    assert client.post(undo, {"baseline": "1"}).status_code == 403
     assert _snapshot(project) == before
 
 
@@ -842,7 +846,7 @@ QUERY_BUDGETS = [
     ("resources", 7),
     ("resource", 8),
     ("utilisation", 14),
-    ("levelling", 11),
+    ("levelling", 12),  # + the levellings that can be undone
 ]
 
 
