@@ -12,7 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
@@ -30,6 +36,7 @@ TAGS = ["schedule"]
 NO_ACCESS = "External dependency (no access)"
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ExternalPredecessorField(serializers.Field):
     """The predecessor's id: written as any task of a project the person can see; read only by
     someone who may see its project (null otherwise)."""

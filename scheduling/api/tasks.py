@@ -39,6 +39,7 @@ from scheduling.services import (
     dependency_add,
     dependency_remove,
     dependency_update,
+    external,
     task_create,
     task_delete,
     task_update,
@@ -475,6 +476,12 @@ class ScheduleSerializer(serializers.Serializer):
     critical_path = serializers.ListField(
         child=serializers.IntegerField(), help_text="Ids of the critical tasks, in time order."
     )
+    waiting = serializers.CharField(
+        allow_null=True,
+        help_text="While a project this one waits for has moved and the worker has not yet "
+        "recomputed this one: “Waiting for KEY to recompute…” (KEY only if you may see it); "
+        "null otherwise.",
+    )
     tasks = ScheduleTaskSerializer(many=True, help_text="Every task, in plan order.")
 
 
@@ -512,6 +519,7 @@ class ScheduleViewSet(mixins.RetrieveModelMixin, ProjectSingletonViewSet):
                 "start": min((t["start_date"] for t in tasks if t["start_date"]), default=None),
                 "finish": max((t["finish_date"] for t in tasks if t["finish_date"]), default=None),
                 "critical_path": [task["id"] for task in critical],
+                "waiting": external.waiting_for(request.user, self.project),
                 "tasks": tasks,
             }
         )

@@ -121,3 +121,19 @@ def test_the_list_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         response = client.get(url(setting["soc"], "external-dependencies"))
     assert response.json()["count"] == 5
+
+
+def test_the_schedule_says_while_the_project_waits_for_the_worker(
+    api_for, setting, django_capture_on_commit_callbacks
+):
+    link(api_for, setting)
+    schedule = api_for(setting["pam"]).get(url(setting["soc"], "schedule")).json()
+    assert schedule["waiting"] is None
+    with django_capture_on_commit_callbacks(execute=False):
+        services.task_update(task=setting["build"], by=setting["pam"], version=None, duration=7)
+    schedule = api_for(setting["pam"]).get(url(setting["soc"], "schedule")).json()
+    assert schedule["waiting"] == "Waiting for CLOUD to recompute: dates here may still move."
+    schedule = api_for(setting["sam"]).get(url(setting["soc"], "schedule")).json()
+    assert schedule["waiting"] == (
+        "Waiting for another project to recompute: dates here may still move."
+    )

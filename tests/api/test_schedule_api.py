@@ -98,6 +98,7 @@ def test_schedule_worked_example_gives_the_hand_computed_json(api_for, viewer, p
         "start": "2026-01-05",
         "finish": "2026-01-12",
         "critical_path": [a, b, m],
+        "waiting": None,
         "tasks": [
             row(a, "A", "2026-01-05", "2026-01-07", 0, 3, 0, 3, 0, 0, True),
             row(b, "B", "2026-01-08", "2026-01-09", 3, 5, 3, 5, 0, 0, True),
@@ -110,14 +111,15 @@ def test_schedule_worked_example_gives_the_hand_computed_json(api_for, viewer, p
 def test_schedule_query_count_is_the_same_for_5_and_500_tasks(
     api_for, viewer, project, django_assert_max_num_queries
 ):
-    """/schedule/ costs two queries (door, rows) whether the plan has 5 tasks or 500."""
+    """/schedule/ costs three queries (door, rows, whether it waits for another project's
+    recompute) whether the plan has 5 tasks or 500."""
     client = api_for(viewer)
     bulk_tasks(project, 5)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         small = client.get(url(project, "schedule")).json()
     Task.objects.filter(project=project).delete()
     bulk_tasks(project, 500)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         big = client.get(url(project, "schedule")).json()
     assert (len(small["tasks"]), len(big["tasks"])) == (5, 500)
     assert len(big["critical_path"]) == 500  # one chain: every task is critical
