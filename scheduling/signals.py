@@ -16,8 +16,3 @@ Apps stand in floors (DESIGN §1): ``scheduling`` never imports ``budgets`` or `
 from django.dispatch import Signal
 
 schedule_recomputed = Signal()
-
-# Sent by ``services.task_delete`` (under the project lock, before the row goes) when the task
-# is one other projects wait for: they are recomputed without it after the commit. Arguments:
-# ``project`` and ``task``.
-driver_deleted = Signal()

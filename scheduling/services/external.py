@@ -31,7 +31,7 @@ from django.db.models import F
 from projects.events import record_event
 from projects.exceptions import StaleEdit
 from projects.models import Project
-from projects.queue import enqueue_on_commit
+from projects.queue import enqueue, enqueue_on_commit
 from projects.selectors import projects_for
 from projects.services.common import check_same_project
 from scheduling.crossproject import refresh_bounds
@@ -159,15 +159,13 @@ def visible_task(user: AbstractBaseUser, pk: Any) -> Task:
         ) from None
 
 
-def queue_dependents(project: Project, *, also: Iterable[int] = ()) -> None:
-    """After a recompute moved a task other projects wait for (or before such a task is
-    deleted, naming its successors' projects in ``also``): mark the projects downstream as
+def queue_dependents(project: Project) -> None:
+    """After a recompute moved a task other projects wait for: mark the projects downstream as
     waiting for ``project`` and, once the caller's transaction commits, have the worker
     recompute them. Inside the worker's own chain that is already under way: nothing more."""
     if recompute_cause.get() is not None:
         return
-    extra = sorted(set(also))
-    later = downstream(project.pk, also=extra)
+    later = downstream(project.pk)
     if later:
         closed = set(
             Project.objects.filter(pk__in=later, stage=Project.Stage.CLOSED).values_list(
@@ -179,13 +177,30 @@ def queue_dependents(project: Project, *, also: Iterable[int] = ()) -> None:
         return
     for pk in later:
         ScheduleWait.objects.update_or_create(project_id=pk, defaults={"waiting_for": project})
-    enqueue_on_commit(CHAIN_TASK, project.pk, extra)
+    enqueue_on_commit(CHAIN_TASK, project.pk, [])
 
 
-def successor_projects(task: Task) -> list[int]:
-    """The projects with a task waiting for ``task``."""
-    links = ExternalDependency.objects.filter(predecessor=task)
-    return sorted(set(links.values_list("project_id", flat=True)))
+def queue_link_gone(link: ExternalDependency) -> None:
+    """A link is being deleted with its task or project (not through the service): its project
+    waits for the worker, which derives its bounds again after the commit (once per project
+    and transaction, however many links go)."""
+    source = (
+        Task.objects.filter(pk=link.predecessor_id).values_list("project_id", flat=True).first()
+    )
+    if source is None or not Project.objects.filter(pk=link.project_id).exists():
+        return
+    ScheduleWait.objects.update_or_create(
+        project_id=link.project_id, defaults={"waiting_for_id": source}
+    )
+    # One chain per (source, project) for the whole transaction: the first callback to run
+    # sends them all, the others find nothing left.
+    connection.__dict__.setdefault("charter_links_gone", set()).add((source, link.project_id))
+    transaction.on_commit(_send_links_gone)
+
+
+def _send_links_gone() -> None:
+    for source, target in sorted(connection.__dict__.pop("charter_links_gone", set())):
+        enqueue(CHAIN_TASK, source, [target])
 
 
 def _mark_drivers(task_ids: Iterable[int]) -> None:
@@ -282,6 +297,7 @@ def external_dependency_remove(*, link: ExternalDependency, by: AbstractBaseUser
     predecessor_id = link.predecessor_id
     _record(link, "external_dependency.removed", by)
     link._history_user = by
+    link.rescheduled = True  # below, in this transaction: no worker needed
     link.delete()
     _mark_drivers([predecessor_id])
     refresh_bounds(project, work_calendar(project))
@@ -313,11 +329,10 @@ def recompute_dependents(project_id: int, also: Iterable[int] = ()) -> list[int]
     the calendar) is logged and skipped: the others still run, and its wait is cleared so the
     page does not promise a recompute forever.
     """
+    # The source may be gone (deleted with its links): its projects still follow.
     source = Project.objects.filter(pk=project_id).values_list("key", flat=True).first()
-    if source is None:
-        return []
     moved: list[int] = []
-    token = recompute_cause.set(source)
+    token = recompute_cause.set(source or "")
     try:
         for pk in downstream(project_id, also=also):
             try:

@@ -686,9 +686,6 @@ def task_update(
 def task_delete(*, task: Task, by: AbstractBaseUser) -> None:
     """Delete a task with its links, and reschedule what depended on it."""
     project = lock_project(task.project)
-    if task.drives_other_projects:
-        # The projects waiting for it are recomputed (without it) after the commit.
-        signals.driver_deleted.send(sender=Task, project=project, task=task)
     # Recorded before the row goes: the event keeps the task's id, name and last dates.
     _record_task_event("task.deleted", task, by=by)
     task._history_user = by

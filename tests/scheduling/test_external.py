@@ -370,3 +370,14 @@ def test_a_closed_project_waiting_for_another_keeps_its_dates(pm, run_after_comm
     run_after_commit(services.task_update, task=build, by=pm, version=None, duration=8)
     assert shown(audit) == (D(2026, 1, 12), D(2026, 1, 14))
     assert not ScheduleWait.objects.exists()
+
+
+def test_a_project_deleted_with_the_task_waited_for_frees_the_successor(pm, run_after_commit):
+    """However the link goes (here CLOUD itself is deleted, links and all), SOC is recomputed
+    without it after the commit."""
+    cloud, soc = make_project(pm, "CLOUD"), make_project(pm, "SOC")
+    build, audit = add(cloud, pm, "Build", 5), add(soc, pm, "Audit", 3)
+    external.external_dependency_add(project=soc, by=pm, predecessor=build, successor=audit)
+    run_after_commit(cloud.delete)
+    assert shown(audit) == (D(2026, 1, 5), D(2026, 1, 7))
+    assert not ScheduleWait.objects.exists()
