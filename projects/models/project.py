@@ -143,7 +143,7 @@ class Project(PythonChecksMixin, models.Model):
         help_text="Hour (0–23) the weekly status report goes out.",
     )
     # Ranks projects that share people: cross-project levelling keeps the days of the higher
-    # priority's tasks (budgets/levelling.py). MS Project's scale and default.
+    # priority's tasks (budgets.levelling). MS Project's scale and default.
     priority = models.PositiveSmallIntegerField(
         default=DEFAULT_PRIORITY,
         validators=[MinValueValidator(1), MaxValueValidator(1000)],

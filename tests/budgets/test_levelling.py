@@ -1,4 +1,4 @@
-"""Resource levelling: the pure method (``budgets/levelling.py``) on worked examples a PM can
+"""Resource levelling: the pure method (``budgets.levelling``) on worked examples a PM can
 check on a whiteboard, then preview, apply and undo through the database.
 
 Day indexes: day 0 is the project's first working day. Ana works 8 hours a day.
