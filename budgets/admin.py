@@ -9,6 +9,8 @@ from budgets.models import (
     Commitment,
     CostEntry,
     DayOff,
+    Person,
+    PersonDayOff,
     Resource,
     TimeEntry,
 )
@@ -71,10 +73,37 @@ class DayOffInline(admin.TabularInline):
 @admin.register(Resource)
 class ResourceAdmin(SimpleHistoryAdmin):
     # Rates re-cost assignments: edit through the app so labour costs follow.
-    list_display = ["project", "name", "kind", "role", "rate", "rate_unit", "capacity_hours"]
+    list_display = [
+        "project",
+        "name",
+        "kind",
+        "role",
+        "rate",
+        "rate_unit",
+        "capacity_hours",
+        "is_placeholder",
+        "headcount",
+    ]
     list_filter = ["kind"]
     list_select_related = ["project"]
     inlines = [DayOffInline]
+
+
+class PersonDayOffInline(admin.TabularInline):
+    model = PersonDayOff
+    extra = 0
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    # Capacity and days off are copied onto the person's resources by the services: edit them on
+    # the person's page (/people/<id>/) so the projects follow; the admin is for looking.
+    list_display = ["user", "team", "capacity_hours", "rate", "rate_unit"]
+    list_filter = ["team"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "team"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    inlines = [PersonDayOffInline]
 
 
 @admin.register(Assignment)

@@ -196,9 +196,11 @@ class PortfolioUtilisationForm(forms.Form):
     end = forms.DateField(label="To the week of", widget=DateInput(), required=False)
     # A role is any text (roles are free text per resource); the page offers the roles found.
     role = forms.CharField(label="Role", required=False, max_length=120, widget=forms.Select)
+    team = forms.CharField(label="Team", required=False, max_length=120, widget=forms.Select)
 
-    def offer_roles(self, roles: list[str]) -> None:
+    def offer_roles(self, roles: list[str], teams: list[str] | None = None) -> None:
         self.fields["role"].widget.choices = [("", "Every role"), *((r, r) for r in roles)]
+        self.fields["team"].widget.choices = [("", "Every team"), *((t, t) for t in teams or [])]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -238,10 +240,24 @@ class ResourceForm(ServiceForm):
         label="Capacity (hours per working day)",
         initial="8.00",
         max_length=8,
+        required=False,
+        help_text="A member's is their person's, for every project (People).",
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     unit_cost = _money_field("Unit cost", required=False)
     unit = forms.CharField(max_length=40, required=False, help_text="Non-labour: e.g. month.")
+    is_placeholder = forms.BooleanField(
+        required=False,
+        label="Placeholder",
+        help_text="A role booked before a name is known (no member).",
+    )
+    headcount = forms.IntegerField(
+        min_value=1,
+        max_value=999,
+        initial=1,
+        required=False,
+        help_text="Placeholders: how many people.",
+    )
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -255,7 +271,45 @@ class ResourceForm(ServiceForm):
         for name in ("rate", "unit_cost"):
             if name in data and not data[name]:
                 data[name] = "0"
+        if data.get("headcount") is None:
+            data["headcount"] = 1
+        if not data.get("capacity_hours") or (data.get("user") and not self.initial):
+            # A member's capacity is their person's (the service copies it).
+            data["capacity_hours"] = None
         return data
+
+
+class PersonForm(forms.Form):
+    """A person's capacity, team and default rate card (``services.person_update``)."""
+
+    capacity_hours = forms.CharField(
+        label="Capacity (hours per working day)",
+        max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    team = forms.CharField(max_length=120, required=False)
+    rate = _money_field("Default rate", required=False)
+    rate_unit = forms.ChoiceField(choices=Resource.RateUnit.choices, label="Rate unit")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "rate" in data and not data["rate"]:
+            data["rate"] = "0"
+        return data
+
+
+class PlaceholderAssignForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), label="Named person", empty_label=None
+    )
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (
+            get_user_model().objects.filter(memberships__project=project).order_by("username")
+        )
+        self.fields["user"].label_from_instance = person_name
 
 
 class DayOffForm(forms.Form):

@@ -313,6 +313,13 @@ class Resource(PythonChecksMixin, models.Model):
     )
     unit_cost = _money(default=ZERO, help_text="Non-labour: the cost of one unit.")
     unit = models.CharField(max_length=40, blank=True, help_text="Non-labour: e.g. month, licence.")
+    is_placeholder = models.BooleanField(
+        default=False,
+        help_text="A generic or role booking before a name is known (“Backend developer ×2”).",
+    )
+    headcount = models.PositiveSmallIntegerField(
+        default=1, help_text="Placeholders: how many people; capacity counts once per head."
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords(excluded_fields=["version"])
@@ -346,6 +353,16 @@ class Resource(PythonChecksMixin, models.Model):
                 name="resource_only_people_are_users",
                 violation_error_message="Only a person can be linked to a user.",
             ),
+            models.CheckConstraint(
+                condition=Q(is_placeholder=False) | Q(kind="person", user__isnull=True),
+                name="resource_placeholder_is_a_person_without_user",
+                violation_error_message="A placeholder is a person not yet named (no member).",
+            ),
+            models.CheckConstraint(
+                condition=Q(headcount=1) | Q(is_placeholder=True, headcount__gte=1),
+                name="resource_headcount_only_for_placeholders",
+                violation_error_message="Only a placeholder counts more than one head.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -354,6 +371,12 @@ class Resource(PythonChecksMixin, models.Model):
     @property
     def is_person(self) -> bool:
         return self.kind == self.Kind.PERSON
+
+    @property
+    def daily_capacity(self) -> Decimal:
+        """Hours a working day across every head: what over-allocation compares bookings to
+        (an assignment's units stay a share of one head's capacity, as MS Project's)."""
+        return self.capacity_hours * self.headcount
 
     def cost_of_hours(self, hours: Decimal) -> Decimal:
         """What ``hours`` of this person cost at the rate (a day rate buys a full day of
@@ -371,6 +394,15 @@ class DayOff(models.Model):
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="days_off")
     date = models.DateField()
     note = models.CharField(max_length=200, blank=True)
+    person_day_off = models.ForeignKey(
+        "PersonDayOff",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="copies",
+        help_text="Set on the person: removed with it (the person's days off win).",
+    )
 
     history = HistoricalRecords()
 
@@ -387,6 +419,85 @@ class DayOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource}: {self.date}"
+
+    @property
+    def from_person(self) -> bool:
+        return self.person_day_off_id is not None
+
+
+# --- people across projects -----------------------------------------------------------------------
+
+
+class Person(PythonChecksMixin, models.Model):
+    """A user's capacity, days off and default rate card, once for every project.
+
+    Each project's :class:`Resource` for the user keeps its own project rate and role; the
+    services keep its ``capacity_hours`` and days off equal to the person's (the person's win),
+    so every reader of resources (loads, levelling, earned value, heat maps) sees them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="person",
+    )
+    capacity_hours = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("8.00"),
+        help_text="Hours this person can work per working day, in every project.",
+    )
+    rate = _money(default=ZERO, help_text="Default rate for a new project resource.")
+    rate_unit = models.CharField(
+        max_length=4, choices=Resource.RateUnit.choices, default=Resource.RateUnit.HOUR
+    )
+    team = models.CharField(max_length=120, blank=True, help_text="e.g. Platform, Security.")
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        ordering = ["user"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity_hours__gt=0, capacity_hours__lte=24),
+                name="person_capacity_within_a_day",
+                violation_error_message="Capacity is more than 0 and at most 24 hours a day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0),
+                name="person_rate_not_negative",
+                violation_error_message="A rate cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class PersonDayOff(models.Model):
+    """A day a person does not work, in every project: copied onto each of their resources."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="days_off")
+    date = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["person", "date"]
+        verbose_name_plural = "person days off"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "date"],
+                name="person_day_off_once",
+                violation_error_message="This day is already off for this person.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.date}"
 
 
 class Assignment(PythonChecksMixin, models.Model):

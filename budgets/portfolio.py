@@ -59,6 +59,9 @@ class Person:
     roles: list[str]
     capacity_per_day: Decimal
     capacity_note: str = ""
+    team: str = ""
+    placeholder: bool = False
+    headcount: int = 1
     cells: list[allocation.WeekCell] = field(default_factory=list)
 
 
@@ -82,6 +85,7 @@ class Utilisation:
     people: list[Person]
     over: list[OverAllocation]
     roles: list[str]
+    teams: list[str] = field(default_factory=list)
 
 
 def _hours(value: Decimal) -> str:
@@ -94,11 +98,15 @@ def portfolio_utilisation(
     start: datetime.date,
     end: datetime.date,
     role: str = "",
+    team: str = "",
     project: Project | None = None,
+    user_id: int | None = None,
 ) -> Utilisation:
     """People × ISO weeks from the week of ``start`` to the week of ``end``: hours booked on
     the projects ``user`` can see, hours booked elsewhere, capacity; and the over-allocated
-    days. ``role`` keeps the people with that role (``Resource.role``) on a visible project.
+    days. ``role`` keeps the people with that role (``Resource.role``) on a visible project,
+    ``team`` those of that team (``Person.team``), ``user_id`` that one person.
+    A person's capacity is their person record's; a placeholder's counts once per head.
     With ``project`` (one the user can see), the rows are its people and every other project
     counts as elsewhere: a project page's view of its people's load on other projects."""
     first, last = monday_of(start), monday_of(end)
@@ -121,9 +129,13 @@ def portfolio_utilisation(
             "name",
             "role",
             "capacity_hours",
+            "is_placeholder",
+            "headcount",
             "user__username",
             "user__first_name",
             "user__last_name",
+            "user__person__capacity_hours",
+            "user__person__team",
         )
     )
     project_rows = list(
@@ -148,11 +160,23 @@ def portfolio_utilisation(
             else:
                 name = f"{r['name']} ({names[r['project_id']][0]})"
             people[key] = Person(
-                key=key, name=name, user_id=r["user_id"], roles=[], capacity_per_day=ZERO
+                key=key,
+                name=name,
+                user_id=r["user_id"],
+                roles=[],
+                capacity_per_day=ZERO,
+                team=r["user__person__team"] or "",
+                placeholder=r["is_placeholder"],
+                headcount=r["headcount"],
             )
         person = people[key]
-        capacities[key].add(r["capacity_hours"])
-        person.capacity_per_day = max(person.capacity_per_day, r["capacity_hours"])
+        if r["user__person__capacity_hours"] is not None:
+            # The person record's capacity wins over any resource's.
+            person.capacity_per_day = r["user__person__capacity_hours"]
+        else:
+            per_day = r["capacity_hours"] * r["headcount"]
+            capacities[key].add(per_day)
+            person.capacity_per_day = max(person.capacity_per_day, per_day)
         if r["project_id"] in visible and r["role"] and r["role"] not in person.roles:
             person.roles.append(r["role"])
     for key, values in capacities.items():
@@ -163,8 +187,13 @@ def portfolio_utilisation(
                 f"the largest is used."
             )
     all_roles = sorted({r for p in people.values() for r in p.roles}, key=str.lower)
+    all_teams = sorted({p.team for p in people.values() if p.team}, key=str.lower)
     if role:
         people = {k: p for k, p in people.items() if role.lower() in (x.lower() for x in p.roles)}
+    if team:
+        people = {k: p for k, p in people.items() if p.team.lower() == team.lower()}
+    if user_id is not None:
+        people = {k: p for k, p in people.items() if p.user_id == user_id}
 
     # Each project's working days in the window: its first index there, and the window day
     # (0 = the first Monday) of each index from it.
@@ -264,5 +293,11 @@ def portfolio_utilisation(
         for o in over_days
     ]
     return Utilisation(
-        start=first, end=window_end, weeks=weeks, people=ordered, over=over, roles=all_roles
+        start=first,
+        end=window_end,
+        weeks=weeks,
+        people=ordered,
+        over=over,
+        roles=all_roles,
+        teams=all_teams,
     )

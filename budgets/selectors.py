@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -31,11 +32,13 @@ from budgets.models import (
     Commitment,
     CostEntry,
     DayOff,
+    PersonDayOff,
     Resource,
     TimeEntry,
 )
-from projects.models import Project, WorkPackage
+from projects.models import Membership, Project, Role, WorkPackage
 from projects.money import money
+from projects.selectors import projects_for
 from projects.spreadsheets import csv_safe, xlsx_text
 from scheduling.models import Baseline, BaselineTask, Calendar, Holiday, Task
 from scheduling.workdays import WorkCalendar
@@ -488,7 +491,8 @@ def _loads(project: Project) -> dict[str, Any]:
                 hours_per_day=row["capacity"] * row["units"] / 100,
             )
         )
-    capacity = {pk: r.capacity_hours for pk, r in resources.items()}
+    # A placeholder of several heads can carry several people's bookings a day.
+    capacity = {pk: r.daily_capacity for pk, r in resources.items()}
     frozen_off = {pk: frozenset(days) for pk, days in days_off.items()}
     loads = allocation.daily_loads(bookings, capacity=capacity, days_off=frozen_off)
     return {
@@ -623,3 +627,71 @@ def cost_entries_xlsx(project: Project) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+# --- people across projects -----------------------------------------------------------------------
+
+
+def people_for(user: Any) -> QuerySet:
+    """The users ``user`` shares a project with (a member, or a resource's user, of a project
+    they can see), and themself: the only people they may look up. One query when listed,
+    each with their person record (None when they have none yet)."""
+    projects = projects_for(user).values("pk")
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(pk=user.pk)
+            | Q(pk__in=Membership.objects.filter(project__in=projects).values("user_id"))
+            | Q(
+                pk__in=Resource.objects.filter(project__in=projects, user__isnull=False).values(
+                    "user_id"
+                )
+            )
+        )
+        .select_related("person")
+    )
+
+
+def people_managed_by(user: Any) -> set[int]:
+    """The users who are a resource of a project ``user`` manages (one query)."""
+    return set(
+        Resource.objects.filter(
+            user__isnull=False,
+            project__memberships__user=user,
+            project__memberships__role=Role.MANAGER,
+        ).values_list("user_id", flat=True)
+    )
+
+
+def may_edit_person(user: Any, person_id: int, managed: set[int] | None = None) -> bool:
+    """The person themself, staff, superusers, or a manager of a project where they are a
+    resource may change their capacity, days off, team and default rate (and read the rate)."""
+    if user.pk == person_id or user.is_staff or user.is_superuser:
+        return True
+    if managed is None:
+        managed = people_managed_by(user)
+    return person_id in managed
+
+
+def person_details(user: Any, user_ids: Iterable[int], *, start: datetime.date, end: datetime.date):
+    """For the people ``user_ids`` as ``user`` sees them: their roles on the projects ``user``
+    can see, their days off from ``start`` to ``end``, and whose rate ``user`` may read.
+    Three queries."""
+    ids = list(user_ids)
+    roles: dict[int, list[str]] = defaultdict(list)
+    for user_id, role in (
+        Resource.objects.filter(project__in=projects_for(user).values("pk"), user_id__in=ids)
+        .exclude(role="")
+        .order_by("role")
+        .values_list("user_id", "role")
+        .distinct()
+    ):
+        roles[user_id].append(role)
+    days_off: dict[int, list[PersonDayOff]] = defaultdict(list)
+    for day in PersonDayOff.objects.filter(
+        person_id__in=ids, date__gte=start, date__lte=end
+    ).order_by("date"):
+        days_off[day.person_id].append(day)
+    managed = people_managed_by(user)
+    readable = {pk for pk in ids if may_edit_person(user, pk, managed)}
+    return {"roles": roles, "days_off": days_off, "rates": readable}

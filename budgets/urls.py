@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from budgets.views import budget, earned_value, levelling, portfolio, resources, timesheet
+from budgets.views import budget, earned_value, levelling, people, portfolio, resources, timesheet
 
 app_name = "budgets"
 
@@ -20,6 +20,15 @@ urlpatterns = [
         "portfolio/levelling/apply/",
         levelling.portfolio_levelling_apply,
         name="portfolio_levelling_apply",
+    ),
+    # A person's capacity, days off and rate card, once for every project (budgets/views/people.py).
+    path("people/", people.people, name="people"),
+    path("people/<int:user_pk>/", people.person, name="person"),
+    path("people/<int:user_pk>/days-off/", people.person_day_off_add, name="person_day_off_add"),
+    path(
+        "people/<int:user_pk>/days-off/<int:day_pk>/remove/",
+        people.person_day_off_remove,
+        name="person_day_off_remove",
     ),
     # --- The budget, actual costs and commitments (budgets/views/budget.py) ---
     path(B, budget.budget, name="budget"),
@@ -48,6 +57,7 @@ urlpatterns = [
     path(f"{R}edit/", resources.resource_edit, name="resource_edit"),
     path(f"{R}days-off/", resources.day_off_add, name="day_off_add"),
     path(f"{R}days-off/<int:day_pk>/remove/", resources.day_off_remove, name="day_off_remove"),
+    path(f"{R}assign-person/", resources.placeholder_assign, name="placeholder_assign"),
     path(f"{R}assignments/", resources.assignment_add, name="assignment_add"),
     path(
         f"{R}assignments/<int:assignment_pk>/",

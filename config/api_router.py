@@ -12,6 +12,7 @@ from rest_framework.routers import DynamicRoute, Route, SimpleRouter
 from budgets.api import budget as budget_api
 from budgets.api import costs as costs_api
 from budgets.api import levelling as levelling_api
+from budgets.api import people as people_api
 from budgets.api import portfolio as portfolio_api
 from budgets.api import resources as resources_api
 from budgets.api import timesheets as timesheets_api
@@ -87,6 +88,7 @@ router.register("auth/tokens", auth_api.AuthTokenViewSet, basename="auth-token")
 router.register("projects", projects_api.ProjectViewSet, basename="project")
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 router.register("programmes", programmes_api.ProgrammeViewSet, basename="programme")
+router.register("people", people_api.PersonViewSet, basename="person")
 router.register(
     f"{PROJECT}/(?P<resource>{attachments_api.resource_pattern()})/(?P<record_pk>[^/.]+)/watch",
     watching_api.WatchViewSet,

@@ -1,4 +1,4 @@
-"""The portfolio heat map in the API: ``GET /api/v1/portfolio/utilisation/?start=&end=&role=``
+"""The portfolio heat map in the API: ``GET /api/v1/portfolio/utilisation/?start=&end=&role=&team=``
 (DESIGN §5): people × ISO weeks across the projects I can see, with ``booked`` (on those
 projects), ``elsewhere`` (on projects I cannot see, a sum without names) and ``capacity``, and
 the over-allocated days naming only my projects and their tasks."""
@@ -22,6 +22,7 @@ class WindowSerializer(serializers.Serializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
     role = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    team = serializers.CharField(required=False, allow_blank=True, max_length=120)
 
     def validate(self, data: dict) -> dict:
         given_start, given_end = data.get("start"), data.get("end")
@@ -32,7 +33,12 @@ class WindowSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"end": f"Ask for at most {portfolio.MAX_WEEKS} weeks at once."}
             )
-        return {"start": start, "end": end, "role": data.get("role", "")}
+        return {
+            "start": start,
+            "end": end,
+            "role": data.get("role", ""),
+            "team": data.get("team", ""),
+        }
 
 
 TASK = inline_serializer(
@@ -45,6 +51,7 @@ RESPONSE = inline_serializer(
         "end": serializers.DateField(),
         "weeks": serializers.ListField(child=serializers.DateField()),
         "roles": serializers.ListField(child=serializers.CharField()),
+        "teams": serializers.ListField(child=serializers.CharField()),
         "people": serializers.ListField(
             child=inline_serializer(
                 name="PortfolioPerson",
@@ -53,6 +60,9 @@ RESPONSE = inline_serializer(
                     "name": serializers.CharField(),
                     "user": serializers.IntegerField(allow_null=True),
                     "roles": serializers.ListField(child=serializers.CharField()),
+                    "team": serializers.CharField(),
+                    "placeholder": serializers.BooleanField(),
+                    "headcount": serializers.IntegerField(),
                     "capacity_per_day": serializers.DecimalField(**HOURS),
                     "capacity_note": serializers.CharField(),
                     "weeks": serializers.ListField(
@@ -111,6 +121,7 @@ class PortfolioUtilisationView(APIView):
             OpenApiParameter("start", OpenApiTypes.DATE, description="Its ISO week is the first"),
             OpenApiParameter("end", OpenApiTypes.DATE, description="Its ISO week is the last"),
             OpenApiParameter("role", OpenApiTypes.STR, description="Only people with this role"),
+            OpenApiParameter("team", OpenApiTypes.STR, description="Only people of this team"),
         ],
         responses={200: RESPONSE},
     )
@@ -124,12 +135,16 @@ class PortfolioUtilisationView(APIView):
                 "end": result.end.isoformat(),
                 "weeks": [week.isoformat() for week in result.weeks],
                 "roles": result.roles,
+                "teams": result.teams,
                 "people": [
                     {
                         "id": person.key,
                         "name": person.name,
                         "user": person.user_id,
                         "roles": person.roles,
+                        "team": person.team,
+                        "placeholder": person.placeholder,
+                        "headcount": person.headcount,
                         "capacity_per_day": _hours(person.capacity_per_day),
                         "capacity_note": person.capacity_note,
                         "weeks": [

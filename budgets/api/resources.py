@@ -41,6 +41,7 @@ from projects.api.base import (
     member_field,
     version_field,
 )
+from projects.services.common import check_manager
 from scheduling.models import Task
 
 TAGS = ["budgets"]
@@ -59,13 +60,29 @@ def _echoed(changes: dict[str, Any], instance: Any, names: tuple[str, ...]) -> d
 
 
 class DayOffSerializer(serializers.ModelSerializer):
+    from_person = serializers.BooleanField(
+        read_only=True,
+        help_text="Set on the person for every project (/api/v1/people/{user}/days-off/).",
+    )
+
     class Meta:
         model = DayOff
-        fields = ("id", "date", "note")
+        fields = ("id", "date", "note", "from_person")
 
 
 class DayOffRemoveSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="The day off to remove.")
+
+
+class PlaceholderAssignSerializer(serializers.Serializer):
+    user = member_field(
+        required=True, allow_null=False, help_text="The member who takes its tasks (user id)."
+    )
+    tasks = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Task ids to hand over (default: all of the placeholder's).",
+    )
 
 
 class ResourceSerializer(serializers.ModelSerializer):
@@ -76,6 +93,9 @@ class ResourceSerializer(serializers.ModelSerializer):
         required=False, help_text='Hours a working day, more than 0 and at most 24, e.g. "7.50".'
     )
     days_off = DayOffSerializer(many=True, read_only=True, help_text="Its days off, by date.")
+    headcount = serializers.IntegerField(
+        required=False, help_text="Placeholders: how many people; capacity counts once per head."
+    )
     version = version_field()
 
     class Meta:
@@ -161,6 +181,28 @@ class ResourceViewSet(DeletableRecordViewSet):
             )
         services.day_off_remove(day_off=day_off, by=request.user)
         return self._answer(resource)
+
+    @extend_schema(
+        summary="Assign a named person to a placeholder: its tasks move to them (managers)",
+        request=PlaceholderAssignSerializer,
+        responses={200: ResourceSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="assign-person",
+        serializer_class=PlaceholderAssignSerializer,
+    )
+    def assign_person(self, request, *args: Any, **kwargs: Any) -> Response:
+        check_manager(self.project, request.user, "name the person of a placeholder")
+        placeholder = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        named = services.placeholder_assign(
+            placeholder=placeholder, user=data["user"], by=request.user, task_ids=data.get("tasks")
+        )
+        return self._answer(named)
 
 
 # --- assignments ----------------------------------------------------------------------------------

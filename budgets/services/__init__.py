@@ -35,6 +35,13 @@ from budgets.services.levelling import (
     levelling_preview,
     levelling_undo,
 )
+from budgets.services.people import (
+    PERSON_FIELDS,
+    person_day_off_add,
+    person_day_off_remove,
+    person_of,
+    person_update,
+)
 from budgets.services.resources import (
     RESOURCE_FIELDS,
     assignment_add,
@@ -44,6 +51,7 @@ from budgets.services.resources import (
     day_off_add,
     day_off_remove,
     labour_recompute,
+    placeholder_assign,
     resource_create,
     resource_delete,
     resource_update,
@@ -56,6 +64,7 @@ __all__ = [
     "COMMITMENT_FIELDS",
     "COST_ENTRY_FIELDS",
     "IMPORT_COLUMNS",
+    "PERSON_FIELDS",
     "RESOURCE_FIELDS",
     "ImportReport",
     "LevellingPlan",
@@ -84,6 +93,11 @@ __all__ = [
     "levelling_apply",
     "levelling_preview",
     "levelling_undo",
+    "person_day_off_add",
+    "person_day_off_remove",
+    "person_of",
+    "person_update",
+    "placeholder_assign",
     "resource_create",
     "resource_delete",
     "resource_update",

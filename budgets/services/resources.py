@@ -9,9 +9,7 @@ changed or removed, a resource's rate or capacity changed, a task's duration cha
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
-from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -30,6 +28,15 @@ from budgets.services.base import (
     save_new,
     save_versioned,
 )
+from budgets.services.labour import assignment_plan as assignment_plan
+from budgets.services.labour import labour_recompute
+from budgets.services.people import (
+    person_name,
+    person_of,
+    person_where,
+    resource_follow_person,
+    resource_leave_person,
+)
 from budgets.services.timesheets import approved_on_write, check_entry_unlocked
 from projects.models import Project
 from projects.services.common import check_not_after_today
@@ -46,60 +53,12 @@ RESOURCE_FIELDS = (
     "capacity_hours",
     "unit_cost",
     "unit",
+    "is_placeholder",
+    "headcount",
 )
 # Changing one of these changes what the resource's assignments cost.
 COSTING_FIELDS = frozenset({"kind", "rate", "rate_unit", "capacity_hours", "unit_cost"})
-CENT = Decimal("0.01")
-
-
-# --- planned labour -------------------------------------------------------------------------------
-
-
-def assignment_plan(
-    resource: Resource, *, duration: int, units: int, quantity: Decimal
-) -> tuple[Decimal, Decimal]:
-    """(planned hours, planned cost) of booking ``resource`` on a task of ``duration`` working
-    days: a person's hours are duration × capacity × units / 100, costed at the hourly rate,
-    or at the day rate per full day of capacity; a non-labour resource costs quantity × unit
-    cost. Both to 2 places, half up."""
-    if resource.kind == Resource.Kind.NON_LABOUR:
-        return ZERO, (quantity * resource.unit_cost).quantize(CENT, ROUND_HALF_UP)
-    share = Decimal(duration) * Decimal(units) / 100
-    hours = share * resource.capacity_hours
-    if resource.rate_unit == Resource.RateUnit.DAY:
-        cost = share * resource.rate
-    else:
-        cost = hours * resource.rate
-    return hours.quantize(CENT, ROUND_HALF_UP), cost.quantize(CENT, ROUND_HALF_UP)
-
-
-def labour_recompute(task_ids: Iterable[int]) -> int:
-    """Re-derive the planned hours and cost of the tasks' assignments and each task's
-    ``labour_cost``; write only what changed. Returns the number of tasks changed."""
-    ids = set(task_ids)
-    if not ids:
-        return 0
-    durations = dict(Task.objects.filter(pk__in=ids).values_list("id", "duration"))
-    current = dict(Task.objects.filter(pk__in=ids).values_list("id", "labour_cost"))
-    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    changed_assignments = []
-    for assignment in Assignment.objects.filter(task_id__in=ids).select_related("resource"):
-        hours, cost = assignment_plan(
-            assignment.resource,
-            duration=durations[assignment.task_id],
-            units=assignment.units,
-            quantity=assignment.quantity,
-        )
-        totals[assignment.task_id] += cost
-        if (hours, cost) != (assignment.planned_hours, assignment.planned_cost):
-            assignment.planned_hours, assignment.planned_cost = hours, cost
-            changed_assignments.append(assignment)
-    Assignment.objects.bulk_update(changed_assignments, ["planned_hours", "planned_cost"])
-    changed_tasks = [
-        Task(pk=pk, labour_cost=totals[pk]) for pk in durations if current[pk] != totals[pk]
-    ]
-    Task.objects.bulk_update(changed_tasks, ["labour_cost"])
-    return len(changed_tasks)
+MAX_HEADCOUNT = 999
 
 
 # --- resources ------------------------------------------------------------------------------------
@@ -118,14 +77,55 @@ def _clean_resource(project: Project, fields: dict[str, Any]) -> dict[str, Any]:
             high=Decimal(24),
             what="Hours per working day",
         )
+    if "headcount" in fields:
+        try:
+            fields["headcount"] = int(str(fields["headcount"]).strip())
+        except ValueError:
+            raise ValidationError({"headcount": "A headcount is a whole number."}) from None
+        if not 1 <= fields["headcount"] <= MAX_HEADCOUNT:
+            raise ValidationError(
+                {"headcount": f"A headcount is from 1 to {MAX_HEADCOUNT} people."}
+            )
+    if "is_placeholder" in fields:
+        fields["is_placeholder"] = bool(fields["is_placeholder"])
     check_member(project, fields.get("user"), "user")
     return fields
+
+
+def _check_placeholder(resource: Resource) -> None:
+    """The message a person reads for the placeholder rules (the database holds them too)."""
+    if resource.is_placeholder and resource.user_id is not None:
+        raise ValidationError(
+            {"user": "A placeholder has no member yet: use “assign a named person” instead."}
+        )
+    if resource.is_placeholder and resource.kind != Resource.Kind.PERSON:
+        raise ValidationError({"is_placeholder": "Only a person can be a placeholder."})
+    if resource.headcount != 1 and not resource.is_placeholder:
+        raise ValidationError({"headcount": "Only a placeholder counts more than one head."})
+
+
+def _refuse_away_from_person(resource: Resource, changes: dict[str, Any]) -> None:
+    """A linked resource's capacity is the person's: a different one is refused, saying where
+    it is set."""
+    if resource.user is None or "capacity_hours" not in changes:
+        return
+    person = person_of(resource.user)
+    if changes["capacity_hours"] != person.capacity_hours:
+        raise ValidationError(
+            {
+                "capacity_hours": f"{person_name(resource.user)}'s capacity "
+                f"({person.capacity_hours} h a day) is set on their person record, for every "
+                f"project: change it at {person_where(resource.user)}."
+            }
+        )
 
 
 @transaction.atomic
 def resource_create(
     *, project: Project, by: AbstractBaseUser, name: str, **fields: Any
 ) -> Resource:
+    """Add a resource. A member's resource takes their person's capacity and days off, and
+    their default rate unless a project rate is given (a first resource makes the person)."""
     refuse_unknown(fields, RESOURCE_FIELDS, "Unknown field.")
     fields = _clean_resource(project, fields)
     name = name.strip()
@@ -136,14 +136,31 @@ def resource_create(
         raise ValidationError(
             {"user": f"{user.get_username()} is already a resource of {project.key}."}
         )
-    return save_new(Resource(project=project, name=name, **fields), by)
+    resource = Resource(project=project, name=name, **fields)
+    _check_placeholder(resource)
+    if user is None:
+        return save_new(resource, by)
+    person = person_of(
+        user,
+        capacity_hours=fields.get("capacity_hours"),
+        rate=fields.get("rate"),
+        rate_unit=fields.get("rate_unit"),
+    )
+    _refuse_away_from_person(resource, fields)
+    resource.capacity_hours = person.capacity_hours
+    if "rate" not in fields:
+        resource.rate, resource.rate_unit = person.rate, person.rate_unit
+    save_new(resource, by)
+    resource_follow_person(resource, person)
+    return resource
 
 
 @transaction.atomic
 def resource_update(
     *, resource: Resource, by: AbstractBaseUser, version: int | None, **changes: Any
 ) -> Resource:
-    """Edit a resource; a new rate or capacity re-costs the tasks it is assigned to."""
+    """Edit a resource; a new rate or capacity re-costs the tasks it is assigned to. A linked
+    resource's capacity is its person's; linking it to a member makes it so."""
     refuse_unknown(changes, RESOURCE_FIELDS, "This field cannot be changed here.")
     project = lock_project(resource.project)
     current = locked_current(resource, version)
@@ -156,9 +173,29 @@ def resource_update(
             .exists()
         ):
             raise ValidationError({"name": f"{project.key} already has a resource called that."})
+    user_before = current.user_id
     for name, value in changes.items():
         setattr(current, name, value)
+    _check_placeholder(current)
+    relinked = current.user_id != user_before
+    if current.user is not None and relinked:
+        others = Resource.objects.filter(project=project, user=current.user)
+        if others.exclude(pk=current.pk).exists():
+            raise ValidationError(
+                {"user": f"{current.user.get_username()} is already a resource of {project.key}."}
+            )
+        person = person_of(current.user, capacity_hours=current.capacity_hours, rate=current.rate)
+        _refuse_away_from_person(current, changes)
+        current.capacity_hours = person.capacity_hours
+    else:
+        _refuse_away_from_person(current, changes)
     current = save_versioned(current, by)
+    if relinked:
+        if current.user is None:
+            resource_leave_person(current)
+        else:
+            resource_follow_person(current, person_of(current.user))
+            changes["capacity_hours"] = current.capacity_hours
     if COSTING_FIELDS & set(changes):
         labour_recompute(current.assignments.values_list("task_id", flat=True))
     return current
@@ -180,9 +217,88 @@ def resource_delete(*, resource: Resource, by: AbstractBaseUser) -> None:
 
 
 @transaction.atomic
+def placeholder_assign(
+    *,
+    placeholder: Resource,
+    user: AbstractBaseUser,
+    by: AbstractBaseUser,
+    task_ids: list[int] | None = None,
+) -> Resource:
+    """Name one of a placeholder's people: its assignments (those on ``task_ids``, or all)
+    move to the member's resource in this project, made for them if they have none (the
+    placeholder's role and project rate, the person's capacity and days off). A placeholder
+    of one head must hand over every task and is then removed; one of several heads counts
+    one fewer. The tasks are re-costed at the person's capacity, in the same transaction."""
+    project = lock_project(placeholder.project)
+    placeholder = locked_current(placeholder, None)
+    if not placeholder.is_placeholder:
+        raise ValidationError({"resource": f"{placeholder} is not a placeholder."})
+    check_member(project, user, "user")
+    moving = Assignment.objects.filter(resource=placeholder).select_related("task")
+    if task_ids is not None:
+        moving = moving.filter(task_id__in=task_ids)
+    moving = list(moving)
+    if task_ids is not None and len(moving) != len(set(task_ids)):
+        raise ValidationError({"tasks": f"Name only tasks {placeholder} is booked on."})
+    left = Assignment.objects.filter(resource=placeholder).count() - len(moving)
+    if placeholder.headcount == 1 and left:
+        raise ValidationError(
+            {"tasks": f"{placeholder} stands for one person: hand over all its tasks."}
+        )
+    target = Resource.objects.filter(project=project, user=user).first()
+    if target is None:
+        name = person_name(user)
+        if Resource.objects.filter(project=project, name__iexact=name).exists():
+            name = f"{name} ({user.get_username()})"
+        target = resource_create(
+            project=project,
+            by=by,
+            name=name,
+            user=user,
+            role=placeholder.role,
+            rate=placeholder.rate,
+            rate_unit=placeholder.rate_unit,
+        )
+    clash = sorted(
+        Assignment.objects.filter(
+            resource=target, task_id__in=[a.task_id for a in moving]
+        ).values_list("task__name", flat=True)
+    )
+    if clash:
+        raise ValidationError(
+            {
+                "user": f"{target} is already booked on "
+                + ", ".join(f"“{n}”" for n in clash)
+                + f": change those tasks' bookings before naming them for {placeholder}."
+            }
+        )
+    for assignment in moving:
+        assignment.resource = target
+        assignment.version += 1
+        assignment._history_user = by
+        assignment.save(update_fields=["resource", "version"])
+    if placeholder.headcount == 1:
+        placeholder._history_user = by
+        placeholder.delete()
+    else:
+        placeholder.headcount -= 1
+        save_versioned(placeholder, by)
+    labour_recompute([a.task_id for a in moving])
+    return target
+
+
+@transaction.atomic
 def day_off_add(
     *, resource: Resource, by: AbstractBaseUser, date: datetime.date, note: str = ""
 ) -> DayOff:
+    """A day off of one project's resource; a member's days off are set on their person."""
+    if resource.user is not None:
+        raise ValidationError(
+            {
+                "date": f"{person_name(resource.user)}'s days off are set on their person "
+                f"record, for every project: add it at {person_where(resource.user)}."
+            }
+        )
     if resource.days_off.filter(date=date).exists():
         raise ValidationError({"date": f"{date:%d %b %Y} is already a day off for {resource}."})
     return save_new(DayOff(resource=resource, date=date, note=note), by)
@@ -190,6 +306,15 @@ def day_off_add(
 
 @transaction.atomic
 def day_off_remove(*, day_off: DayOff, by: AbstractBaseUser) -> None:
+    """Remove a day off of the project's own; one copied from the person is removed there."""
+    if day_off.person_day_off_id is not None:
+        user = day_off.resource.user
+        raise ValidationError(
+            {
+                "date": f"{day_off.date:%d %b %Y} is a day off of {person_name(user)}, set on "
+                f"their person record for every project: remove it at {person_where(user)}."
+            }
+        )
     day_off._history_user = by
     day_off.delete()
 
@@ -292,6 +417,10 @@ def time_entry_log(
     check_entry_unlocked(resource=resource, project_id=task.project_id, day=date)
     if resource.kind != Resource.Kind.PERSON:
         raise ValidationError({"resource": f"{resource} is not a person; time is for people."})
+    if resource.is_placeholder:
+        raise ValidationError(
+            {"resource": f"{resource} is a placeholder: name the person before logging time."}
+        )
     hours = parse_decimal(
         hours, "hours", places=2, low=Decimal(0), high=Decimal(24), what="Hours in a day"
     )

@@ -22,9 +22,13 @@ def utilisation(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     start, end = portfolio.default_window(data.get("start"), data.get("end"))
     result = portfolio.portfolio_utilisation(
-        request.user, start=start, end=end, role=data.get("role") or ""
+        request.user,
+        start=start,
+        end=end,
+        role=data.get("role") or "",
+        team=data.get("team") or "",
     )
-    form.offer_roles(result.roles)
+    form.offer_roles(result.roles, result.teams)
     this_week = portfolio.monday_of(clock.today())
     rows = []
     for person in result.people:
@@ -49,5 +53,6 @@ def utilisation(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "this_week": this_week,
             "role": data.get("role") or "",
+            "team": data.get("team") or "",
         },
     )

@@ -19,6 +19,7 @@ from budgets.forms import (
     AssignmentForm,
     AssignmentUnitsForm,
     DayOffForm,
+    PlaceholderAssignForm,
     ResourceForm,
     UtilisationForm,
     initial_of,
@@ -97,6 +98,8 @@ def _render_detail(
     if allowed["can_edit"]:
         context.setdefault("assign_form", AssignmentForm(project=project, prefix="assign"))
         context.setdefault("day_off_form", DayOffForm(prefix="off"))
+    if allowed["can_manage"] and resource.is_placeholder:
+        context.setdefault("placeholder_form", PlaceholderAssignForm(project=project))
     template = "budgets/resource_detail.html"
     if request.htmx:
         template += "#resource-region"
@@ -183,10 +186,32 @@ def day_off_remove(request: HttpRequest, pk: int, resource_pk: int, day_pk: int)
     day = get_object_or_404(DayOff, resource=resource, pk=day_pk)
     if refused:
         return refused
-    services.day_off_remove(day_off=day, by=request.user)
+    try:
+        services.day_off_remove(day_off=day, by=request.user)
+    except ValidationError as error:
+        return _detail_done(request, project, resource, error=error_text(error))
     return _detail_done(
         request, project, resource, status=f"{day.date:%a %-d %b %Y} is a working day again."
     )
+
+
+@login_required
+def placeholder_assign(request: HttpRequest, pk: int, resource_pk: int) -> HttpResponse:
+    """Name a person for a placeholder: its tasks move to their resource here (managers)."""
+    project, refused = door(request, pk, WRITE, Role.MANAGER)
+    resource = _resource(project, resource_pk)
+    if refused:
+        return refused
+    form = PlaceholderAssignForm(request.POST, project=project)
+    if form.is_valid():
+        user = form.cleaned_data["user"]
+        named = form_write(
+            form, services.placeholder_assign, placeholder=resource, user=user, by=request.user
+        )
+        if named:
+            messages.success(request, f"{named.name} now has the tasks of {resource.name}.")
+            return redirect("budgets:resource", pk=project.pk, resource_pk=named.pk)
+    return _render_detail(request, project, resource, placeholder_form=form)
 
 
 @login_required

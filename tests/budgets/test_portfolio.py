@@ -87,9 +87,18 @@ def test_portfolio_shows_other_projects_only_as_booked_elsewhere(worked, member)
     assert [p["key"] for p in day.projects] == ["CLOUD"]
 
 
-def test_portfolio_capacity_is_the_largest_and_says_so(worked, manager):
-    """Two resources of one person with different capacities: the larger is used and noted."""
+def test_portfolio_capacity_is_the_persons(worked, manager):
+    """The person record's capacity wins, even over a resource that was left different."""
     worked["soc2"].resources.update(capacity_hours=M("6"))
+    (person,) = _heat(manager).people
+    assert (person.capacity_per_day, person.capacity_note) == (M("8"), "")
+
+
+def test_portfolio_capacity_without_a_person_is_the_largest_and_says_so(worked, manager, aisha):
+    """Resources of a user with no person record (not migrated yet): the larger capacity is
+    used and noted."""
+    worked["soc2"].resources.update(capacity_hours=M("6"))
+    aisha.person.delete()
     (person,) = _heat(manager).people
     assert person.capacity_per_day == M("8")
     assert "6–8 h a day" in person.capacity_note
@@ -97,8 +106,8 @@ def test_portfolio_capacity_is_the_largest_and_says_so(worked, manager):
 
 def test_portfolio_days_off_lower_the_capacity(worked, manager):
     """A day off in any project is off for the person: 32 h of capacity that week."""
-    services.day_off_add(
-        resource=worked["soc2"].resources.get(), by=manager, date=WEEK + datetime.timedelta(days=2)
+    services.person_day_off_add(
+        user=worked["soc2"].resources.get().user, by=manager, date=WEEK + datetime.timedelta(days=2)
     )
     (person,) = _heat(manager).people
     assert person.cells[0].capacity == M("32")
@@ -233,7 +242,7 @@ def test_portfolio_of_one_project_matches_its_own_heat_map(project, manager, mem
     services.assignment_add(task=a, resource=mo, by=manager, units=75)
     services.assignment_add(task=b, resource=mo, by=manager, units=150)
     services.assignment_add(task=a, resource=maria, by=manager, units=50)
-    services.day_off_add(resource=mo, by=manager, date=D(2026, 1, 13))
+    services.person_day_off_add(user=member, by=manager, date=D(2026, 1, 13))
     grid = selectors.utilisation_grid(project, start=WEEK, weeks=4)
     own = {
         row["resource"].user_id: [(c["booked"], c["capacity"]) for c in row["cells"]]

@@ -378,7 +378,7 @@ def test_conflicts_name_the_days_and_tasks_on_a_calendar_with_a_holiday_and_a_da
     a = schedule_services.task_create(project=project, by=manager, name="A", duration=5)
     b = schedule_services.task_create(project=project, by=manager, name="B", duration=3)
     mo = services.resource_create(project=project, by=manager, name="Mo", user=member)
-    services.day_off_add(resource=mo, by=manager, date=D(2026, 1, 9), note="Dentist")
+    services.person_day_off_add(user=member, by=manager, date=D(2026, 1, 9), note="Dentist")
     services.assignment_add(task=a, resource=mo, by=manager, units=100)
     services.assignment_add(task=b, resource=mo, by=manager, units=50)
 

@@ -113,6 +113,7 @@ def _urls(project, money) -> list[tuple[str, str]]:
         ("resource_edit", reverse("budgets:resource_edit", args=[p, r])),
         ("day_off_add", reverse("budgets:day_off_add", args=[p, r])),
         ("day_off_remove", reverse("budgets:day_off_remove", args=[p, r, money["day_off"].pk])),
+        ("placeholder_assign", reverse("budgets:placeholder_assign", args=[p, r])),
         ("assignment_add", reverse("budgets:assignment_add", args=[p, r])),
         (
             "assignment_update",
@@ -136,6 +137,7 @@ WRITE_ONLY = {
     "commitment_close",
     "day_off_add",
     "day_off_remove",
+    "placeholder_assign",
     "assignment_add",
     "assignment_update",
     "assignment_remove",
@@ -234,7 +236,14 @@ def test_budget_manager_writes_refuse_a_member(client_for, member, project, mone
     """Budget lines, resources and levelling are the manager's: a member gets 403."""
     client = client_for(member)
     before = _snapshot(project)
-    for name in ("budget", "line_edit", "line_delete", "resources", "resource_edit"):
+    for name in (
+        "budget",
+        "line_edit",
+        "line_delete",
+        "resources",
+        "resource_edit",
+        "placeholder_assign",
+    ):
         url = dict(_urls(project, money))[name]
         assert client.post(url, POST_DATA).status_code == 403, name
     apply = reverse("budgets:levelling_apply", args=[project.pk])
