@@ -36,6 +36,8 @@ TASK_FIELDS = (
     "actual_start",
     "actual_finish",
     "priority",
+    "external_start",
+    "external_finish",
 )
 REASON = "Levelling (baseline {})"
 UNDO_REASON = "Levelling undone (baseline {})"
@@ -87,6 +89,20 @@ def _index(calendar: engine.WorkCalendar, day: datetime.date | None, *, end: boo
     return calendar.last_index_on_or_before(day) if end else calendar.date_to_index(day)
 
 
+def _start_no_earlier(row: dict[str, Any], calendar: engine.WorkCalendar) -> int | None:
+    """The task's own "start no earlier than" and what its predecessors in other projects allow
+    (a bound on the start, and one on the exclusive finish), the latest: as the recompute
+    schedules it (``scheduling.services.schedule``), so levelling starts from the same plan."""
+    bounds = [
+        _index(calendar, row["constraint_date"]),
+        _index(calendar, row["external_start"]),
+    ]
+    if row["external_finish"] is not None:
+        bounds.append(calendar.date_to_index(row["external_finish"]) - row["duration"])
+    given = [bound for bound in bounds if bound is not None]
+    return max(given) if given else None
+
+
 def _task_inputs(rows: list[dict[str, Any]], calendar: engine.WorkCalendar) -> list:
     """The engine's tasks from task rows (``TASK_FIELDS``), dates as indexes of ``calendar``."""
     tasks = []
@@ -98,7 +114,7 @@ def _task_inputs(rows: list[dict[str, Any]], calendar: engine.WorkCalendar) -> l
             engine.TaskInput(
                 id=row["id"],
                 duration=row["duration"],
-                constraint=_index(calendar, row["constraint_date"]),
+                constraint=_start_no_earlier(row, calendar),
                 deadline=_index(calendar, row["deadline"], end=True),
                 actual_start=actual_start,
                 actual_finish=actual_finish,

@@ -426,3 +426,14 @@ def test_level_across_one_project_gives_the_single_project_plan():
         single.conflicts_before,
         len(single.remaining),
     )
+
+
+def test_levelling_starts_from_the_plan_external_predecessors_hold(project, manager, office):
+    """Docs waits for another project's task (its external start is Mon 12 Jan): levelling
+    reads that bound as the recompute does, so Docs no longer clashes with Tests and nothing
+    moves (without it, Docs would be planned from Mon 5 Jan again)."""
+    Task.objects.filter(pk=office["docs"].pk).update(external_start=D(2026, 1, 12))
+    schedule_services.schedule_recompute(project)
+    assert Task.objects.get(pk=office["docs"].pk).start_date == D(2026, 1, 12)
+    result = services.levelling_preview(project=project)
+    assert (result.moves, result.conflicts_before) == ([], 0)
