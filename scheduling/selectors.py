@@ -42,6 +42,9 @@ SCHEDULE_ROW_FIELDS = (
     "deadline",
     "actual_start",
     "actual_finish",
+    # Set when a task of another project bounds it (the task table marks it).
+    "external_start",
+    "external_finish",
     *Task.SHOWN_COMPUTED_FIELDS,
 )
 

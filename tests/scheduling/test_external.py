@@ -291,6 +291,8 @@ def test_the_task_page_links_a_task_of_another_project_by_key_and_number(pm, cli
     assert shown(audit) == (D(2026, 1, 12), D(2026, 1, 14))
     mine = page.get(f"/projects/{soc.pk}/schedule/tasks/{audit.pk}/").content.decode()
     assert f"CLOUD-{build.ref} “Build VPC”" in mine
+    table = page.get(f"/projects/{soc.pk}/schedule/").content.decode()
+    assert "Waits for a task of another project" in table
     theirs = client_for(sam).get(f"/projects/{soc.pk}/schedule/tasks/{audit.pk}/")
     text = theirs.content.decode()
     assert "External dependency (no access)" in text
