@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from budgets import services
 from budgets.forms import LevellingForm
 from budgets.services import levelling as levelling_service
+from budgets.services import levelling_jobs
 from budgets.services import portfolio_levelling as portfolio_levelling_service
 from budgets.services.levelling import LevellingPlan
 from projects.models import Role
@@ -26,7 +27,7 @@ from scheduling.models import Baseline
 
 def fingerprint(plan: LevellingPlan) -> str:
     """The moves a preview showed, so Apply can tell when the plan changed in between."""
-    return ",".join(f"{m.task_id}:{m.to_start.isoformat()}" for m in plan.moves)
+    return levelling_jobs.plan_fingerprint(plan)
 
 
 def _levelling_url(project_pk: int, allow_past_float: bool) -> str:
@@ -36,7 +37,10 @@ def _levelling_url(project_pk: int, allow_past_float: bool) -> str:
 
 @login_required
 def levelling(request: HttpRequest, pk: int) -> HttpResponse:
-    """What levelling would do now; nothing is saved."""
+    """What levelling would do now; nothing is saved. With ``?job=<token>``: the levelling
+    Apply queued, polled while the worker applies it."""
+    if "job" in request.GET:
+        return _levelling_job(request, pk, request.GET["job"])
     project, refused = door(request, pk, READ)
     if refused:
         return refused
@@ -94,36 +98,46 @@ def levelling_undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def levelling_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    """Apply the previewed levelling (a manager's decision: it moves the plan)."""
+    """Apply the previewed levelling (a manager's decision: it moves the plan). The worker
+    applies it (DESIGN §6); this redirects to the levelling page's ``?job=<token>``, which
+    polls until it is done and then says what it did or why it refused."""
     project, refused = door(request, pk, WRITE, Role.MANAGER)
     if refused:
         return refused
     form = LevellingForm(request.POST)
     allow = form.is_valid() and form.cleaned_data["allow_past_float"]
-    back = _levelling_url(project.pk, allow)
-    try:
-        preview = services.levelling_preview(project=project, allow_past_float=allow)
-        if fingerprint(preview) != request.POST.get("fingerprint", ""):
-            messages.warning(
-                request,
-                "The plan changed since your preview (someone edited the schedule): here is "
-                "the new preview. Nothing was applied.",
-            )
-            return redirect(back)
-        result = services.levelling_apply(project=project, by=request.user, plan=preview)
-    except ValidationError as error:
-        messages.error(request, error_text(error))
-        return redirect(back)
-    moved = sum(1 for m in result.moves if m.levelled)
-    finish = result.finish_after
-    messages.success(
-        request,
-        f"Levelled: {moved} task{'s' if moved != 1 else ''} delayed"
-        + (f", project finish {finish:%-d %b %Y}" if finish else "")
-        + f". The plan before levelling is kept as the baseline “{result.baseline.name}”: "
-        "compare against it, or undo the levelling below.",
+    token = levelling_jobs.levelling_job_start(
+        project,
+        request.user,
+        allow_past_float=allow,
+        fingerprint=request.POST.get("fingerprint", ""),
     )
-    return redirect(back)
+    url = reverse("budgets:levelling", args=[project.pk])
+    return redirect(f"{url}?{urlencode({'job': token})}")
+
+
+def _levelling_job(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """The levelling a worker applies: "Levelling…" (polled) while pending, then its outcome."""
+    project, refused = door(request, pk, READ)
+    if refused:
+        return refused
+    job = levelling_jobs.levelling_job(project, request.user, token)
+    if job is None:
+        raise Http404("No such levelling: it has expired, or it is not yours.")
+    template = "budgets/levelling_job.html"
+    if request.htmx:
+        template += "#outcome"
+    return render(
+        request,
+        template,
+        {
+            "project": project,
+            "area": "levelling",
+            "job": job,
+            "back": _levelling_url(project.pk, job["allow_past_float"]),
+            **rights(project),
+        },
+    )
 
 
 # --- across the projects I manage -----------------------------------------------------------------

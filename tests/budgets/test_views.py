@@ -776,7 +776,9 @@ def _overbooked(project, manager):
     return short, long
 
 
-def test_levelling_preview_lists_moves_and_the_manager_applies(client_for, manager, project):
+def test_levelling_preview_lists_moves_and_the_manager_applies(
+    client_for, manager, project, django_capture_on_commit_callbacks
+):
     """The preview shows the move and the finish; Apply takes “Before levelling” and says so."""
     _overbooked(project, manager)
     client = client_for(manager)
@@ -788,24 +790,29 @@ def test_levelling_preview_lists_moves_and_the_manager_applies(client_for, manag
     for move in plan.moves:
         assert move.task_name in html
         assert f"{move.to_start:%a %-d %b %Y}" in html
-    applied = client.post(
-        reverse("budgets:levelling_apply", args=[project.pk]),
-        {"allow_past_float": "on", "fingerprint": response.context["fingerprint"]},
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = client.post(
+            reverse("budgets:levelling_apply", args=[project.pk]),
+            {"allow_past_float": "on", "fingerprint": response.context["fingerprint"]},
+        )
+    applied = client.get(queued.url)
     baseline = Baseline.objects.get(project=project, name__startswith="Before levelling")
     assert f"kept as the baseline “{baseline.name}”" in applied.content.decode()
     assert not selectors.conflicts_of(project)
 
 
-def test_levelling_apply_refuses_a_stale_preview(client_for, manager, project):
+def test_levelling_apply_refuses_a_stale_preview(
+    client_for, manager, project, django_capture_on_commit_callbacks
+):
     """When the plan changed since the preview, nothing is applied and the page says so."""
     _overbooked(project, manager)
-    response = client_for(manager).post(
-        reverse("budgets:levelling_apply", args=[project.pk]),
-        {"allow_past_float": "on", "fingerprint": "0:2000-01-01"},
-        follow=True,
-    )
+    client = client_for(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = client.post(
+            reverse("budgets:levelling_apply", args=[project.pk]),
+            {"allow_past_float": "on", "fingerprint": "0:2000-01-01"},
+        )
+    response = client.get(queued.url)
     assert "The plan changed since your preview" in response.content.decode()
     assert not Baseline.objects.filter(project=project).exists()
 
