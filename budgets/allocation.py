@@ -192,9 +192,14 @@ def across_projects(
     capacity: Sequence[Decimal],
     working: npt.NDArray[np.bool_],
     visible: frozenset[int],
-) -> tuple[list[list[WeekCell]], list[OverDay]]:
-    """Per person and week: hours on the visible projects, hours elsewhere, capacity; and the
-    days, by person then day, on which the hours across all projects exceed the day's capacity.
+    over_limit: int | None = None,
+    over_offset: int = 0,
+) -> tuple[list[list[WeekCell]], list[OverDay], int]:
+    """Per person and week: hours on the visible projects, hours elsewhere, capacity; the
+    days, by person then day, on which the hours across all projects exceed the day's capacity
+    (with ``over_limit``, only ``over_limit`` of them from ``over_offset``: the details of a
+    day cost far more than the grid, and a year of a big portfolio has tens of thousands); and
+    how many such days there are in all.
 
     The window is ``working.shape[1]`` days from a Monday (whole weeks); ``working[p, d]`` says
     whether day ``d`` is a working day of person ``p`` (of one of their projects, not off).
@@ -244,9 +249,19 @@ def across_projects(
         over_alone[pp[alone], dd[alone]] = True
     total = shown + hidden
     over = total > limit
+    op, od = np.nonzero(over)
+    over_total = int(op.size)
+    listed = over
+    if over_limit is not None:
+        op, od = (
+            op[over_offset : over_offset + over_limit],
+            od[over_offset : over_offset + over_limit],
+        )
+        listed = np.zeros_like(over)
+        listed[op, od] = True
     details: dict[tuple[int, int], list[tuple[int, Decimal, tuple[int, ...]]]] = defaultdict(list)
     if spans:
-        pick = np.nonzero(seen & over[pp, dd])[0]
+        pick = np.nonzero(seen & listed[pp, dd])[0]
         for r, k, p, d, value in zip(
             rr[pick].tolist(),
             kk[pick].tolist(),
@@ -260,7 +275,6 @@ def across_projects(
             if len(tasks) > 1:
                 tasks.sort()
             details[p, d].append((project_of[resource], _hours(value), tuple(tasks)))
-    op, od = np.nonzero(over)
     over_days = [
         OverDay(
             person=p,
@@ -291,4 +305,4 @@ def across_projects(
         ]
         for p in range(people)
     ]
-    return grid, over_days
+    return grid, over_days, over_total

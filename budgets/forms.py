@@ -197,6 +197,8 @@ class PortfolioUtilisationForm(forms.Form):
     # A role is any text (roles are free text per resource); the page offers the roles found.
     role = forms.CharField(label="Role", required=False, max_length=120, widget=forms.Select)
     team = forms.CharField(label="Team", required=False, max_length=120, widget=forms.Select)
+    # Where the list of over-allocated days starts (a page of OVER_PAGE from there).
+    over = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def offer_roles(self, roles: list[str], teams: list[str] | None = None) -> None:
         self.fields["role"].widget.choices = [("", "Every role"), *((r, r) for r in roles)]

@@ -86,6 +86,15 @@ class Utilisation:
     over: list[OverAllocation]
     roles: list[str]
     teams: list[str] = field(default_factory=list)
+    # Every over-allocated day in the window (``over`` may list a page of them from the offset).
+    over_total: int = 0
+    over_offset: int = 0
+
+    @property
+    def over_next(self) -> int | None:
+        """The offset of the next page of over-allocated days, if there is one."""
+        following = self.over_offset + len(self.over)
+        return following if following < self.over_total else None
 
 
 def _hours(value: Decimal) -> str:
@@ -101,6 +110,8 @@ def portfolio_utilisation(
     team: str = "",
     project: Project | None = None,
     user_id: int | None = None,
+    over_limit: int | None = None,
+    over_offset: int = 0,
 ) -> Utilisation:
     """People × ISO weeks from the week of ``start`` to the week of ``end``: hours booked on
     the projects ``user`` can see, hours booked elsewhere, capacity; and the over-allocated
@@ -108,7 +119,9 @@ def portfolio_utilisation(
     ``team`` those of that team (``Person.team``), ``user_id`` that one person.
     A person's capacity is their person record's; a placeholder's counts once per head.
     With ``project`` (one the user can see), the rows are its people and every other project
-    counts as elsewhere: a project page's view of its people's load on other projects."""
+    counts as elsewhere: a project page's view of its people's load on other projects.
+    With ``over_limit``, the over-allocated days listed are ``over_limit`` from ``over_offset``
+    (``over_total`` counts them all)."""
     first, last = monday_of(start), monday_of(end)
     weeks = [first + datetime.timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
     window_end = last + datetime.timedelta(days=6)
@@ -259,7 +272,7 @@ def portfolio_utilisation(
                 hours_per_day=capacity_of[row["resource_id"]] * row["units"] / 100,
             )
         )
-    grid, over_days = allocation.across_projects(
+    grid, over_days, over_total = allocation.across_projects(
         bookings,
         person_of=person_row,
         project_of=project_of,
@@ -267,6 +280,8 @@ def portfolio_utilisation(
         capacity=[p.capacity_per_day for p in ordered],
         working=working,
         visible=frozenset(visible),
+        over_limit=over_limit,
+        over_offset=over_offset,
     )
     for person, cells in zip(ordered, grid, strict=True):
         person.cells = cells
@@ -298,6 +313,8 @@ def portfolio_utilisation(
         weeks=weeks,
         people=ordered,
         over=over,
+        over_total=over_total,
+        over_offset=over_offset,
         roles=all_roles,
         teams=all_teams,
     )

@@ -18,11 +18,21 @@ from budgets import portfolio
 HOURS = {"max_digits": 10, "decimal_places": 2}
 
 
+# Over-allocated days in one answer: by default and at most (a year of a big portfolio has tens
+# of thousands; ``over_allocations_total`` counts them, ``over_offset`` pages through).
+OVER_DEFAULT = 500
+OVER_MAX = 5_000
+
+
 class WindowSerializer(serializers.Serializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
     role = serializers.CharField(required=False, allow_blank=True, max_length=120)
     team = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    over_offset = serializers.IntegerField(required=False, min_value=0, default=0)
+    over_limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=OVER_MAX, default=OVER_DEFAULT
+    )
 
     def validate(self, data: dict) -> dict:
         given_start, given_end = data.get("start"), data.get("end")
@@ -38,6 +48,8 @@ class WindowSerializer(serializers.Serializer):
             "end": end,
             "role": data.get("role", ""),
             "team": data.get("team", ""),
+            "over_offset": data.get("over_offset", 0),
+            "over_limit": data.get("over_limit", OVER_DEFAULT),
         }
 
 
@@ -79,6 +91,10 @@ RESPONSE = inline_serializer(
                 },
             )
         ),
+        "over_allocations_total": serializers.IntegerField(
+            help_text="Over-allocated days in the window; `over_allocations` lists a page."
+        ),
+        "over_offset": serializers.IntegerField(),
         "over_allocations": serializers.ListField(
             child=inline_serializer(
                 name="PortfolioOverAllocation",
@@ -122,6 +138,17 @@ class PortfolioUtilisationView(APIView):
             OpenApiParameter("end", OpenApiTypes.DATE, description="Its ISO week is the last"),
             OpenApiParameter("role", OpenApiTypes.STR, description="Only people with this role"),
             OpenApiParameter("team", OpenApiTypes.STR, description="Only people of this team"),
+            OpenApiParameter(
+                "over_offset",
+                OpenApiTypes.INT,
+                description="The first over-allocated day listed (0 by default)",
+            ),
+            OpenApiParameter(
+                "over_limit",
+                OpenApiTypes.INT,
+                description=f"How many over-allocated days to list ({OVER_DEFAULT} by "
+                f"default, at most {OVER_MAX})",
+            ),
         ],
         responses={200: RESPONSE},
     )
@@ -159,6 +186,8 @@ class PortfolioUtilisationView(APIView):
                     }
                     for person in result.people
                 ],
+                "over_allocations_total": result.over_total,
+                "over_offset": result.over_offset,
                 "over_allocations": [
                     {
                         "person": over.person.key,

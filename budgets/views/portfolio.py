@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,6 +13,9 @@ from budgets import portfolio
 from budgets.forms import PortfolioUtilisationForm
 from budgets.views.resources import heat
 from projects import clock
+
+# Over-allocated days listed at once (a big portfolio has tens of thousands in a year).
+OVER_PAGE = 200
 
 
 @login_required
@@ -27,8 +32,11 @@ def utilisation(request: HttpRequest) -> HttpResponse:
         end=end,
         role=data.get("role") or "",
         team=data.get("team") or "",
+        over_limit=OVER_PAGE,
+        over_offset=data.get("over") or 0,
     )
     form.offer_roles(result.roles, result.teams)
+    kept = {k: v for k, v in request.GET.items() if k != "over" and v}
     this_week = portfolio.monday_of(clock.today())
     rows = []
     for person in result.people:
@@ -54,5 +62,13 @@ def utilisation(request: HttpRequest) -> HttpResponse:
             "this_week": this_week,
             "role": data.get("role") or "",
             "team": data.get("team") or "",
+            "over_first": result.over_offset + 1,
+            "over_last": result.over_offset + len(result.over),
+            "over_next": None
+            if result.over_next is None
+            else "?" + urlencode({**kept, "over": result.over_next}),
+            "over_previous": None
+            if not result.over_offset
+            else "?" + urlencode({**kept, "over": max(result.over_offset - OVER_PAGE, 0)}),
         },
     )

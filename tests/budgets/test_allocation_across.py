@@ -20,7 +20,7 @@ def _working(days=WEEKDAYS, people=1):
 def _run(bookings, *, working=None, visible=frozenset({1, 2}), capacity="8"):
     """Resource 11 of person 0 on project 1, resource 12 of person 0 on project 2; both projects
     Mon–Fri with index 0 on the first Monday."""
-    return across_projects(
+    grid, over, total = across_projects(
         bookings,
         person_of={11: 0, 12: 0},
         project_of={11: 1, 12: 2},
@@ -29,6 +29,8 @@ def _run(bookings, *, working=None, visible=frozenset({1, 2}), capacity="8"):
         working=_working() if working is None else working,
         visible=visible,
     )
+    assert total == len(over)
+    return grid, over
 
 
 def test_across_projects_flags_a_day_no_project_is_over_on_its_own():

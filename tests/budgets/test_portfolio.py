@@ -299,3 +299,30 @@ def test_project_heat_map_with_people_elsewhere_keeps_a_flat_query_count(
                 task=project.tasks.first(), resource=resource, by=manager, units=50
             )
     assert count() == few <= 21
+
+
+def test_the_over_allocated_days_come_a_page_at_a_time(worked, manager, client_for, monkeypatch):
+    """Aisha's five over-allocated days, two at a time: the count is all five, each page lists
+    its two with their details, and the page links to the next and previous."""
+    every = _heat(manager).over
+    page = _heat(manager, over_limit=2, over_offset=2)
+    assert page.over_total == 5 and page.over_next == 4
+    assert [(o.date, o.projects) for o in page.over] == [(o.date, o.projects) for o in every[2:4]]
+    assert _heat(manager, over_limit=2, over_offset=4).over_next is None
+
+    from budgets.views import portfolio as portfolio_views
+
+    monkeypatch.setattr(portfolio_views, "OVER_PAGE", 2)
+    url = reverse("budgets:portfolio_utilisation")
+    html = client_for(manager).get(url, {"start": "2026-01-05", "over": 2}).content.decode()
+    assert "Days 3–4 of 5" in html
+    assert "over=4" in html and "over=0" in html
+
+
+def test_the_api_pages_the_over_allocated_days(worked, manager, api_for):
+    url = "/api/v1/portfolio/utilisation/?start=2026-01-05&end=2026-01-12"
+    body = api_for(manager).get(url + "&over_limit=2&over_offset=1").json()
+    assert body["over_allocations_total"] == 5 and body["over_offset"] == 1
+    assert [o["date"] for o in body["over_allocations"]] == ["2026-01-06", "2026-01-07"]
+    refused = api_for(manager).get(url + "&over_limit=0")
+    assert refused.status_code == 400 and "over_limit" in refused.json()
