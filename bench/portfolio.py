@@ -9,9 +9,10 @@ each (5–20 working days, spread over the year), 300 people each a resource on 
 (1,500 resources, capacity 6–8 h), each resource on 8 tasks of its project at 20–100 %
 (12,000 assignments), two days off per resource. The reader is a member of 150 of the 200
 projects, so some load is "booked elsewhere". Timed (best of 3): ``portfolio_utilisation`` over
-52 weeks, with its query count; the baseline is the plain query the selector cannot avoid
-(the window's assignments as values, fully fetched). Goal: under 1 s, and the same query count
-over 4 weeks as over 52.
+52 weeks as the page serves it (the grid and the first 200 over-allocated days, all counted),
+with its query count, and for reference the same listing every over-allocated day; the
+baseline is the plain query the selector cannot avoid (the window's assignments as values,
+fully fetched). Goal: under 1 s as served, and the same query count over 4 weeks as over 52.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ PROJECTS, PEOPLE, TASKS, PROJECTS_EACH, TASKS_EACH = 200, 300, 60, 5, 8
 VISIBLE = 150
 WEEKS = 52
 GOAL_S = 1.0
+OVER_PAGE = 200  # over-allocated days the page lists at once (budgets/views/portfolio.py)
 SEED = 20260105
 START = datetime.date(2026, 1, 5)
 
@@ -153,6 +155,10 @@ def run() -> bool:
         end = START + datetime.timedelta(weeks=WEEKS - 1)
 
         def heat():
+            # As the page serves it: the grid, and the first page of over-allocated days.
+            return portfolio_utilisation(reader, start=START, end=end, over_limit=OVER_PAGE)
+
+        def heat_every_day():
             return portfolio_utilisation(reader, start=START, end=end)
 
         def plain():
@@ -178,16 +184,19 @@ def run() -> bool:
             portfolio_utilisation(reader, start=START, end=START + datetime.timedelta(weeks=3))
         short_queries = len(context.captured_queries)
         ours = _django.best_of(heat, 3)
+        every = _django.best_of(heat_every_day, 3)
         baseline = _django.best_of(plain, 3)
         cpu = _cpu(heat, 3)
         elsewhere = sum(c.elsewhere for p in result.people for c in p.cells)
         print(
             f"people {len(result.people)}, weeks {len(result.weeks)}, "
-            f"over-allocated days {len(result.over)}, hours elsewhere {elsewhere:.0f}"
+            f"over-allocated days {result.over_total} (the page lists {len(result.over)}), "
+            f"hours elsewhere {elsewhere:.0f}"
         )
-        print(f"{'':24} {'seconds':>8} {'queries':>8}")
-        print(f"{'heat map (52 weeks)':24} {ours:8.3f} {queries:8d}")
-        print(f"{'plain assignment read':24} {baseline:8.3f} {1:8d}")
+        print(f"{'':34} {'seconds':>8} {'queries':>8}")
+        print(f"{'heat map (52 weeks), as served':34} {ours:8.3f} {queries:8d}")
+        print(f"{'  the same listing every day over':34} {every:8.3f}")
+        print(f"{'plain assignment read':34} {baseline:8.3f} {1:8d}")
         print(f"ratio heat map / plain read: {ours / baseline:.1f}x")
         print(f"heat map CPU time of this process (best of 3): {cpu:.3f} s; load {_load()}")
         passed = ours < GOAL_S and queries == short_queries
