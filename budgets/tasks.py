@@ -25,3 +25,21 @@ def apply_levelling(
         allow_past_float=allow_past_float,
         fingerprint=fingerprint,
     )
+
+
+@shared_task
+def apply_portfolio_levelling(
+    token: str,
+    user_id: int,
+    project_ids: list[int] | None,
+    allow_past_float: bool,
+    fingerprint: str,
+) -> None:
+    """Level the projects a manager chose together, for the page that polls (DESIGN §6)."""
+    levelling_jobs.portfolio_job_run(
+        token=token,
+        user_id=user_id,
+        project_ids=project_ids,
+        allow_past_float=allow_past_float,
+        fingerprint=fingerprint,
+    )

@@ -3,6 +3,9 @@ redirects to ``?job=<token>`` on the levelling page, which polls until the worke
 "Before levelling" baseline and moved the tasks, then shows what it did, or why it refused (a
 stale preview, nothing to level).
 
+The same for the levelling across the projects a manager manages: the portfolio page's Apply
+queues a job bound to its user, and ``?job=<token>`` on the portfolio levelling page polls.
+
 The job lives in the cache, bound to its user and project, like the Gantt print jobs
 (``interchange.printing``). The worker goes through the access door again (a manager of an
 open project) and checks the preview's fingerprint under the project lock
@@ -21,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from budgets.services.levelling import LevellingPlan, levelling_apply, levelling_preview
+from budgets.services.portfolio_levelling import portfolio_levelling_apply
 from projects.models import Project, Role
 from projects.queue import enqueue_on_commit
 from projects.selectors import get_project_for
@@ -31,6 +35,9 @@ __all__ = [
     "levelling_job_run",
     "levelling_job_start",
     "plan_fingerprint",
+    "portfolio_job",
+    "portfolio_job_run",
+    "portfolio_job_start",
 ]
 
 JOB_SECONDS = 60 * 60  # how long a finished job's outcome stays to be read
@@ -106,5 +113,89 @@ def levelling_job(project: Project, user, token: str) -> dict | None:
     valid = bool(token) and len(token) <= 64 and JOB_TOKEN.fullmatch(token) is not None
     state = cache.get(_job_key(token)) if valid else None
     if not state or state["user"] != user.pk or state["project"] != project.pk:
+        return None
+    return state
+
+
+# --- across the projects I manage -----------------------------------------------------------------
+
+
+def _portfolio_key(token: str) -> str:
+    return f"budgets:portfolio-levelling-job:{token}"
+
+
+def portfolio_job_start(
+    user, *, project_ids: list[int] | None, allow_past_float: bool, fingerprint: str
+) -> str:
+    """Queue the levelling across ``project_ids`` (None: every project ``user`` manages) as
+    previewed (``fingerprint``); returns the job's token."""
+    token = secrets.token_urlsafe(18)
+    state = {
+        "user": user.pk,
+        "project_ids": project_ids,
+        "allow_past_float": allow_past_float,
+        "done": False,
+        "error": "",
+        "applied": [],
+    }
+    cache.set(_portfolio_key(token), state, JOB_SECONDS)
+    enqueue_on_commit(
+        "budgets.tasks.apply_portfolio_levelling",
+        token,
+        user.pk,
+        project_ids,
+        allow_past_float,
+        fingerprint,
+    )
+    return token
+
+
+def portfolio_job_run(
+    *,
+    token: str,
+    user_id: int,
+    project_ids: list[int] | None,
+    allow_past_float: bool,
+    fingerprint: str,
+) -> None:
+    """The worker's part: level the projects together and apply the plan project by project
+    (``portfolio_levelling_apply``, which checks the fingerprint and the managers' rights),
+    keeping each project's moves and baseline, or the refusal, with the job."""
+    state = cache.get(_portfolio_key(token))
+    if state is None or state["done"]:
+        return
+    user = get_user_model().objects.get(pk=user_id)
+    try:
+        result = portfolio_levelling_apply(
+            user=user,
+            project_ids=project_ids,
+            allow_past_float=allow_past_float,
+            fingerprint=fingerprint,
+        )
+    except ValidationError as error:
+        state["error"] = " ".join(error.messages)
+    except (Http404, PermissionDenied):
+        state["error"] = "You may no longer level one of these projects. Nothing was applied."
+    else:
+        state["applied"] = [
+            {
+                "project_id": entry.project.pk,
+                "key": entry.project.key,
+                "moved": len(entry.levelled),
+                "baseline_id": entry.baseline.pk,
+                "baseline_name": entry.baseline.name,
+            }
+            for entry in result.applied
+        ]
+    state["done"] = True
+    cache.set(_portfolio_key(token), state, JOB_SECONDS)
+
+
+def portfolio_job(user, token: str) -> dict | None:
+    """The portfolio levelling job ``token`` of ``user``, or None: unknown, expired, or
+    someone else's."""
+    valid = bool(token) and len(token) <= 64 and JOB_TOKEN.fullmatch(token) is not None
+    state = cache.get(_portfolio_key(token)) if valid else None
+    if not state or state["user"] != user.pk:
         return None
     return state

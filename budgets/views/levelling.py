@@ -166,6 +166,8 @@ def portfolio_levelling(request: HttpRequest) -> HttpResponse:
     A project I am not a member of is 404, one I do not manage 403."""
     if refused := not_allowed(request, READ):
         return refused
+    if "job" in request.GET:
+        return _portfolio_job(request, request.GET["job"])
     form = LevellingForm(request.GET)
     allow = form.is_valid() and form.cleaned_data["allow_past_float"]
     chosen = _chosen(request.GET.getlist("project"))
@@ -196,29 +198,35 @@ def portfolio_levelling(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def portfolio_levelling_apply(request: HttpRequest) -> HttpResponse:
-    """Apply the previewed plan, project by project, each after its own baseline."""
+    """Apply the previewed plan, project by project, each after its own baseline: the worker
+    does (DESIGN §6); this redirects to the portfolio page's ``?job=<token>``, which polls."""
     if refused := not_allowed(request, WRITE):
         return refused
     form = LevellingForm(request.POST)
     allow = form.is_valid() and form.cleaned_data["allow_past_float"]
     chosen = _chosen(request.POST.getlist("project"))
-    back = _portfolio_url(chosen, allow)
-    try:
-        result = portfolio_levelling_service.portfolio_levelling_apply(
-            user=request.user,
-            project_ids=chosen,
-            allow_past_float=allow,
-            fingerprint=request.POST.get("fingerprint", ""),
-        )
-    except ValidationError as error:
-        messages.error(request, error_text(error))
-        return redirect(back)
-    for entry in result.applied:
-        moved = len(entry.levelled)
-        messages.success(
-            request,
-            f"{entry.project.key} levelled: {moved} task{'s' if moved != 1 else ''} delayed. "
-            f"Its plan before levelling is kept as the baseline “{entry.baseline.name}”; undo "
-            "it on that project's levelling page.",
-        )
-    return redirect(back)
+    # Refuse at once what the worker would refuse for certain: a project that is not mine
+    # (404) or that I do not manage (403).
+    portfolio_levelling_service.managed_projects(request.user, chosen)
+    token = levelling_jobs.portfolio_job_start(
+        request.user,
+        project_ids=chosen,
+        allow_past_float=allow,
+        fingerprint=request.POST.get("fingerprint", ""),
+    )
+    return redirect(f"{reverse('budgets:portfolio_levelling')}?{urlencode({'job': token})}")
+
+
+def _portfolio_job(request: HttpRequest, token: str) -> HttpResponse:
+    """The levelling across projects a worker applies: polled while pending, then its outcome."""
+    job = levelling_jobs.portfolio_job(request.user, token)
+    if job is None:
+        raise Http404("No such levelling: it has expired, or it is not yours.")
+    template = "budgets/portfolio_levelling_job.html"
+    if request.htmx:
+        template += "#outcome"
+    return render(
+        request,
+        template,
+        {"job": job, "back": _portfolio_url(job["project_ids"], job["allow_past_float"])},
+    )

@@ -313,7 +313,9 @@ def test_portfolio_levelling_page_access(client_for, manager, aisha, outsider, s
     assert not Baseline.objects.exists()
 
 
-def test_portfolio_levelling_page_previews_and_applies(client_for, manager, shared):
+def test_portfolio_levelling_page_previews_and_applies(
+    client_for, manager, shared, django_capture_on_commit_callbacks
+):
     """The page lists my projects with their priority, shows each move, and Apply baselines
     each project touched and says so."""
     client = client_for(manager)
@@ -323,19 +325,47 @@ def test_portfolio_levelling_page_previews_and_applies(client_for, manager, shar
     for name in ("Docs", "Policies", "Review"):
         assert name in html
     assert reverse("budgets:levelling", args=[shared["soc2"].pk]) in html
-    applied = client.post(
-        PAGE + "apply/", {"fingerprint": response.context["plan"].fingerprint}, follow=True
-    )
-    text = applied.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = client.post(PAGE + "apply/", {"fingerprint": response.context["plan"].fingerprint})
+    text = client.get(queued.url).content.decode()
     assert "CLOUD levelled: 1 task delayed" in text and "SOC2 levelled: 1 task delayed" in text
     assert Baseline.objects.filter(name__startswith="Before levelling").count() == 2
 
 
-def test_portfolio_levelling_page_refuses_a_stale_preview(client_for, manager, shared):
+def test_portfolio_levelling_page_refuses_a_stale_preview(
+    client_for, manager, shared, django_capture_on_commit_callbacks
+):
     """A fingerprint that no longer matches: nothing applied, the page says why."""
-    response = client_for(manager).post(PAGE + "apply/", {"fingerprint": "stale"}, follow=True)
+    client = client_for(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = client.post(PAGE + "apply/", {"fingerprint": "stale"})
+    response = client.get(queued.url)
     assert "changed since the preview" in response.content.decode()
+    assert "Back to the preview" in response.content.decode()
     assert not Baseline.objects.exists()
+
+
+def test_portfolio_levelling_apply_is_a_job_that_the_page_polls(
+    client_for, manager, aisha, shared, eager_tasks, django_capture_on_commit_callbacks
+):
+    """Apply queues the job and redirects to it at once; the page says "Levelling…" and polls
+    until the worker ran; someone else's job, or none, is 404."""
+    client = client_for(manager)
+    fingerprint = client.get(PAGE).context["plan"].fingerprint
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        queued = client.post(PAGE + "apply/", {"fingerprint": fingerprint})
+    assert queued.status_code == 302 and "?job=" in queued.url
+    assert len(callbacks) == 1 and not Baseline.objects.exists()
+    pending = client.get(queued.url, headers={"HX-Request": "true"}).content.decode()
+    assert "Levelling…" in pending and 'hx-trigger="every 1s"' in pending
+    assert client_for(aisha).get(queued.url).status_code == 404
+    client = client_for(manager)  # the same test client, signed in again
+    assert client.get(PAGE, {"job": "nope"}).status_code == 404
+    callbacks[0]()
+    done = client.get(queued.url, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in done
+    assert "CLOUD levelled: 1 task delayed" in done and "SOC2 levelled: 1 task delayed" in done
+    assert Baseline.objects.filter(name__startswith="Before levelling").count() == 2
 
 
 # --- API ----------------------------------------------------------------------------------------
