@@ -156,7 +156,8 @@ def _plan(project: Project, *, allow_past_float: bool) -> LevellingPlan:
             tasks,
             links,
             demands,
-            capacity={pk: r.capacity_hours for pk, r in people.items()},
+            # A placeholder counts once per head; a booking is a share of one head.
+            capacity={pk: r.daily_capacity for pk, r in people.items()},
             days_off={pk: frozenset(days) for pk, days in days_off.items()},
             priority={row["id"]: row["priority"] for row in rows},
             allow_past_float=allow_past_float,

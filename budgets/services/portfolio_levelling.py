@@ -193,6 +193,7 @@ def _read(projects: list[Project]) -> _Inputs:
             "user_id",
             "name",
             "capacity_hours",
+            "headcount",
             "user__username",
             "user__first_name",
             "user__last_name",
@@ -268,8 +269,10 @@ def _plan(
     names: dict[int, str] = {}
     for r in data.resources:
         person = data.person(r)
-        # One capacity per person: the largest of their projects' (as the portfolio heat map).
-        capacity[person] = max(capacity.get(person, r["capacity_hours"]), r["capacity_hours"])
+        # One capacity per person (their person record's, which every resource of theirs
+        # carries); a placeholder counts once per head.
+        daily = r["capacity_hours"] * r["headcount"]
+        capacity[person] = max(capacity.get(person, daily), daily)
         days_off[person] |= data.days_off.get(r["id"], set())
         names.setdefault(person, _person_name(r))
 

@@ -437,3 +437,25 @@ def test_levelling_starts_from_the_plan_external_predecessors_hold(project, mana
     assert Task.objects.get(pk=office["docs"].pk).start_date == D(2026, 1, 12)
     result = services.levelling_preview(project=project)
     assert (result.moves, result.conflicts_before) == ([], 0)
+
+
+def test_a_placeholder_of_two_heads_takes_two_tasks_at_once(db, manager):
+    """ "Backend developer ×2" at 100 % on two parallel 5-day tasks: 16 h a day of 16, nothing
+    to level (one head would have to do them one after the other)."""
+    from budgets import services as budget_services
+    from budgets.services.levelling import levelling_preview
+    from scheduling import services as schedule_services
+    from tests.factories import project_with
+
+    project = project_with(manager=manager)
+    first = schedule_services.task_create(project=project, by=manager, name="API", duration=5)
+    second = schedule_services.task_create(project=project, by=manager, name="Jobs", duration=5)
+    pair = budget_services.resource_create(
+        project=project, by=manager, name="Backend developer", is_placeholder=True, headcount=2
+    )
+    for task in (first, second):
+        budget_services.assignment_add(task=task, resource=pair, by=manager, units=100)
+    assert levelling_preview(project=project, allow_past_float=True).moves == []
+    budget_services.resource_update(resource=pair, by=manager, version=None, headcount=1)
+    one_head = levelling_preview(project=project, allow_past_float=True)
+    assert [move.task_name for move in one_head.moves] == ["Jobs"]
