@@ -9,6 +9,7 @@ change with the reason ``Levelling (baseline <id>)``, which is what ``levelling_
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -168,29 +169,7 @@ def _plan(project: Project, *, allow_past_float: bool) -> LevellingPlan:
     names = {row["id"]: row["name"] for row in rows}
     day = calendar.index_to_date
 
-    def reason(move: levelling.Move) -> str:
-        if not move.levelled:
-            return "Follows a delayed predecessor."
-        who, when = people[move.resource_id], day(move.day)
-        text = f"Delayed to clear {who}'s over-allocation on {when:%a %d %b %Y}"
-        return text + (
-            ", past its float (the finish moves)." if move.past_float else ", within its float."
-        )
-
-    moves = [
-        MoveRow(
-            task_id=move.task_id,
-            task_name=names[move.task_id],
-            from_start=day(move.from_start),
-            to_start=day(move.to_start),
-            delay=move.delay,
-            levelled=move.levelled,
-            past_float=move.past_float,
-            constraint_date=day(move.constraint) if move.constraint is not None else None,
-            reason=reason(move),
-        )
-        for move in plan.moves
-    ]
+    moves = move_rows(plan.moves, task_names=names, people=people, day=day)
     remaining = [
         {
             "resource": people[conflict.resource_id],
@@ -213,6 +192,40 @@ def _plan(project: Project, *, allow_past_float: bool) -> LevellingPlan:
         finish_before=finish(plan.finish_before),
         finish_after=finish(plan.finish_after),
     )
+
+
+def move_rows(
+    moves: Iterable[levelling.Move],
+    *,
+    task_names: Mapping[int, str],
+    people: Mapping[int, str],
+    day: Callable[[int], datetime.date],
+) -> list[MoveRow]:
+    """The plan's moves in dates and words (``day`` turns the project's indexes into dates)."""
+
+    def reason(move: levelling.Move) -> str:
+        if not move.levelled:
+            return "Follows a delayed predecessor."
+        who, when = people[move.resource_id], day(move.day)
+        text = f"Delayed to clear {who}'s over-allocation on {when:%a %d %b %Y}"
+        return text + (
+            ", past its float (the finish moves)." if move.past_float else ", within its float."
+        )
+
+    return [
+        MoveRow(
+            task_id=move.task_id,
+            task_name=task_names[move.task_id],
+            from_start=day(move.from_start),
+            to_start=day(move.to_start),
+            delay=move.delay,
+            levelled=move.levelled,
+            past_float=move.past_float,
+            constraint_date=day(move.constraint) if move.constraint is not None else None,
+            reason=reason(move),
+        )
+        for move in moves
+    ]
 
 
 def levelling_preview(*, project: Project, allow_past_float: bool = False) -> LevellingPlan:

@@ -36,6 +36,7 @@ from budgets.services.levelling import (
     _constrain,
     _nothing_to_level,
     _task_inputs,
+    move_rows,
 )
 from projects.models import Project, Role
 from projects.selectors import projects_for
@@ -348,30 +349,7 @@ def _plan(
         project, calendar = by_id[part.project_id], data.calendars[part.project_id]
         day = calendar.index_to_date
         task_name = {row["id"]: row["name"] for row in data.tasks[project.pk]}
-
-        def reason(move: levelling.Move, day=day) -> str:
-            if not move.levelled:
-                return "Follows a delayed predecessor."
-            who, when = names[move.resource_id], day(move.day)
-            text = f"Delayed to clear {who}'s over-allocation on {when:%a %d %b %Y}"
-            return text + (
-                ", past its float (the finish moves)." if move.past_float else ", within its float."
-            )
-
-        moves = [
-            MoveRow(
-                task_id=move.task_id,
-                task_name=task_name[move.task_id],
-                from_start=day(move.from_start),
-                to_start=day(move.to_start),
-                delay=move.delay,
-                levelled=move.levelled,
-                past_float=move.past_float,
-                constraint_date=day(move.constraint) if move.constraint is not None else None,
-                reason=reason(move),
-            )
-            for move in part.moves
-        ]
+        moves = move_rows(part.moves, task_names=task_name, people=names, day=day)
         has_tasks = bool(data.tasks[project.pk])
         entries.append(
             ProjectLevelling(

@@ -26,10 +26,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 
 from projects.events import record_event
-from projects.exceptions import StaleEdit
 from projects.models import Project
 from projects.queue import enqueue, enqueue_on_commit
 from projects.selectors import projects_for
@@ -37,6 +35,7 @@ from projects.services.common import check_same_project
 from scheduling.crossproject import refresh_bounds
 from scheduling.models import Dependency, ExternalDependency, ScheduleWait, Task
 from scheduling.services.schedule import (
+    link_change,
     lock_project,
     recompute_cause,
     schedule_recompute,
@@ -269,22 +268,10 @@ def external_dependency_update(
     *, link: ExternalDependency, by: AbstractBaseUser, version: int | None, **changes: Any
 ) -> ExternalDependency:
     """Change an external link's type or lag, and reschedule its project."""
-    unknown = set(changes) - {"type", "lag"}
-    if unknown:
-        raise ValidationError(
-            {field: "Remove the link and add a new one to change its tasks." for field in unknown}
-        )
+    if set(changes) - {"type", "lag"}:
+        return link_change(link, by=by, version=version, changes=changes)  # refused
     project = lock_project(link.project)
-    current = ExternalDependency.objects.select_for_update().get(pk=link.pk)
-    if version is not None and current.version != version:
-        raise StaleEdit()
-    for field, value in changes.items():
-        setattr(current, field, value)
-    current.full_clean(validate_unique=False, validate_constraints=False)
-    current.version = F("version") + 1
-    current._history_user = by
-    current.save()
-    current.refresh_from_db()
+    current = link_change(link, by=by, version=version, changes=changes)
     refresh_bounds(project, work_calendar(project))
     current.schedule_change = schedule_recompute(project)
     return current

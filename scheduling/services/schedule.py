@@ -737,18 +737,15 @@ def dependency_add(
     return dependency
 
 
-@transaction.atomic
-def dependency_update(
-    *, dependency: Dependency, by: AbstractBaseUser, version: int | None, **changes: Any
-) -> Dependency:
-    """Change a link's type or lag (to relink other tasks, remove it and add another)."""
+def link_change(link: Any, *, by: AbstractBaseUser, version: int | None, changes: dict) -> Any:
+    """Change a link's (``Dependency`` or ``ExternalDependency``) type or lag under the caller's
+    project lock, refusing other fields and a stale version; returns the saved row, re-read."""
     unknown = set(changes) - {"type", "lag"}
     if unknown:
         raise ValidationError(
             {field: "Remove the link and add a new one to change its tasks." for field in unknown}
         )
-    project = lock_project(dependency.project)
-    current = Dependency.objects.select_for_update().get(pk=dependency.pk)
+    current = type(link).objects.select_for_update().get(pk=link.pk)
     if version is not None and current.version != version:
         raise StaleEdit()
     for field, value in changes.items():
@@ -757,8 +754,20 @@ def dependency_update(
     current.version = F("version") + 1
     current._history_user = by
     current.save()
-    current.schedule_change = schedule_recompute(project)
     current.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def dependency_update(
+    *, dependency: Dependency, by: AbstractBaseUser, version: int | None, **changes: Any
+) -> Dependency:
+    """Change a link's type or lag (to relink other tasks, remove it and add another)."""
+    if set(changes) - {"type", "lag"}:
+        return link_change(dependency, by=by, version=version, changes=changes)  # refused
+    project = lock_project(dependency.project)
+    current = link_change(dependency, by=by, version=version, changes=changes)
+    current.schedule_change = schedule_recompute(project)
     return current
 
 
