@@ -314,7 +314,7 @@ def test_portfolio_levelling_page_access(client_for, manager, aisha, outsider, s
 
 
 def test_portfolio_levelling_page_previews_and_applies(
-    client_for, manager, shared, django_capture_on_commit_callbacks
+    client_for, manager, shared, eager_tasks, django_capture_on_commit_callbacks
 ):
     """The page lists my projects with their priority, shows each move, and Apply baselines
     each project touched and says so."""
@@ -333,7 +333,7 @@ def test_portfolio_levelling_page_previews_and_applies(
 
 
 def test_portfolio_levelling_page_refuses_a_stale_preview(
-    client_for, manager, shared, django_capture_on_commit_callbacks
+    client_for, manager, shared, eager_tasks, django_capture_on_commit_callbacks
 ):
     """A fingerprint that no longer matches: nothing applied, the page says why."""
     client = client_for(manager)

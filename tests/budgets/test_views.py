@@ -777,7 +777,7 @@ def _overbooked(project, manager):
 
 
 def test_levelling_preview_lists_moves_and_the_manager_applies(
-    client_for, manager, project, django_capture_on_commit_callbacks
+    client_for, manager, project, eager_tasks, django_capture_on_commit_callbacks
 ):
     """The preview shows the move and the finish; Apply takes “Before levelling” and says so."""
     _overbooked(project, manager)
@@ -802,7 +802,7 @@ def test_levelling_preview_lists_moves_and_the_manager_applies(
 
 
 def test_levelling_apply_refuses_a_stale_preview(
-    client_for, manager, project, django_capture_on_commit_callbacks
+    client_for, manager, project, eager_tasks, django_capture_on_commit_callbacks
 ):
     """When the plan changed since the preview, nothing is applied and the page says so."""
     _overbooked(project, manager)
