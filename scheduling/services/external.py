@@ -180,17 +180,15 @@ def queue_dependents(project: Project) -> None:
 
 
 def queue_link_gone(link: ExternalDependency) -> None:
-    """A link is being deleted with its task or project (not through the service): its project
-    waits for the worker, which derives its bounds again after the commit (once per project
-    and transaction, however many links go)."""
+    """A link is being deleted with its task or project (not through the service): after the
+    commit the worker derives its project's bounds again (once per project and transaction,
+    however many links go). No wait is marked: the project itself may be going (a row pointing
+    at it would stop its deletion), and the chain skips a project that is gone."""
     source = (
         Task.objects.filter(pk=link.predecessor_id).values_list("project_id", flat=True).first()
     )
-    if source is None or not Project.objects.filter(pk=link.project_id).exists():
+    if source is None:
         return
-    ScheduleWait.objects.update_or_create(
-        project_id=link.project_id, defaults={"waiting_for_id": source}
-    )
     # One chain per (source, project) for the whole transaction: the first callback to run
     # sends them all, the others find nothing left.
     connection.__dict__.setdefault("charter_links_gone", set()).add((source, link.project_id))

@@ -383,3 +383,12 @@ def test_a_project_deleted_with_the_task_waited_for_frees_the_successor(pm, run_
     run_after_commit(cloud.delete)
     assert shown(audit) == (D(2026, 1, 5), D(2026, 1, 7))
     assert not ScheduleWait.objects.exists()
+
+
+def test_a_waiting_project_can_be_deleted_with_its_links(pm, run_after_commit):
+    cloud, soc = make_project(pm, "CLOUD"), make_project(pm, "SOC")
+    build, audit = add(cloud, pm, "Build", 5), add(soc, pm, "Audit", 3)
+    external.external_dependency_add(project=soc, by=pm, predecessor=build, successor=audit)
+    run_after_commit(soc.delete)
+    assert not ExternalDependency.objects.exists() and not ScheduleWait.objects.exists()
+    assert Task.objects.filter(pk=build.pk).exists()
